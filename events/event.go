@@ -1,0 +1,96 @@
+package events
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SpecVersion is the CloudEvents version of every event.
+const SpecVersion = "1.0"
+
+// DataSchema names the version of the Data layout. It changes only on incompatible changes;
+// fields may be added to a version.
+const DataSchema = "urn:taskpoller:events:v1"
+
+// ContentType is the NATS Content-Type header of every event (CloudEvents structured mode).
+const ContentType = "application/cloudevents+json"
+
+// Event types, one per subject family.
+const (
+	TypeStatusChanged = "ecs.task.status_changed"
+	TypeProgress      = "ecs.task.progress"
+	TypeFinished      = "ecs.task.finished"
+	TypeFailed        = "ecs.task.failed"
+	TypeInvalid       = "ecs.task.registration_invalid"
+)
+
+// Event is a CloudEvents 1.0 event in structured JSON mode, carrying a task transition.
+type Event struct {
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Subject         string    `json:"subject"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype"`
+	DataSchema      string    `json:"dataschema"`
+	Data            Data      `json:"data"`
+}
+
+// Data is the payload of a task event. Field names are part of the contract.
+type Data struct {
+	TaskID         string          `json:"task_id"`
+	RegionID       string          `json:"region_id"`
+	TaskAction     string          `json:"task_action"`
+	TaskStatus     string          `json:"task_status"`
+	PreviousStatus string          `json:"previous_status"`
+	TaskProcess    string          `json:"task_process"`
+	CreationTime   string          `json:"creation_time"`
+	FinishedTime   string          `json:"finished_time"`
+	TotalCount     int             `json:"total_count"`
+	SuccessCount   int             `json:"success_count"`
+	FailedCount    int             `json:"failed_count"`
+	SupportCancel  bool            `json:"support_cancel"`
+	Operations     []Operation     `json:"operations"`
+	OSSObjects     []string        `json:"oss_objects"`
+	OSSBucket      string          `json:"oss_bucket,omitempty"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"`
+	Reason         string          `json:"reason,omitempty"`
+	ErrorCode      string          `json:"error_code,omitempty"`
+	ErrorMessage   string          `json:"error_message,omitempty"`
+}
+
+// Operation is one entry of the task's OperationProgressSet.
+type Operation struct {
+	OperationStatus string        `json:"operation_status"`
+	ErrorCode       string        `json:"error_code"`
+	ErrorMsg        string        `json:"error_msg"`
+	RelatedItems    []RelatedItem `json:"related_items"`
+}
+
+// RelatedItem is one RelatedItem of an operation, e.g. {"name":"OSSObject","value":"..."}.
+type RelatedItem struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Invalid is the event published on <prefix>.invalid for a registration that was refused.
+type Invalid struct {
+	SpecVersion     string      `json:"specversion"`
+	ID              string      `json:"id"`
+	Source          string      `json:"source"`
+	Type            string      `json:"type"`
+	Time            time.Time   `json:"time"`
+	DataContentType string      `json:"datacontenttype"`
+	DataSchema      string      `json:"dataschema"`
+	Data            InvalidData `json:"data"`
+}
+
+// InvalidData says why a registration was refused and carries it back verbatim.
+type InvalidData struct {
+	Reason string `json:"reason"`
+	// Payload is the registration as received, as a string (it may not be JSON at all).
+	Payload string `json:"payload"`
+	// Truncated is true when Payload was cut to MaxInvalidPayload bytes.
+	Truncated bool `json:"truncated,omitempty"`
+}

@@ -1,0 +1,103 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// Limits of a registration message.
+const (
+	MaxRegistrationBytes = 16 << 10 // whole payload
+	MaxMetadataBytes     = 8 << 10  // the metadata object, as sent
+	MaxInvalidPayload    = 4 << 10  // bytes of a refused payload echoed on <prefix>.invalid
+)
+
+var (
+	// regionPattern: ECS region ids, e.g. cn-hangzhou, ap-southeast-1.
+	regionPattern = regexp.MustCompile(`^[a-z]{2,8}(-[a-z0-9]{1,16}){1,4}$`)
+	// taskPattern: ECS task ids, e.g. t-bp1hc3ejzkd8zy3g0x5j.
+	taskPattern = regexp.MustCompile(`^t-[A-Za-z0-9_-]{1,62}$`)
+)
+
+// RegistrationMessage is the JSON payload on <prefix>.registered.
+type RegistrationMessage struct {
+	RegionID string          `json:"region_id"`
+	TaskID   string          `json:"task_id"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// ErrInvalidRegistration wraps every reason a registration is refused.
+var ErrInvalidRegistration = errors.New("invalid registration")
+
+// ParseRegistration decodes and validates a registration payload. Errors wrap
+// ErrInvalidRegistration and say what is wrong in words fit for the <prefix>.invalid report.
+func ParseRegistration(payload []byte) (poller.Registration, error) {
+	if len(payload) > MaxRegistrationBytes {
+		return poller.Registration{}, invalidf("payload is %d bytes, more than %d", len(payload), MaxRegistrationBytes)
+	}
+	var m RegistrationMessage
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if err := dec.Decode(&m); err != nil {
+		return poller.Registration{}, invalidf("not a JSON object with region_id and task_id: %v", err)
+	}
+	if dec.More() {
+		return poller.Registration{}, invalidf("trailing data after the JSON object")
+	}
+	if err := ValidateIDs(m.RegionID, m.TaskID); err != nil {
+		return poller.Registration{}, err
+	}
+	md, err := checkMetadata(m.Metadata)
+	if err != nil {
+		return poller.Registration{}, err
+	}
+	return poller.Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md}, nil
+}
+
+// ValidateIDs checks a region id and task id before they become subject tokens.
+func ValidateIDs(regionID, taskID string) error {
+	switch {
+	case regionID == "":
+		return invalidf("region_id is missing")
+	case !regionPattern.MatchString(regionID):
+		return invalidf("region_id %q is malformed: want e.g. cn-hangzhou (lowercase letters, digits, '-'; at most 64 bytes)", clip(regionID))
+	case taskID == "":
+		return invalidf("task_id is missing")
+	case !taskPattern.MatchString(taskID):
+		return invalidf("task_id %q is malformed: want \"t-\" and 1 to 62 letters, digits, '-' or '_'", clip(taskID))
+	}
+	return nil
+}
+
+func checkMetadata(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	if raw[0] != '{' {
+		return nil, invalidf("metadata must be a JSON object")
+	}
+	if len(raw) > MaxMetadataBytes {
+		return nil, invalidf("metadata is %d bytes, more than %d", len(raw), MaxMetadataBytes)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, invalidf("metadata: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidRegistration, fmt.Sprintf(format, args...))
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}

@@ -1,0 +1,73 @@
+package events
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// Subjects builds every subject name of one deployment from its prefix. It is the only place
+// subject names are made. The zero value is not usable: call NewSubjects.
+type Subjects struct {
+	prefix string
+}
+
+// DefaultPrefix is the subject prefix used when none is configured.
+const DefaultPrefix = "ecs.tasks"
+
+var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+
+// NewSubjects validates prefix (dot-separated tokens of letters, digits, '-' and '_').
+func NewSubjects(prefix string) (Subjects, error) {
+	if len(prefix) > 64 || !prefixPattern.MatchString(prefix) {
+		return Subjects{}, fmt.Errorf("subject prefix %q: want dot-separated tokens of [A-Za-z0-9_-], at most 64 bytes", prefix)
+	}
+	return Subjects{prefix: prefix}, nil
+}
+
+// Prefix returns the configured prefix.
+func (s Subjects) Prefix() string { return s.prefix }
+
+// Registered is the subject producers publish registrations to.
+func (s Subjects) Registered() string { return s.prefix + ".registered" }
+
+// Invalid is the subject refused registrations are reported on.
+func (s Subjects) Invalid() string { return s.prefix + ".invalid" }
+
+// Event is the subject of a task event: <prefix>.<kind>.<region>.<action>.<task>.
+// region and task must have passed ValidateRegistration; action is sanitised here.
+func (s Subjects) Event(kind poller.Kind, region, action, taskID string) string {
+	return s.prefix + "." + string(kind) + "." + region + "." + token(action) + "." + taskID
+}
+
+// Kind is the wildcard subject of every event of one kind, e.g. "ecs.tasks.failed.>".
+func (s Subjects) Kind(kind poller.Kind) string { return s.prefix + "." + string(kind) + ".>" }
+
+// AllEvents are the subjects of the events stream.
+func (s Subjects) AllEvents() []string {
+	return []string{
+		s.Kind(poller.KindStatusChanged), s.Kind(poller.KindProgress),
+		s.Kind(poller.KindFinished), s.Kind(poller.KindFailed), s.Invalid(),
+	}
+}
+
+// StreamName derives a JetStream name from the prefix and a role, e.g. ECS_TASKS_EVENTS.
+func (s Subjects) StreamName(role string) string {
+	r := strings.NewReplacer(".", "_", "-", "_")
+	return strings.ToUpper(r.Replace(s.prefix) + "_" + role)
+}
+
+var tokenUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// token makes an untrusted string a safe subject token.
+func token(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return tokenUnsafe.ReplaceAllString(s, "_")
+}
