@@ -55,8 +55,8 @@ type Source interface {
 // State is what the store keeps for each task, so that a worker taking a task over neither
 // re-announces a status nor resets the deadline.
 type State struct {
-	OwnerSeq     uint64    `json:"owner_seq"`   // registration message that owns the task
-	Owner        string    `json:"owner"`       // worker and delivery currently tracking it
+	OwnerSeq     uint64    `json:"owner_seq"` // registration message that owns the task
+	Owner        string    `json:"owner"`     // worker and delivery currently tracking it
 	RegisteredAt time.Time `json:"registered_at"`
 	Action       string    `json:"action,omitempty"`
 	Status       Status    `json:"status,omitempty"`
