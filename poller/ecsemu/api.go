@@ -1,0 +1,179 @@
+package ecsemu
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+const apiVersion = "2014-05-26"
+
+// actionFunc answers one action: a JSON-encodable body or an error answer.
+type actionFunc func(s *Server, req *request, now time.Time, requestID string) (any, *apiError)
+
+func actionHandler(action string) actionFunc {
+	switch action {
+	case ActionDescribeTaskAttribute:
+		return (*Server).describeTaskAttribute
+	case ActionDescribeTasks:
+		return (*Server).describeTasks
+	case ActionExportImage:
+		return (*Server).exportImage
+	case ActionImportImage:
+		return (*Server).importImage
+	case ActionModifyDiskSpec:
+		return (*Server).modifyDiskSpec
+	case ActionCancelTask:
+		return (*Server).cancelTask
+	}
+	return nil
+}
+
+// errorBody is the JSON error body of the real service.
+type errorBody struct {
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+}
+
+// serveAPI answers an ECS OpenAPI request.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	now := s.cfg.now()
+	requestID := newRequestID()
+	body, aerr := readBody(w, r, s.cfg.maxBodyBytes)
+	var req *request
+	if aerr == nil {
+		req, aerr = parseRequest(r.Method, r.URL.Path, r.Host, r.URL.RawQuery, r.Header, body)
+	}
+	var out any
+	if aerr == nil {
+		out, aerr = s.dispatch(r, req, now, requestID)
+	}
+	call := Call{Time: now, Code: CodeOK}
+	if req != nil {
+		call.Action, call.TaskID, call.RegionID = req.action, req.params.Get("TaskId"), req.params.Get("RegionId")
+	}
+	if aerr != nil {
+		call.Code = aerr.code
+	}
+	s.stats.record(call)
+	if ce := s.log.Check(zap.DebugLevel, "call"); ce != nil {
+		ce.Write(zap.String("action", call.Action), zap.String("task_id", call.TaskID),
+			zap.String("region_id", call.RegionID), zap.String("code", call.Code), zap.String("request_id", requestID))
+	}
+	if aerr != nil {
+		s.writeError(w, aerr, requestID, call.RegionID)
+		return
+	}
+	writeJSON(w, http.StatusOK, out, requestID)
+}
+
+// dispatch runs the checks of the real service in order (action, version,
+// injected faults, signature, permission, quota) and then the action.
+func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestID string) (any, *apiError) {
+	handle := actionHandler(req.action)
+	if handle == nil {
+		return nil, errorFor(CodeInvalidAction, "")
+	}
+	if req.version != apiVersion {
+		return nil, errorFor(CodeInvalidVersion, "")
+	}
+	latency, fault := s.faults.draw(req.action)
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+		t.Stop()
+	}
+	if fault != "" {
+		return nil, errorFor(fault, "")
+	}
+	akID, aerr := s.auth.verify(req, now)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if s.isDenied(akID) {
+		return nil, errorFor(CodeForbiddenRAM, "")
+	}
+	if !s.quota.allow(req.action, req.params.Get("RegionId"), now) {
+		return nil, errorFor(CodeThrottlingUser, "")
+	}
+	return handle(s, req, now, requestID)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	if r.ContentLength > limit {
+		return nil, errorFor(CodeRequestTooLarge, "")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, errorFor(CodeRequestTooLarge, "")
+		}
+		return nil, errorFor(CodeInvalidParameter, "Body")
+	}
+	return body, nil
+}
+
+// writeError answers aerr: a dropped connection, an HTML 502, or the JSON
+// error body of the real service.
+func (s *Server) writeError(w http.ResponseWriter, aerr *apiError, requestID, region string) {
+	switch aerr.code {
+	case CodeDrop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // the server closes the connection silently
+	case CodeBadGateway:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, badGatewayHTML)
+		return
+	}
+	writeJSON(w, aerr.status, errorBody{
+		RequestID: requestID,
+		HostID:    hostID(region),
+		Code:      aerr.code,
+		Message:   aerr.message,
+		Recommend: "https://api.aliyun.com/troubleshoot?q=" + aerr.code + "&product=Ecs&requestId=" + requestID,
+	}, requestID)
+}
+
+const badGatewayHTML = `<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>Tengine</center>
+</body>
+</html>
+`
+
+func writeJSON(w http.ResponseWriter, status int, v any, requestID string) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"Code":"InternalError","Message":"The request processing has failed due to some unknown error, exception or failure."}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if requestID != "" {
+		h.Set("x-acs-request-id", requestID)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,221 @@
+package ecsemu
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+const (
+	acs3Algorithm = "ACS3-HMAC-SHA256"
+	timeLayout    = "2006-01-02T15:04:05Z"
+)
+
+// authenticator verifies request signatures the way the real service does.
+// Its credentials are fixed at construction; it is safe for concurrent use.
+type authenticator struct {
+	creds   map[string]credential
+	nonces  *nonceSet
+	maxSkew time.Duration
+	pct     *strings.Replacer
+}
+
+func newAuthenticator(creds map[string]credential, maxSkew time.Duration, nonceCapacity int) *authenticator {
+	return &authenticator{
+		creds:   creds,
+		nonces:  newNonceSet(nonceCapacity, 2*maxSkew),
+		maxSkew: maxSkew,
+		pct:     strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~"),
+	}
+}
+
+// verify checks the signature of req and returns the access key ID that
+// signed it.
+func (a *authenticator) verify(req *request, now time.Time) (string, *apiError) {
+	if auth := req.header.Get("Authorization"); strings.HasPrefix(auth, acs3Algorithm+" ") {
+		return a.verifyACS3(req, auth[len(acs3Algorithm)+1:], now)
+	}
+	if req.params.Has("Signature") {
+		return a.verifyRPC(req, now)
+	}
+	return "", errorFor(CodeIncompleteSignature, "")
+}
+
+func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (string, *apiError) {
+	var akID, signed, sig string
+	for part := range strings.SplitSeq(auth, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			akID = v
+		case "SignedHeaders":
+			signed = v
+		case "Signature":
+			sig = v
+		}
+	}
+	if akID == "" || signed == "" || sig == "" {
+		return "", errorFor(CodeIncompleteSignature, "")
+	}
+	cred, aerr := a.credential(akID, req.header.Get("x-acs-security-token"))
+	if aerr != nil {
+		return "", aerr
+	}
+	if aerr := a.checkTime(req.header.Get("x-acs-date"), now); aerr != nil {
+		return "", aerr
+	}
+	sum := sha256.Sum256(req.body)
+	payload := hex.EncodeToString(sum[:])
+	if h := req.header.Get("x-acs-content-sha256"); h != "" && h != payload {
+		return "", errorFor(CodeSignatureDoesNotMatch, "")
+	}
+	stringToSign := acs3Algorithm + "\n" + hexSHA256(a.canonicalRequest(req, signed, payload))
+	mac := hmac.New(sha256.New, []byte(cred.secret))
+	mac.Write([]byte(stringToSign))
+	got, err := hex.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
+		return "", errorFor(CodeSignatureDoesNotMatch, stringToSign)
+	}
+	if aerr := a.checkNonce(req.header.Get("x-acs-signature-nonce"), now); aerr != nil {
+		return "", aerr
+	}
+	return akID, nil
+}
+
+// canonicalRequest builds the ACS3 canonical request of req.
+func (a *authenticator) canonicalRequest(req *request, signedHeaders, payload string) string {
+	var b strings.Builder
+	b.Grow(512)
+	b.WriteString(req.method)
+	b.WriteByte('\n')
+	path := req.path
+	if path == "" {
+		path = "/"
+	}
+	b.WriteString(a.pct.Replace(path))
+	b.WriteByte('\n')
+	keys := make([]string, 0, len(req.query))
+	for k := range req.query {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var q strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteByte('&')
+		}
+		q.WriteString(k)
+		q.WriteByte('=')
+		if v := req.query.Get(k); v != "" {
+			q.WriteString(url.QueryEscape(v))
+		}
+	}
+	b.WriteString(a.pct.Replace(q.String()))
+	b.WriteByte('\n')
+	for name := range strings.SplitSeq(signedHeaders, ";") {
+		var val string
+		if name == "host" {
+			val = strings.TrimSpace(req.host)
+		} else {
+			vals := req.header.Values(name)
+			if len(vals) == 1 {
+				val = strings.TrimSpace(vals[0])
+			} else {
+				trimmed := make([]string, len(vals))
+				for i, v := range vals {
+					trimmed[i] = strings.TrimSpace(v)
+				}
+				slices.Sort(trimmed)
+				val = strings.Join(trimmed, ",")
+			}
+		}
+		b.WriteString(name)
+		b.WriteByte(':')
+		b.WriteString(val)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(signedHeaders)
+	b.WriteByte('\n')
+	b.WriteString(payload)
+	return b.String()
+}
+
+// verifyRPC checks the legacy HMAC-SHA1 signature (SignatureVersion 1.0).
+func (a *authenticator) verifyRPC(req *request, now time.Time) (string, *apiError) {
+	akID := req.params.Get("AccessKeyId")
+	if akID == "" {
+		return "", errorFor(CodeMissingParameter, "AccessKeyId")
+	}
+	if m := req.params.Get("SignatureMethod"); m != "" && m != "HMAC-SHA1" {
+		return "", errorFor(CodeIncompleteSignature, "")
+	}
+	cred, aerr := a.credential(akID, req.params.Get("SecurityToken"))
+	if aerr != nil {
+		return "", aerr
+	}
+	if aerr := a.checkTime(req.params.Get("Timestamp"), now); aerr != nil {
+		return "", aerr
+	}
+	signed := make(url.Values, len(req.params))
+	for k, v := range req.params {
+		if k != "Signature" {
+			signed[k] = v[:1]
+		}
+	}
+	stringToSign := req.method + "&%2F&" + url.QueryEscape(a.pct.Replace(signed.Encode()))
+	mac := hmac.New(sha1.New, []byte(cred.secret+"&"))
+	mac.Write([]byte(stringToSign))
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(req.params.Get("Signature"))) != 1 {
+		return "", errorFor(CodeSignatureDoesNotMatch, stringToSign)
+	}
+	if aerr := a.checkNonce(req.params.Get("SignatureNonce"), now); aerr != nil {
+		return "", aerr
+	}
+	return akID, nil
+}
+
+func (a *authenticator) credential(akID, token string) (credential, *apiError) {
+	cred, ok := a.creds[akID]
+	if !ok {
+		return credential{}, errorFor(CodeAccessKeyNotFound, "")
+	}
+	if subtle.ConstantTimeCompare([]byte(cred.token), []byte(token)) != 1 {
+		return credential{}, errorFor(CodeSecurityTokenMismatch, "")
+	}
+	return cred, nil
+}
+
+func (a *authenticator) checkTime(value string, now time.Time) *apiError {
+	t, err := time.Parse(timeLayout, value)
+	if err != nil {
+		return errorFor(CodeTimeStampFormat, "")
+	}
+	if d := now.Sub(t); d > a.maxSkew || d < -a.maxSkew {
+		return errorFor(CodeTimeStampExpired, "")
+	}
+	return nil
+}
+
+func (a *authenticator) checkNonce(nonce string, now time.Time) *apiError {
+	if nonce == "" {
+		return errorFor(CodeMissingParameter, "SignatureNonce")
+	}
+	if !a.nonces.add(nonce, now) {
+		return errorFor(CodeSignatureNonceUsed, "")
+	}
+	return nil
+}
+
+func hexSHA256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,101 @@
+package ecsemu
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Call is one API request the emulator answered.
+type Call struct {
+	Time     time.Time `json:"time"`
+	Action   string    `json:"action"`
+	TaskID   string    `json:"task_id,omitempty"`
+	RegionID string    `json:"region_id,omitempty"`
+	Code     string    `json:"code"` // "OK" for success, else the error code
+}
+
+// Stats is a snapshot of the counters.
+type Stats struct {
+	Actions map[string]int `json:"actions"` // calls per action (every request, any answer)
+	Codes   map[string]int `json:"codes"`   // answers per code ("OK" for success)
+	Tasks   map[string]int `json:"tasks"`   // DescribeTaskAttribute calls per task ID
+}
+
+// recorder counts calls. The per-task history keeps the most recent limit
+// calls; counters are exact.
+type recorder struct {
+	mu      sync.Mutex
+	limit   int
+	actions map[string]int
+	codes   map[string]int
+	tasks   map[string]int
+	history map[string][]Call
+}
+
+func newRecorder(limit int) *recorder {
+	return &recorder{
+		limit: limit, actions: map[string]int{}, codes: map[string]int{},
+		tasks: map[string]int{}, history: map[string][]Call{},
+	}
+}
+
+func (r *recorder) record(c Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.actions[c.Action]++
+	r.codes[c.Code]++
+	if c.Action != ActionDescribeTaskAttribute || c.TaskID == "" {
+		return
+	}
+	r.tasks[c.TaskID]++
+	h := append(r.history[c.TaskID], c)
+	if len(h) >= 2*r.limit {
+		h = append(h[:0:0], h[len(h)-r.limit:]...)
+	}
+	r.history[c.TaskID] = h
+}
+
+func (r *recorder) calls(taskID string) []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.history[taskID]
+	if len(h) > r.limit {
+		h = h[len(h)-r.limit:]
+	}
+	return slices.Clone(h)
+}
+
+func (r *recorder) snapshot() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Stats{Actions: maps.Clone(r.actions), Codes: maps.Clone(r.codes), Tasks: maps.Clone(r.tasks)}
+}
+
+func (r *recorder) actionCount(a string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.actions[a]
+}
+
+func (r *recorder) codeCount(c string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.codes[c]
+}
+
+func (r *recorder) taskCount(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tasks[id]
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.actions)
+	clear(r.codes)
+	clear(r.tasks)
+	clear(r.history)
+}

@@ -1,0 +1,99 @@
+package ecsemu
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// store holds the tasks and images of one Server.
+type store struct {
+	mu     sync.Mutex
+	tasks  map[string]*task
+	order  []*task        // creation order
+	images map[string]int // region + "/" + image ID → number of data disks
+}
+
+func newStore() *store {
+	return &store{tasks: map[string]*task{}, images: map[string]int{}}
+}
+
+// add stores t, generating its ID if empty; an ID already taken is an error.
+// init, if not nil, completes t under the lock once its ID is known.
+func (s *store) add(t *task, init func(*task)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.id == "" {
+		for {
+			t.id = randomID("t-", 20)
+			if _, taken := s.tasks[t.id]; !taken {
+				break
+			}
+		}
+	} else if _, taken := s.tasks[t.id]; taken {
+		return fmt.Errorf("ecsemu: task %s already exists", t.id)
+	}
+	if init != nil {
+		init(t)
+	}
+	s.tasks[t.id] = t
+	s.order = append(s.order, t)
+	return nil
+}
+
+// with runs fn on the task id of region under the store lock; a task created
+// without a region (ModifyDiskSpec) matches every region. It reports whether
+// the task exists.
+func (s *store) with(id, region string, fn func(*task)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[id]
+	if !ok || (t.region != "" && t.region != region) {
+		return false
+	}
+	fn(t)
+	return true
+}
+
+// listed is one task as DescribeTasks reports it.
+type listed struct {
+	id, action, status, supportCancel, creation, finished, resourceID string
+}
+
+// list returns the tasks of region, newest first, that pass keep.
+func (s *store) list(region string, now time.Time, keep func(t *task, status string) bool) []listed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []listed
+	for i := len(s.order) - 1; i >= 0; i-- {
+		t := s.order[i]
+		if t.region != "" && t.region != region {
+			continue
+		}
+		v := t.observe(now, false)
+		status := v.status
+		if v.err != nil {
+			status = StatusProcessing
+		}
+		if !keep(t, status) {
+			continue
+		}
+		out = append(out, listed{
+			id: t.id, action: t.action, status: status, supportCancel: t.supportsCancel(status),
+			creation: t.creationString(), finished: v.finished, resourceID: t.resourceID,
+		})
+	}
+	return out
+}
+
+func (s *store) addImage(region, imageID string, dataDisks int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.images[region+"/"+imageID] = max(dataDisks, 0)
+}
+
+func (s *store) dataDisks(region, imageID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.images[region+"/"+imageID]
+}
