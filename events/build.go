@@ -26,8 +26,8 @@ func ID(n poller.Notice) string {
 	}
 }
 
-// Source is the CloudEvents source of events about tasks of a region.
-func Source(regionID string) string { return "/taskpoller/ecs/" + regionID }
+// EventSource is the CloudEvents source of events about tasks of a region.
+func EventSource(regionID string) string { return "/taskpoller/ecs/" + regionID }
 
 var kindTypes = map[poller.Kind]string{
 	poller.KindStatusChanged: TypeStatusChanged,
@@ -62,7 +62,7 @@ func New(n poller.Notice) Event {
 	return Event{
 		SpecVersion:     SpecVersion,
 		ID:              ID(n),
-		Source:          Source(t.RegionID),
+		Source:          EventSource(t.RegionID),
 		Type:            kindTypes[n.Kind],
 		Subject:         t.TaskID,
 		Time:            at.UTC(),

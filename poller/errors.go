@@ -71,7 +71,7 @@ func (c Class) String() string {
 var workerCodes = []string{
 	"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidTimeStamp", "IncompleteSignature",
 	"Forbidden", "InvalidSecurityToken", "InvalidCredentials", "NoPermission", "UnsupportedSignature",
-	"InvalidAccessKeySecret",
+	"InvalidAccessKeySecret", "ClientError",
 }
 
 // Classify decides what err means for the task being polled. Unknown errors are transient:

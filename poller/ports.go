@@ -38,18 +38,19 @@ type Delivery interface {
 	InProgress(ctx context.Context) error
 	// Ack confirms the registration is done with, waiting for the source to confirm.
 	Ack(ctx context.Context) error
-	// Nak hands the registration back for immediate redelivery.
-	Nak(ctx context.Context) error
+	// Nak hands the registration back for redelivery after delay (0: at once).
+	Nak(ctx context.Context, delay time.Duration) error
 }
 
 // Source yields registrations. Next blocks until one arrives or ctx ends (then it returns
-// ctx.Err()). Alive reports whether the registration message seq is still pending (neither
-// acknowledged nor removed). Drain stops fetching and returns the deliveries already
-// fetched but not yet handed out; the caller must Nak them. Next is called by one goroutine.
+// ctx.Err()); it is called by one goroutine at a time. Alive reports whether the registration
+// message seq is still pending (neither acknowledged nor removed). Drain stops fetching and
+// hands back (Naks) every registration fetched but not yet returned by Next; call it once,
+// after the last Next.
 type Source interface {
 	Next(ctx context.Context) (Delivery, error)
 	Alive(ctx context.Context, seq uint64) (bool, error)
-	Drain(ctx context.Context) []Delivery
+	Drain(ctx context.Context)
 }
 
 // State is what the store keeps for each task, so that a worker taking a task over neither

@@ -1,0 +1,120 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Roles name the JetStream assets of one deployment; Subjects.StreamName derives the names,
+// e.g. ECS_TASKS_REGISTRATIONS for the default prefix.
+const (
+	RegistrationsRole = "REGISTRATIONS"
+	EventsRole        = "EVENTS"
+	StateRole         = "STATE"
+	// ConsumerName is the durable consumer all workers share.
+	ConsumerName = "taskpoller-workers"
+)
+
+// SetupConfig sizes the JetStream assets. Zero fields get the defaults on each field.
+type SetupConfig struct {
+	Replicas      int           // replicas of streams and bucket; 1
+	EventsMaxAge  time.Duration // how long events are kept; 7 days
+	DedupWindow   time.Duration // events stream duplicate window; 10 minutes
+	AckWait       time.Duration // registration consumer ack wait; 30s
+	MaxAckPending int           // registrations held by all workers at once; 100000
+	StateTTL      time.Duration // how long task state is kept after its last change; 8 days
+}
+
+func (c *SetupConfig) setDefaults() {
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.EventsMaxAge == 0 {
+		c.EventsMaxAge = 7 * 24 * time.Hour
+	}
+	if c.DedupWindow == 0 {
+		c.DedupWindow = 10 * time.Minute
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.MaxAckPending == 0 {
+		c.MaxAckPending = 100000
+	}
+	if c.StateTTL == 0 {
+		c.StateTTL = 8 * 24 * time.Hour
+	}
+}
+
+// Assets are the JetStream objects a worker uses.
+type Assets struct {
+	Registrations jetstream.Stream
+	Events        jetstream.Stream
+	Consumer      jetstream.Consumer
+	State         jetstream.KeyValue
+}
+
+// Setup creates or updates the registrations stream (work queue), the events stream (limits
+// retention, de-duplication), the workers' durable consumer and the state bucket.
+func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupConfig) (Assets, error) {
+	cfg.setDefaults()
+	if cfg.DedupWindow > cfg.EventsMaxAge {
+		return Assets{}, errors.New("events dedup window must not exceed the events max age")
+	}
+	var a Assets
+	var err error
+	a.Registrations, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        s.StreamName(RegistrationsRole),
+		Description: "taskpoller: task registrations, removed once their task has its terminal event",
+		Subjects:    []string{s.Registered()},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+		Duplicates:  2 * time.Minute,
+		MaxMsgSize:  MaxRegistrationBytes * 4,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("registrations stream: %w", err)
+	}
+	a.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        s.StreamName(EventsRole),
+		Description: "taskpoller: task events (CloudEvents JSON)",
+		Subjects:    s.AllEvents(),
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+		MaxAge:      cfg.EventsMaxAge,
+		Duplicates:  cfg.DedupWindow,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("events stream: %w", err)
+	}
+	a.Consumer, err = a.Registrations.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		Description:   "taskpoller workers; a registration stays pending while its task is tracked",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: cfg.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("workers consumer: %w", err)
+	}
+	a.State, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      s.StreamName(StateRole),
+		Description: "taskpoller: last known state of each task",
+		History:     1,
+		TTL:         cfg.StateTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("state bucket: %w", err)
+	}
+	return a, nil
+}

@@ -1,0 +1,166 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+var _ poller.Source = (*Source)(nil)
+
+// Source hands registrations from the workers' durable consumer to a poller.Worker. It fetches
+// a few at a time (Batch) so that registrations do not wait in a client buffer while their ack
+// wait runs. Refused registrations never reach the worker: they are reported on
+// <prefix>.invalid and terminated, once. Next and Drain are for one goroutine; Alive is safe
+// for concurrent use.
+type Source struct {
+	cons   jetstream.Consumer
+	stream jetstream.Stream
+	pub    *Publisher
+	log    *zap.Logger
+	batch  int
+
+	mu   sync.Mutex
+	iter jetstream.MessagesContext
+}
+
+// NewSource reads registrations through a.Consumer; pub reports refused ones. batch is how
+// many registrations may be fetched ahead (0: 16).
+func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int) *Source {
+	if batch <= 0 {
+		batch = 16
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch}
+}
+
+// Next implements poller.Source.
+func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
+	for {
+		iter, err := s.iterator()
+		if err != nil {
+			return nil, err
+		}
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+				s.reset()
+			}
+			return nil, fmt.Errorf("next registration: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			_ = msg.Term()
+			continue
+		}
+		reg, perr := ParseRegistration(msg.Data())
+		if perr != nil {
+			s.refuse(ctx, msg, meta.Sequence.Stream, perr)
+			continue
+		}
+		return &delivery{msg: msg, reg: reg, seq: meta.Sequence.Stream}, nil
+	}
+}
+
+func (s *Source) iterator() (jetstream.MessagesContext, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iter == nil {
+		it, err := s.cons.Messages(jetstream.PullMaxMessages(s.batch))
+		if err != nil {
+			return nil, fmt.Errorf("consume registrations: %w", err)
+		}
+		s.iter = it
+	}
+	return s.iter, nil
+}
+
+func (s *Source) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iter != nil {
+		s.iter.Stop()
+		s.iter = nil
+	}
+}
+
+// refuse reports a bad registration and terminates it; if the report cannot be stored the
+// registration is handed back for a later try, so no refusal goes unreported.
+func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reason error) {
+	s.log.Warn("refusing registration", zap.Uint64("stream_seq", seq), zap.Error(reason))
+	if err := s.pub.PublishInvalid(ctx, NewInvalid(seq, msg.Data(), reason, time.Now())); err != nil {
+		s.log.Warn("cannot report refused registration; handing it back", zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if err := msg.TermWithReason("invalid registration"); err != nil {
+		s.log.Warn("cannot terminate refused registration", zap.Error(err))
+	}
+}
+
+// Alive implements poller.Source: a registration is pending while the work-queue stream still
+// holds it.
+func (s *Source) Alive(ctx context.Context, seq uint64) (bool, error) {
+	_, err := s.stream.GetMsg(ctx, seq)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("look up registration %d: %w", seq, err)
+	}
+	return true, nil
+}
+
+// Drain implements poller.Source.
+func (s *Source) Drain(ctx context.Context) {
+	s.mu.Lock()
+	iter := s.iter
+	s.iter = nil
+	s.mu.Unlock()
+	if iter == nil {
+		return
+	}
+	iter.Drain()
+	for {
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return
+		}
+		if err := msg.Nak(); err != nil {
+			s.log.Warn("cannot hand back a fetched registration", zap.Error(err))
+		}
+	}
+}
+
+// delivery adapts a JetStream message to poller.Delivery.
+type delivery struct {
+	msg jetstream.Msg
+	reg poller.Registration
+	seq uint64
+}
+
+func (d *delivery) Registration() poller.Registration { return d.reg }
+func (d *delivery) Seq() uint64                       { return d.seq }
+
+func (d *delivery) InProgress(context.Context) error { return d.msg.InProgress() }
+
+func (d *delivery) Ack(ctx context.Context) error { return d.msg.DoubleAck(ctx) }
+
+func (d *delivery) Nak(_ context.Context, delay time.Duration) error {
+	if delay <= 0 {
+		return d.msg.Nak()
+	}
+	return d.msg.NakWithDelay(delay)
+}

@@ -1,0 +1,82 @@
+package poller
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config tunes a Worker. Zero fields get the defaults documented on each field.
+type Config struct {
+	PollInitial    time.Duration // first interval, and again after each status change; 5s
+	PollMax        time.Duration // interval cap; 60s
+	PollMultiplier float64       // interval growth per poll; 1.5
+	PollJitter     float64       // randomization factor, 0 to 1; 0.2
+	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
+	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 30s
+	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
+	APIQPS         float64       // calls per second per region; 10
+	APIBurst       int           // token bucket size per region; 2 x APIQPS, at least 1
+	ThrottleQuiet  time.Duration // no throttling this long raises a lowered rate again; 30s
+	AckWait        time.Duration // the registration consumer's ack wait; heartbeats every third; 30s
+	MaxTracked     int           // tasks one worker tracks at once; 10000
+	Concurrency    int           // polls in flight at once; 16
+	WorkerID       string        // names this worker in the state store and logs; "worker"
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.PollInitial, 5*time.Second)
+	def(&c.PollMax, 60*time.Second)
+	def(&c.TaskTimeout, 24*time.Hour)
+	def(&c.NotFoundGrace, 30*time.Second)
+	def(&c.CallTimeout, 10*time.Second)
+	def(&c.ThrottleQuiet, 30*time.Second)
+	def(&c.AckWait, 30*time.Second)
+	if c.PollMultiplier == 0 {
+		c.PollMultiplier = 1.5
+	}
+	if c.APIQPS == 0 {
+		c.APIQPS = 10
+	}
+	if c.APIBurst == 0 {
+		c.APIBurst = max(1, int(2*c.APIQPS))
+	}
+	if c.MaxTracked == 0 {
+		c.MaxTracked = 10000
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 16
+	}
+	if c.WorkerID == "" {
+		c.WorkerID = "worker"
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(c.PollInitial > 0, "poll initial interval must be positive, got %s", c.PollInitial)
+	check(c.PollMax >= c.PollInitial, "poll max (%s) must be at least poll initial (%s)", c.PollMax, c.PollInitial)
+	check(c.PollMultiplier >= 1, "poll multiplier must be at least 1, got %g", c.PollMultiplier)
+	check(c.PollJitter >= 0 && c.PollJitter < 1, "poll jitter must be in [0, 1), got %g", c.PollJitter)
+	check(c.TaskTimeout > 0, "task timeout must be positive, got %s", c.TaskTimeout)
+	check(c.NotFoundGrace >= 0, "not-found grace must not be negative, got %s", c.NotFoundGrace)
+	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)
+	check(c.APIQPS > 0, "API QPS must be positive, got %g", c.APIQPS)
+	check(c.APIBurst >= 1, "API burst must be at least 1, got %d", c.APIBurst)
+	check(c.AckWait >= time.Second, "ack wait must be at least 1s, got %s", c.AckWait)
+	check(c.CallTimeout < c.AckWait, "call timeout (%s) must be shorter than the ack wait (%s)", c.CallTimeout, c.AckWait)
+	check(c.MaxTracked >= 1, "max tracked must be at least 1, got %d", c.MaxTracked)
+	check(c.Concurrency >= 1, "concurrency must be at least 1, got %d", c.Concurrency)
+	return errors.Join(errs...)
+}

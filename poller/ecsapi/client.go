@@ -1,0 +1,209 @@
+package ecsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
+	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/alibabacloud-go/tea/tea"
+	"github.com/aliyun/credentials-go/credentials"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// Config selects the endpoint and credentials. The zero value talks to the official regional
+// endpoints with the default credential chain and a 10 s timeout per call.
+type Config struct {
+	// Endpoint is a URL such as "http://127.0.0.1:8080"; its scheme picks HTTP or HTTPS.
+	// Empty: the official endpoint of each task's region.
+	Endpoint string
+	// Credential signs requests; nil: the default chain of github.com/aliyun/credentials-go
+	// (environment, OIDC, profile, ECS RAM role, credentials URI).
+	Credential credentials.Credential
+	// Timeout bounds each call, connection included. Zero means 10 s.
+	Timeout time.Duration
+}
+
+// Client calls ECS, one SDK client per region.
+type Client struct {
+	cfg      Config
+	protocol string
+	host     string // from Config.Endpoint; empty for official endpoints
+	cred     credentials.Credential
+
+	mu      sync.Mutex
+	clients map[string]*ecs.Client
+}
+
+// New checks cfg and builds a Client. It makes no call.
+func New(cfg Config) (*Client, error) {
+	c := &Client{cfg: cfg, protocol: "https", clients: map[string]*ecs.Client{}}
+	if c.cfg.Timeout <= 0 {
+		c.cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Endpoint != "" {
+		u, err := url.Parse(cfg.Endpoint)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("ecs endpoint %q: want a URL such as http://127.0.0.1:8080", cfg.Endpoint)
+		}
+		c.protocol, c.host = u.Scheme, u.Host
+	}
+	c.cred = cfg.Credential
+	if c.cred == nil {
+		cred, err := credentials.NewCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
+		}
+		c.cred = cred
+	}
+	return c, nil
+}
+
+// Endpoint returns the host the client calls for region.
+func (c *Client) Endpoint(region string) string {
+	if c.host != "" {
+		return c.host
+	}
+	if region == "cn-hangzhou" {
+		return "ecs-cn-hangzhou.aliyuncs.com"
+	}
+	return "ecs." + region + ".aliyuncs.com"
+}
+
+func (c *Client) client(region string) (*ecs.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[region]; ok {
+		return cl, nil
+	}
+	ms := int(c.cfg.Timeout / time.Millisecond)
+	cl, err := ecs.NewClient(&openapiutil.Config{
+		Endpoint:    tea.String(c.Endpoint(region)),
+		Protocol:    tea.String(c.protocol),
+		RegionId:    tea.String(region),
+		Credential:  c.cred,
+		ReadTimeout: tea.Int(ms),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ecs client for %s: %w", region, err)
+	}
+	c.clients[region] = cl
+	return cl, nil
+}
+
+func (c *Client) runtime() *dara.RuntimeOptions {
+	ms := int(c.cfg.Timeout / time.Millisecond)
+	return &dara.RuntimeOptions{ReadTimeout: dara.Int(ms), ConnectTimeout: dara.Int(ms)}
+}
+
+// DescribeTask calls DescribeTaskAttribute.
+func (c *Client) DescribeTask(ctx context.Context, region, taskID string) (poller.Task, error) {
+	cl, err := c.client(region)
+	if err != nil {
+		return poller.Task{}, err
+	}
+	req := &ecs.DescribeTaskAttributeRequest{RegionId: tea.String(region), TaskId: tea.String(taskID)}
+	resp, err := cl.DescribeTaskAttributeWithContext(ctx, req, c.runtime())
+	if err != nil {
+		return poller.Task{}, convertError(err)
+	}
+	if resp == nil || resp.Body == nil {
+		return poller.Task{}, &poller.APIError{Code: "EmptyResponse", Message: "DescribeTaskAttribute returned no body"}
+	}
+	return toTask(resp.Body, region, taskID), nil
+}
+
+func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) poller.Task {
+	t := poller.Task{
+		TaskID:        tea.StringValue(b.TaskId),
+		RegionID:      tea.StringValue(b.RegionId),
+		Action:        tea.StringValue(b.TaskAction),
+		Status:        poller.Status(tea.StringValue(b.TaskStatus)),
+		Process:       tea.StringValue(b.TaskProcess),
+		CreationTime:  tea.StringValue(b.CreationTime),
+		FinishedTime:  tea.StringValue(b.FinishedTime),
+		TotalCount:    int(tea.Int32Value(b.TotalCount)),
+		SuccessCount:  int(tea.Int32Value(b.SuccessCount)),
+		FailedCount:   int(tea.Int32Value(b.FailedCount)),
+		SupportCancel: strings.EqualFold(tea.StringValue(b.SupportCancel), "true"),
+	}
+	if t.TaskID == "" {
+		t.TaskID = taskID
+	}
+	if t.RegionID == "" {
+		t.RegionID = region
+	}
+	if b.OperationProgressSet == nil {
+		return t
+	}
+	for _, op := range b.OperationProgressSet.OperationProgress {
+		if op == nil {
+			continue
+		}
+		o := poller.Operation{
+			Status:    tea.StringValue(op.OperationStatus),
+			ErrorCode: tea.StringValue(op.ErrorCode),
+			ErrorMsg:  tea.StringValue(op.ErrorMsg),
+		}
+		if op.RelatedItemSet != nil {
+			for _, it := range op.RelatedItemSet.RelatedItem {
+				if it != nil {
+					o.Items = append(o.Items, poller.Item{Name: tea.StringValue(it.Name), Value: tea.StringValue(it.Value)})
+				}
+			}
+		}
+		t.Operations = append(t.Operations, o)
+	}
+	return t
+}
+
+// convertError turns the SDK's error answers into *poller.APIError; transport and decoding
+// errors (*url.Error, *json.SyntaxError) are returned wrapped, as they are.
+func convertError(err error) error {
+	var te *tea.SDKError
+	if errors.As(err, &te) {
+		return apiError(tea.StringValue(te.Code), tea.IntValue(te.StatusCode), tea.StringValue(te.Message), tea.StringValue(te.Data), err)
+	}
+	var de *dara.SDKError
+	if errors.As(err, &de) {
+		return apiError(dara.StringValue(de.Code), dara.IntValue(de.StatusCode), dara.StringValue(de.Message), dara.StringValue(de.Data), err)
+	}
+	var ue *url.Error
+	var se *json.SyntaxError
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("ecs call: %w", err)
+	}
+	// Anything else failed inside the client before an answer: most often the credential chain.
+	return &poller.APIError{Code: "ClientError", Message: err.Error()}
+}
+
+func apiError(code string, status int, msg, data string, cause error) error {
+	e := &poller.APIError{Code: code, StatusCode: status, Message: msg}
+	var body struct {
+		RequestID string `json:"RequestId"`
+		Message   string `json:"Message"`
+	}
+	if data != "" && json.Unmarshal([]byte(data), &body) == nil {
+		e.RequestID = body.RequestID
+		if body.Message != "" {
+			e.Message = body.Message
+		}
+	}
+	if code == "" {
+		e.Code = "HTTP" + strconv.Itoa(status)
+		if status == 0 {
+			e.Code = "ClientError"
+			e.Message = cause.Error()
+		}
+	}
+	return e
+}

@@ -1,0 +1,8 @@
+// Package ecsapi is the boundary to the official Alibaba Cloud ECS SDK
+// (github.com/alibabacloud-go/ecs-20140526/v7). It is the only package of taskpoller that
+// imports the SDK: it turns the SDK's pointer models into poller.Task values and the SDK's
+// errors into *poller.APIError, so the rest of the code never sees either.
+//
+// The SDK never retries; neither does this package. Callers decide (see poller.Classify).
+// A Client is safe for concurrent use.
+package ecsapi

@@ -1,0 +1,145 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// intake takes registrations while there is room, and claims each.
+func (w *Worker) intake(ctx context.Context) error {
+	w.consuming.Store(true)
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		d, err := w.src.Next(ctx)
+		if err != nil {
+			<-w.slots
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.consuming.Store(false)
+			w.log.Warn("cannot take registrations; retrying in 1s", zap.Error(err))
+			retry.Reset(time.Second)
+			select {
+			case <-retry.C:
+			case <-ctx.Done():
+				return nil
+			}
+			continue
+		}
+		w.consuming.Store(true)
+		if !w.claim(ctx, d) {
+			<-w.slots
+		}
+	}
+}
+
+// claim decides what a registration means, using the state store as the record of which
+// registration owns each task:
+//   - no state: a new task; track it.
+//   - terminal state: the task already has its terminal event; ack.
+//   - owned by this very registration (a redelivery after a crash or hand-back): resume from
+//     the stored state, so no status is announced twice and the deadline is kept.
+//   - owned by another registration that is still pending: a duplicate; ack it.
+//   - owned by a registration that is gone: take over.
+//
+// It returns true when it started tracking a task (the caller's slot is then kept).
+func (w *Worker) claim(ctx context.Context, d Delivery) bool {
+	reg := d.Registration()
+	key := reg.Key()
+	log := w.log.With(zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID))
+	for range 3 {
+		st, rev, err := w.store.Get(ctx, key)
+		outcome := "resumed"
+		switch {
+		case errors.Is(err, ErrNoState):
+			st = State{OwnerSeq: d.Seq(), Owner: w.cfg.WorkerID, RegisteredAt: time.Now().UTC()}
+			rev, err = w.store.Create(ctx, key, st)
+			if errors.Is(err, ErrStateExists) {
+				continue
+			}
+			if err != nil {
+				w.requeue(ctx, d, log, err)
+				return false
+			}
+			w.metrics.Registrations.WithLabelValues("tracked").Inc()
+			log.Info("tracking task")
+			w.track(d, st, rev)
+			return true
+		case err != nil:
+			w.requeue(ctx, d, log, err)
+			return false
+		case st.Terminal:
+			w.settle(ctx, d, log, "already_done")
+			return false
+		case st.OwnerSeq != d.Seq():
+			alive, err := w.src.Alive(ctx, st.OwnerSeq)
+			if err != nil {
+				w.requeue(ctx, d, log, err)
+				return false
+			}
+			if alive {
+				w.settle(ctx, d, log, "duplicate")
+				return false
+			}
+			outcome = "taken_over"
+		}
+		if t := w.lookup(key); t != nil {
+			// Redelivered to the worker that still tracks it: keep polling, hold the new delivery.
+			w.mu.Lock()
+			t.d = d
+			w.mu.Unlock()
+			return false
+		}
+		st.OwnerSeq, st.Owner = d.Seq(), w.cfg.WorkerID
+		rev, err = w.store.Update(ctx, key, st, rev)
+		if errors.Is(err, ErrStateConflict) {
+			continue
+		}
+		if err != nil {
+			w.requeue(ctx, d, log, err)
+			return false
+		}
+		w.metrics.Registrations.WithLabelValues(outcome).Inc()
+		log.Info("resuming task", zap.String("how", outcome), zap.String("last_status", string(st.Status)))
+		w.track(d, st, rev)
+		return true
+	}
+	w.requeue(ctx, d, log, errors.New("task state kept changing"))
+	return false
+}
+
+// settle acks a registration that needs no tracking.
+func (w *Worker) settle(ctx context.Context, d Delivery, log *zap.Logger, outcome string) {
+	w.metrics.Registrations.WithLabelValues(outcome).Inc()
+	log.Info("registration needs no polling", zap.String("why", outcome))
+	if err := d.Ack(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("cannot ack registration", zap.Error(err))
+	}
+}
+
+// requeue hands a registration back after a pause when the state store failed.
+func (w *Worker) requeue(ctx context.Context, d Delivery, log *zap.Logger, cause error) {
+	if ctx.Err() != nil {
+		cause = ctx.Err()
+	}
+	log.Warn("cannot claim task; handing registration back", zap.Error(cause))
+	delay := 2 * time.Second
+	if ctx.Err() != nil {
+		delay = 0
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+	}
+	if err := d.Nak(ctx, delay); err != nil {
+		log.Warn("cannot hand registration back", zap.Error(err))
+	}
+}

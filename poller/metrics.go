@@ -1,0 +1,55 @@
+package poller
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the worker's Prometheus metrics. Create them with NewMetrics; the zero value is
+// not usable. Safe for concurrent use.
+type Metrics struct {
+	Tracked       prometheus.Gauge
+	Polls         *prometheus.CounterVec // result, code
+	APILatency    prometheus.Histogram
+	Published     *prometheus.CounterVec // kind
+	TimeToOutcome *prometheus.HistogramVec
+	Registrations *prometheus.CounterVec // outcome
+	WorkerErrors  *prometheus.CounterVec // code
+	RateDelay     prometheus.Histogram
+}
+
+// NewMetrics creates the metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Tracked: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "taskpoller_tracked_tasks", Help: "Tasks this worker is tracking now.",
+		}),
+		Polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_polls_total",
+			Help: "DescribeTaskAttribute calls by result (ok, transient, throttled, not_found, invalid_region, worker) and error code.",
+		}, []string{"result", "code"}),
+		APILatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "taskpoller_api_latency_seconds", Help: "Latency of DescribeTaskAttribute calls.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_events_published_total", Help: "Events published (stored by JetStream) by kind.",
+		}, []string{"kind"}),
+		TimeToOutcome: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "taskpoller_registration_to_terminal_seconds", Help: "Time from registration to the terminal event, by kind.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 18),
+		}, []string{"kind"}),
+		Registrations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_registrations_total",
+			Help: "Registrations taken by outcome (tracked, resumed, duplicate, already_done).",
+		}, []string{"outcome"}),
+		WorkerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_worker_errors_total", Help: "Worker-level ECS errors (credentials, permissions, clock) by code.",
+		}, []string{"code"}),
+		RateDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "taskpoller_rate_limit_delay_seconds", Help: "Delay added to polls by the per-region rate limit.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+	}
+	reg.MustRegister(m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay)
+	return m
+}

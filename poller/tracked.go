@@ -1,0 +1,85 @@
+package poller
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// tracked is one task a worker polls. Its fields are used only by the goroutine processing its
+// key (the scheduler hands a key to one goroutine at a time), except d, which is guarded by
+// Worker.mu because the heartbeat and a redelivery read or replace it.
+type tracked struct {
+	key   string
+	reg   Registration
+	d     Delivery
+	state State
+	rev   uint64
+	seen  observed
+
+	bo            *backoff.ExponentialBackOff
+	deadline      time.Time
+	notFoundSince time.Time
+	reserved      bool // a rate-limit token is held for the next poll
+}
+
+// newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
+// tasks run for hours, and the task deadline is enforced separately.
+func newBackOff(c Config) *backoff.ExponentialBackOff {
+	bo := &backoff.ExponentialBackOff{
+		InitialInterval:     c.PollInitial,
+		RandomizationFactor: c.PollJitter,
+		Multiplier:          c.PollMultiplier,
+		MaxInterval:         c.PollMax,
+		MaxElapsedTime:      0,
+		Stop:                backoff.Stop,
+		Clock:               backoff.SystemClock,
+	}
+	bo.Reset()
+	return bo
+}
+
+func (w *Worker) lookup(key string) *tracked {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tasks[key]
+}
+
+func (w *Worker) delivery(t *tracked) Delivery {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return t.d
+}
+
+// track starts polling a claimed task at once. The caller holds a slot for it.
+func (w *Worker) track(d Delivery, st State, rev uint64) {
+	reg := d.Registration()
+	t := &tracked{
+		key: reg.Key(), reg: reg, d: d, state: st, rev: rev,
+		seen: observed{
+			Task:    Task{TaskID: reg.TaskID, RegionID: reg.RegionID, Action: st.Action, Status: st.Status, Process: st.Process},
+			Ordinal: st.Ordinal,
+		},
+		bo:       newBackOff(w.cfg),
+		deadline: st.RegisteredAt.Add(w.cfg.TaskTimeout),
+	}
+	w.mu.Lock()
+	w.tasks[t.key] = t
+	n := len(w.tasks)
+	w.mu.Unlock()
+	w.metrics.Tracked.Set(float64(n))
+	w.sched.Schedule(t.key, time.Now())
+}
+
+// untrack forgets a task and frees its slot. It does not settle its registration.
+func (w *Worker) untrack(t *tracked) {
+	w.mu.Lock()
+	_, ok := w.tasks[t.key]
+	delete(w.tasks, t.key)
+	n := len(w.tasks)
+	w.mu.Unlock()
+	if ok {
+		<-w.slots
+	}
+	w.metrics.Tracked.Set(float64(n))
+}

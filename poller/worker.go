@@ -1,0 +1,165 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+)
+
+// Worker tracks registered tasks: it takes registrations from a Source, polls each task through
+// the TaskAPI on the schedule its backoff decides, and publishes its transitions. Several
+// workers may share one Source and StateStore; a task is tracked by one of them at a time.
+type Worker struct {
+	cfg     Config
+	api     TaskAPI
+	pub     Publisher
+	store   StateStore
+	src     Source
+	log     *zap.Logger
+	metrics *Metrics
+
+	sched  *Scheduler
+	limits *regionLimits
+	health *health
+	slots  chan struct{} // one per tracked task, MaxTracked in all
+
+	consuming atomic.Bool
+	mu        sync.Mutex
+	tasks     map[string]*tracked
+}
+
+// Option sets an optional dependency of a Worker.
+type Option func(*Worker)
+
+// WithLogger sets the logger (default: none).
+func WithLogger(l *zap.Logger) Option { return func(w *Worker) { w.log = l } }
+
+// WithMetrics sets the metrics (default: registered on a private registry).
+func WithMetrics(m *Metrics) Option { return func(w *Worker) { w.metrics = m } }
+
+// NewWorker checks cfg (after defaults) and builds a worker. Call Run to start it.
+func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Source, opts ...Option) (*Worker, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("worker config: %w", err)
+	}
+	if api == nil || pub == nil || store == nil || src == nil {
+		return nil, errors.New("worker: api, publisher, store and source are required")
+	}
+	w := &Worker{
+		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
+		sched: NewScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		slots: make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
+	}
+	for _, o := range opts {
+		o(w)
+	}
+	if w.metrics == nil {
+		w.metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	w.log = w.log.Named("worker")
+	w.health = newHealth(w.log)
+	return w, nil
+}
+
+// Run tracks tasks until ctx ends. Then it stops taking registrations, waits for polls in
+// flight, hands every registration it holds back to the source at once (Nak without delay)
+// and returns nil. Run must be called once.
+func (w *Worker) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.sched.Run(gctx) })
+	g.Go(func() error { return w.intake(gctx) })
+	g.Go(func() error { return w.heartbeat(gctx) })
+	for range w.cfg.Concurrency {
+		g.Go(func() error { return w.pollLoop(gctx) })
+	}
+	err := g.Wait()
+	w.consuming.Store(false)
+	w.handBack()
+	return err
+}
+
+// Ready returns nil when the worker is taking registrations and ECS accepts its calls, or an
+// error saying why not. Safe for concurrent use.
+func (w *Worker) Ready() error {
+	if !w.consuming.Load() {
+		return errors.New("not consuming registrations")
+	}
+	if p := w.health.problem(); p != "" {
+		return fmt.Errorf("ECS refuses calls: %s", p)
+	}
+	return nil
+}
+
+// Tracked returns the number of tasks being tracked.
+func (w *Worker) Tracked() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.tasks)
+}
+
+func (w *Worker) pollLoop(ctx context.Context) error {
+	for {
+		select {
+		case key := <-w.sched.Ready():
+			w.process(ctx, key)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// heartbeat keeps every held registration from being redelivered, three times per ack wait.
+func (w *Worker) heartbeat(ctx context.Context) error {
+	t := time.NewTicker(w.cfg.AckWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil
+		}
+		for _, d := range w.deliveries() {
+			if err := d.InProgress(ctx); err != nil && ctx.Err() == nil {
+				w.log.Warn("cannot extend a registration's ack wait", zap.Error(err))
+			}
+		}
+	}
+}
+
+func (w *Worker) deliveries() []Delivery {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Delivery, 0, len(w.tasks))
+	for _, t := range w.tasks {
+		out = append(out, t.d)
+	}
+	return out
+}
+
+// handBack returns every held registration to the source for immediate redelivery.
+func (w *Worker) handBack() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	w.src.Drain(ctx)
+	w.mu.Lock()
+	held := w.tasks
+	w.tasks = map[string]*tracked{}
+	w.mu.Unlock()
+	for _, t := range held {
+		if err := t.d.Nak(ctx, 0); err != nil {
+			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
+		}
+	}
+	w.metrics.Tracked.Set(0)
+	if len(held) > 0 {
+		w.log.Info("handed registrations back", zap.Int("tasks", len(held)))
+	}
+}
