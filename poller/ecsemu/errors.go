@@ -8,31 +8,31 @@ import (
 // Error codes answered by the emulator. The HTTP status and message of each
 // are those of the real service (see errorFor).
 const (
-	CodeMissingParameter          = "MissingParameter"
-	CodeInvalidParameter          = "InvalidParameter"
-	CodeInvalidRegionNotFound     = "InvalidRegionId.NotFound"
-	CodeInvalidTaskNotFound       = "InvalidTaskId.NotFound"
-	CodeTaskActionNotSupport      = "InvalidTaskId.TaskActionNotSupport"
-	CodeIncorrectTaskStatus       = "InvalidTaskId.IncorrectTaskStatus"
-	CodeInvalidAction             = "InvalidAction.NotFound"
-	CodeInvalidVersion            = "InvalidVersion"
-	CodeThrottlingUser            = "Throttling.User"
-	CodeServiceUnavailable        = "ServiceUnavailable"
-	CodeInternalError             = "InternalError"
-	CodeBadGateway                = "BadGateway" // non-JSON HTML 502, as from a proxy
-	CodeDrop                      = "Drop"       // connection closed without an answer
-	CodeAccessKeyNotFound         = "InvalidAccessKeyId.NotFound"
-	CodeAccessKeyInactive         = "InvalidAccessKeyId.Inactive"
-	CodeSignatureDoesNotMatch     = "SignatureDoesNotMatch"
-	CodeIncompleteSignature       = "IncompleteSignature"
-	CodeTimeStampExpired          = "InvalidTimeStamp.Expired"
-	CodeTimeStampFormat           = "InvalidTimeStamp.Format"
-	CodeSignatureNonceUsed        = "SignatureNonceUsed"
-	CodeSecurityTokenMismatch     = "InvalidSecurityToken.MismatchWithAccessKey"
-	CodeForbiddenRAM              = "Forbidden.RAM"
-	CodeRequestTooLarge           = "RequestEntityTooLarge"
-	CodeInvalidImageNotFound      = "InvalidImageId.NotFound"
-	CodeOK                        = "OK"
+	CodeMissingParameter      = "MissingParameter"
+	CodeInvalidParameter      = "InvalidParameter"
+	CodeInvalidRegionNotFound = "InvalidRegionId.NotFound"
+	CodeInvalidTaskNotFound   = "InvalidTaskId.NotFound"
+	CodeTaskActionNotSupport  = "InvalidTaskId.TaskActionNotSupport"
+	CodeIncorrectTaskStatus   = "InvalidTaskId.IncorrectTaskStatus"
+	CodeInvalidAction         = "InvalidAction.NotFound"
+	CodeInvalidVersion        = "InvalidVersion"
+	CodeThrottlingUser        = "Throttling.User"
+	CodeServiceUnavailable    = "ServiceUnavailable"
+	CodeInternalError         = "InternalError"
+	CodeBadGateway            = "BadGateway" // non-JSON HTML 502, as from a proxy
+	CodeDrop                  = "Drop"       // connection closed without an answer
+	CodeAccessKeyNotFound     = "InvalidAccessKeyId.NotFound"
+	CodeAccessKeyInactive     = "InvalidAccessKeyId.Inactive"
+	CodeSignatureDoesNotMatch = "SignatureDoesNotMatch"
+	CodeIncompleteSignature   = "IncompleteSignature"
+	CodeTimeStampExpired      = "InvalidTimeStamp.Expired"
+	CodeTimeStampFormat       = "InvalidTimeStamp.Format"
+	CodeSignatureNonceUsed    = "SignatureNonceUsed"
+	CodeSecurityTokenMismatch = "InvalidSecurityToken.MismatchWithAccessKey"
+	CodeForbiddenRAM          = "Forbidden.RAM"
+	CodeRequestTooLarge       = "RequestEntityTooLarge"
+	CodeInvalidImageNotFound  = "InvalidImageId.NotFound"
+	CodeOK                    = "OK"
 )
 
 // apiError is an error answer of the API: an HTTP status and the Code and

@@ -12,12 +12,12 @@ import (
 // requests answered that way; the rates are exclusive and their sum must not
 // exceed 1.
 type Faults struct {
-	Throttle    float64       `json:"throttle"`     // 400 Throttling.User
-	Unavailable float64       `json:"unavailable"`  // 503 ServiceUnavailable
-	Internal    float64       `json:"internal"`     // 500 InternalError
-	BadGateway  float64       `json:"bad_gateway"`  // 502 with a non-JSON HTML body
-	Drop        float64       `json:"drop"`         // connection closed without an answer
-	Latency     time.Duration `json:"latency"`      // added to every answer
+	Throttle    float64       `json:"throttle"`          // 400 Throttling.User
+	Unavailable float64       `json:"unavailable"`       // 503 ServiceUnavailable
+	Internal    float64       `json:"internal"`          // 500 InternalError
+	BadGateway  float64       `json:"bad_gateway"`       // 502 with a non-JSON HTML body
+	Drop        float64       `json:"drop"`              // connection closed without an answer
+	Latency     time.Duration `json:"latency"`           // added to every answer
 	Actions     []string      `json:"actions,omitempty"` // if non-empty, faults apply only to these actions
 }
 

@@ -9,11 +9,11 @@ import (
 // (the oldest are forgotten first). Entries are kept in a ring in insertion
 // order, so expiry and eviction are O(1) amortized.
 type nonceSet struct {
-	mu       sync.Mutex
-	ttl      time.Duration
-	seen     map[string]time.Time
-	ring     []nonceEntry
-	head, n  int
+	mu      sync.Mutex
+	ttl     time.Duration
+	seen    map[string]time.Time
+	ring    []nonceEntry
+	head, n int
 }
 
 type nonceEntry struct {
