@@ -49,7 +49,9 @@ func TestErrorCodes(t *testing.T) {
 		{"missing TaskId", func() error { return attr(good, "cn-hangzhou", "") }, "MissingParameter", 400},
 		{"unknown region", func() error { return attr(good, "xx-nowhere-1", known) }, "InvalidRegionId.NotFound", 400},
 		{"unknown task", func() error { return attr(good, "cn-hangzhou", "t-000000000000000000zz") }, "InvalidTaskId.NotFound", 400},
-		{"wrong secret", func() error { return attr(newClient(t, srv, clientOpts{ak: "ak1", secret: "nope"}), "cn-hangzhou", known) }, "SignatureDoesNotMatch", 400},
+		{"wrong secret", func() error {
+			return attr(newClient(t, srv, clientOpts{ak: "ak1", secret: "nope"}), "cn-hangzhou", known)
+		}, "SignatureDoesNotMatch", 400},
 		{"unknown key", func() error { return attr(newClient(t, srv, clientOpts{ak: "who", secret: "x"}), "cn-hangzhou", known) }, "InvalidAccessKeyId.NotFound", 404},
 		{"STS without token", func() error {
 			return attr(newClient(t, srv, clientOpts{ak: "STS.ak", secret: "sts-secret"}), "cn-hangzhou", known)

@@ -2,6 +2,8 @@ package ecsemu_test
 
 import (
 	"errors"
+	"net/http"
+	"time"
 	"testing"
 
 	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
@@ -17,7 +19,17 @@ type clientOpts struct {
 	ak, secret, token string
 	v2                bool
 	proxy             string
+	// ownHTTP gives the client its own http.Client. The SDK's default
+	// pooled client writes http.Client.Timeout on every call while other
+	// calls read it: a data race (tea v1.5.3 dara/core.go) that -race
+	// reports as soon as two goroutines call the SDK at once.
+	ownHTTP bool
 }
+
+// httpClient is a dara.HttpClient over a private http.Client.
+type httpClient struct{ c *http.Client }
+
+func (h httpClient) Call(r *http.Request, _ *http.Transport) (*http.Response, error) { return h.c.Do(r) }
 
 // newEmulator starts an emulator closed at the end of the test.
 func newEmulator(t testing.TB, opts ...ecsemu.Option) *ecsemu.Server {
@@ -57,6 +69,11 @@ func newClient(t testing.TB, srv *ecsemu.Server, o clientOpts) *ecs.Client {
 	}
 	if o.proxy != "" {
 		cfg.HttpProxy = tea.String(o.proxy)
+	}
+	if o.ownHTTP {
+		tr := &http.Transport{MaxIdleConnsPerHost: 256}
+		t.Cleanup(tr.CloseIdleConnections)
+		cfg.HttpClient = httpClient{&http.Client{Transport: tr, Timeout: 10 * time.Second}}
 	}
 	c, err := ecs.NewClient(cfg)
 	if err != nil {
