@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// failPrefix is the emulator's convention: an export to a bucket, or an import of an object,
+// whose name starts with it fails partway.
+const failPrefix = "fail-"
+
+// The task actions the producer starts, in turn.
+const (
+	actionExport = "ExportImage"
+	actionImport = "ImportImage"
+	actionModify = "ModifyDiskSpec"
+)
+
+var actions = [...]string{actionExport, actionImport, actionModify}
+
+// job is the plan for the n-th task (n counts from 1).
+type job struct {
+	N      int
+	Action string
+	Fail   bool // started so that it fails (exports and imports only)
+	Cancel bool // canceled after CancelAfter (exports and imports only)
+}
+
+// planJob decides the n-th task deterministically, so a run is reproducible: actions rotate,
+// every FailEvery-th export or import fails, every CancelEvery-th one that does not fail is
+// canceled. ModifyDiskSpec can neither fail on demand nor be canceled.
+func planJob(n int, cfg Config) job {
+	j := job{N: n, Action: actions[(n-1)%len(actions)]}
+	if j.Action == actionModify {
+		return j
+	}
+	j.Fail = cfg.FailEvery > 0 && n%cfg.FailEvery == 0
+	j.Cancel = !j.Fail && cfg.CancelEvery > 0 && n%cfg.CancelEvery == 0
+	return j
+}
+
+// outcome is what the task's one terminal event should say.
+type outcome struct {
+	Kind   poller.Kind   // KindFinished or KindFailed
+	Reason poller.Reason // failed only
+}
+
+func (o outcome) String() string {
+	if o.Kind == poller.KindFinished {
+		return "expect=finished"
+	}
+	return fmt.Sprintf("expect=%s reason=%s", o.Kind, o.Reason)
+}
+
+var (
+	finished = outcome{Kind: poller.KindFinished}
+	failed   = outcome{Kind: poller.KindFailed, Reason: poller.ReasonTaskFailed}
+	canceled = outcome{Kind: poller.KindFailed, Reason: poller.ReasonTaskCanceled}
+)
+
+// expected is the outcome of j before any cancellation is attempted.
+func (j job) expected() outcome {
+	if j.Fail {
+		return failed
+	}
+	return finished
+}
+
+// taskLine is the line printed once a task's outcome is settled.
+func taskLine(j job, taskID, region string, o outcome) string {
+	return fmt.Sprintf("TASK n=%d task=%s action=%s region=%s %s", j.N, taskID, j.Action, region, o)
+}
