@@ -17,6 +17,7 @@ func (c *Client) ExportImage(ctx context.Context, region, imageID, bucket, prefi
 	if err != nil {
 		return "", err
 	}
+	defer c.release(region, cl)
 	req := &ecs.ExportImageRequest{
 		RegionId: tea.String(region), ImageId: tea.String(imageID),
 		OSSBucket: tea.String(bucket), OSSPrefix: tea.String(prefix), ImageFormat: tea.String(format),
@@ -40,6 +41,7 @@ func (c *Client) ImportImage(ctx context.Context, region, name string, disks []I
 	if err != nil {
 		return "", "", err
 	}
+	defer c.release(region, cl)
 	req := &ecs.ImportImageRequest{RegionId: tea.String(region), ImageName: tea.String(name)}
 	for _, d := range disks {
 		m := &ecs.ImportImageRequestDiskDeviceMapping{
@@ -64,6 +66,7 @@ func (c *Client) ModifyDiskSpec(ctx context.Context, region, diskID, category st
 	if err != nil {
 		return "", err
 	}
+	defer c.release(region, cl)
 	req := &ecs.ModifyDiskSpecRequest{DiskId: tea.String(diskID), DiskCategory: tea.String(category)}
 	resp, err := cl.ModifyDiskSpecWithContext(ctx, req, c.runtime())
 	if err != nil {
@@ -78,6 +81,7 @@ func (c *Client) CancelTask(ctx context.Context, region, task string) error {
 	if err != nil {
 		return err
 	}
+	defer c.release(region, cl)
 	_, err = cl.CancelTaskWithContext(ctx, &ecs.CancelTaskRequest{RegionId: tea.String(region), TaskId: tea.String(task)}, c.runtime())
 	if err != nil {
 		return convertError(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,23 +34,41 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Client calls ECS, one SDK client per region.
+// Client calls ECS. The SDK's clients are not safe for concurrent use (each call rewrites
+// fields of the client, and the SDK's shared HTTP client has its timeout rewritten under
+// every request), so Client keeps a pool of SDK clients per region, lends one to each call,
+// and gives them all one plain *http.Client of its own.
 type Client struct {
 	cfg      Config
 	protocol string
 	host     string // from Config.Endpoint; empty for official endpoints
 	cred     credentials.Credential
+	http     httpCaller
 
-	mu      sync.Mutex
-	clients map[string]*ecs.Client
+	mu    sync.Mutex
+	pools map[string]chan *ecs.Client
+}
+
+// poolSize is how many idle SDK clients are kept per region.
+const poolSize = 64
+
+// httpCaller lets the SDK send requests through a plain, concurrency-safe *http.Client.
+type httpCaller struct{ c *http.Client }
+
+// Call implements the SDK's dara.HttpClient; the SDK's per-request transport is ignored.
+func (h httpCaller) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
+	return h.c.Do(req)
 }
 
 // New checks cfg and builds a Client. It makes no call.
 func New(cfg Config) (*Client, error) {
-	c := &Client{cfg: cfg, protocol: "https", clients: map[string]*ecs.Client{}}
+	c := &Client{cfg: cfg, protocol: "https", pools: map[string]chan *ecs.Client{}}
 	if c.cfg.Timeout <= 0 {
 		c.cfg.Timeout = 10 * time.Second
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = poolSize
+	c.http = httpCaller{c: &http.Client{Timeout: c.cfg.Timeout, Transport: tr}}
 	if cfg.Endpoint != "" {
 		u, err := url.Parse(cfg.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -79,11 +98,23 @@ func (c *Client) Endpoint(region string) string {
 	return "ecs." + region + ".aliyuncs.com"
 }
 
-func (c *Client) client(region string) (*ecs.Client, error) {
+func (c *Client) pool(region string) chan *ecs.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl, ok := c.clients[region]; ok {
+	p, ok := c.pools[region]
+	if !ok {
+		p = make(chan *ecs.Client, poolSize)
+		c.pools[region] = p
+	}
+	return p
+}
+
+// client lends an SDK client for region; give it back with release.
+func (c *Client) client(region string) (*ecs.Client, error) {
+	select {
+	case cl := <-c.pool(region):
 		return cl, nil
+	default:
 	}
 	ms := int(c.cfg.Timeout / time.Millisecond)
 	cl, err := ecs.NewClient(&openapiutil.Config{
@@ -92,12 +123,19 @@ func (c *Client) client(region string) (*ecs.Client, error) {
 		RegionId:    tea.String(region),
 		Credential:  c.cred,
 		ReadTimeout: tea.Int(ms),
+		HttpClient:  c.http,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ecs client for %s: %w", region, err)
 	}
-	c.clients[region] = cl
 	return cl, nil
+}
+
+func (c *Client) release(region string, cl *ecs.Client) {
+	select {
+	case c.pool(region) <- cl:
+	default:
+	}
 }
 
 func (c *Client) runtime() *dara.RuntimeOptions {
@@ -111,6 +149,7 @@ func (c *Client) DescribeTask(ctx context.Context, region, taskID string) (polle
 	if err != nil {
 		return poller.Task{}, err
 	}
+	defer c.release(region, cl)
 	req := &ecs.DescribeTaskAttributeRequest{RegionId: tea.String(region), TaskId: tea.String(taskID)}
 	resp, err := cl.DescribeTaskAttributeWithContext(ctx, req, c.runtime())
 	if err != nil {
@@ -206,4 +245,23 @@ func apiError(code string, status int, msg, data string, cause error) error {
 		}
 	}
 	return e
+}
+
+// StaticCredential returns a credential for a fixed access key pair (and STS token, if not
+// empty), for tests, the demo and the emulator; production uses the default chain.
+func StaticCredential(accessKeyID, accessKeySecret, securityToken string) (credentials.Credential, error) {
+	cfg := &credentials.Config{
+		Type:            tea.String("access_key"),
+		AccessKeyId:     tea.String(accessKeyID),
+		AccessKeySecret: tea.String(accessKeySecret),
+	}
+	if securityToken != "" {
+		cfg.Type = tea.String("sts")
+		cfg.SecurityToken = tea.String(securityToken)
+	}
+	cred, err := credentials.NewCredential(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("static credential: %w", err)
+	}
+	return cred, nil
 }

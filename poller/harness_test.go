@@ -1,0 +1,244 @@
+package poller_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+const region = "cn-hangzhou"
+
+// env is one test's world: an embedded NATS server, the ECS emulator and the real SDK.
+type env struct {
+	t        *testing.T
+	srv      *server.Server
+	emu      *ecsemu.Server
+	api      *ecsapi.Client
+	subjects events.Subjects
+	setup    events.SetupConfig
+}
+
+func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
+	t.Helper()
+	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	emu, err := ecsemu.New(emuOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	cred, err := ecsapi.StaticCredential("test-ak", "test-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: emu.URL(), Credential: cred, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, _ := events.NewSubjects(events.DefaultPrefix)
+	return &env{t: t, srv: srv, emu: emu, api: api, subjects: subjects, setup: events.SetupConfig{AckWait: 2 * time.Second}}
+}
+
+func (e *env) connect() (*nats.Conn, jetstream.JetStream) {
+	e.t.Helper()
+	nc, err := nats.Connect(e.srv.ClientURL())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return nc, js
+}
+
+// fastConfig polls every few milliseconds so lifecycles finish quickly.
+func fastConfig() poller.Config {
+	return poller.Config{
+		PollInitial: 10 * time.Millisecond, PollMax: 80 * time.Millisecond, PollMultiplier: 2, PollJitter: 0,
+		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, AckWait: 2 * time.Second, CallTimeout: time.Second,
+	}
+}
+
+// worker is a running worker with its own NATS connection.
+type worker struct {
+	w      *poller.Worker
+	nc     *nats.Conn
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (e *env) startWorker(cfg poller.Config) *worker {
+	e.t.Helper()
+	nc, js := e.connect()
+	ctx, cancel := context.WithCancel(context.Background())
+	assets, err := events.Setup(ctx, js, e.subjects, e.setup)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	pub := events.NewPublisher(js, e.subjects)
+	log := zaptest.NewLogger(e.t)
+	src := events.NewSource(assets, pub, log, 8)
+	w, err := poller.NewWorker(cfg, e.api, pub, events.NewStateStore(assets.State), src, poller.WithLogger(log))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	wk := &worker{w: w, nc: nc, cancel: cancel, done: make(chan error, 1)}
+	go func() { wk.done <- w.Run(ctx) }()
+	e.t.Cleanup(wk.stop)
+	return wk
+}
+
+// stop shuts the worker down as SIGTERM would and waits for it.
+func (wk *worker) stop() {
+	wk.cancel()
+	if wk.done != nil {
+		<-wk.done
+		wk.done = nil
+	}
+}
+
+// kill stops the worker as SIGKILL would: its connection goes first, so it settles nothing.
+func (wk *worker) kill() {
+	wk.nc.Close()
+	wk.stop()
+}
+
+func (e *env) register(js jetstream.JetStream, taskID string, metadata string) {
+	e.t.Helper()
+	msg := events.RegistrationMessage{RegionID: region, TaskID: taskID}
+	if metadata != "" {
+		msg.Metadata = json.RawMessage(metadata)
+	}
+	b, _ := json.Marshal(msg)
+	if _, err := js.Publish(context.Background(), e.subjects.Registered(), b); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// stored is one message of the events stream.
+type stored struct {
+	Subject string
+	Event   events.Event
+	Raw     []byte
+	Header  nats.Header
+}
+
+// collector reads the events stream from the start.
+type collector struct {
+	mu      sync.Mutex
+	got     []stored
+	cc      jetstream.ConsumeContext
+	changed chan struct{} // signalled after each stored event
+}
+
+func (e *env) collect(js jetstream.JetStream) *collector {
+	e.t.Helper()
+	ctx := context.Background()
+	// The stream exists once a worker set it up; make sure of it here too.
+	if _, err := events.Setup(ctx, js, e.subjects, e.setup); err != nil {
+		e.t.Fatal(err)
+	}
+	cons, err := js.OrderedConsumer(ctx, e.subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &collector{changed: make(chan struct{}, 1)}
+	c.cc, err = cons.Consume(func(m jetstream.Msg) {
+		var ev events.Event
+		_ = json.Unmarshal(m.Data(), &ev)
+		c.mu.Lock()
+		c.got = append(c.got, stored{Subject: m.Subject(), Event: ev, Raw: m.Data(), Header: m.Headers()})
+		c.mu.Unlock()
+		select {
+		case c.changed <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(c.cc.Stop)
+	return c
+}
+
+func (c *collector) all() []stored {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]stored(nil), c.got...)
+}
+
+// forTask returns the stored events of one task, in stream order.
+func (c *collector) forTask(taskID string) []stored {
+	var out []stored
+	for _, s := range c.all() {
+		if s.Event.Subject == taskID {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// terminals counts finished and failed events of a task.
+func terminals(evs []stored) []stored {
+	var out []stored
+	for _, s := range evs {
+		if s.Event.Type == events.TypeFinished || s.Event.Type == events.TypeFailed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitFor re-checks cond each time wake fires until it holds or the deadline passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, wake <-chan struct{}, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for !cond() {
+		select {
+		case <-wake:
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+	}
+}
+
+// waitTerminal waits until each task has a terminal event and returns them by task.
+func (c *collector) waitTerminal(t *testing.T, timeout time.Duration, ids ...string) map[string]stored {
+	t.Helper()
+	out := map[string]stored{}
+	waitFor(t, timeout, "terminal events", c.changed, func() bool {
+		for _, id := range ids {
+			if ts := terminals(c.forTask(id)); len(ts) > 0 {
+				out[id] = ts[0]
+			}
+		}
+		return len(out) == len(ids)
+	})
+	return out
+}
+
+func (e *env) registerIn(js jetstream.JetStream, regionID, taskID string) {
+	e.t.Helper()
+	b, _ := json.Marshal(events.RegistrationMessage{RegionID: regionID, TaskID: taskID})
+	if _, err := js.Publish(context.Background(), e.subjects.Registered(), b); err != nil {
+		e.t.Fatal(err)
+	}
+}
