@@ -3,8 +3,8 @@ package ecsemu_test
 import (
 	"errors"
 	"net/http"
-	"time"
 	"testing"
+	"time"
 
 	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
@@ -29,7 +29,9 @@ type clientOpts struct {
 // httpClient is a dara.HttpClient over a private http.Client.
 type httpClient struct{ c *http.Client }
 
-func (h httpClient) Call(r *http.Request, _ *http.Transport) (*http.Response, error) { return h.c.Do(r) }
+func (h httpClient) Call(r *http.Request, _ *http.Transport) (*http.Response, error) {
+	return h.c.Do(r)
+}
 
 // newEmulator starts an emulator closed at the end of the test.
 func newEmulator(t testing.TB, opts ...ecsemu.Option) *ecsemu.Server {
