@@ -1,0 +1,284 @@
+//go:build compose
+
+package composetest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+const (
+	project    = "taskpoller-ci"
+	taskCount  = 60
+	taskRate   = "2" // tasks per second: production takes 30 s
+	workerKill = "worker1"
+	natsStop   = "nats2"
+)
+
+// ports are the published 127.0.0.1 ports; the same variables configure docker-compose.yml.
+var ports = map[string]string{
+	"TP_NATS1_PORT": "14222", "TP_NATS2_PORT": "14223", "TP_NATS3_PORT": "14224",
+	"TP_NATS1_MONITOR_PORT": "18222", "TP_NATS2_MONITOR_PORT": "18223", "TP_NATS3_MONITOR_PORT": "18224",
+	"TP_WORKER1_HTTP_PORT": "19091", "TP_WORKER2_HTTP_PORT": "19092", "TP_WORKER3_HTTP_PORT": "19093",
+	"TP_ECSEMU_PORT": "18080",
+}
+
+func port(name string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return ports[name]
+}
+
+func TestCompose(t *testing.T) {
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+
+	env := map[string]string{
+		"PRODUCER_COUNT": strconv.Itoa(taskCount), "PRODUCER_RATE": taskRate,
+		"TASKPOLLER_ECS_ENDPOINT":     "http://ecs-emulator:8080",
+		"ALIBABA_CLOUD_ACCESS_KEY_ID": "test-ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "test-secret",
+		"SUBJECT_PREFIX": events.DefaultPrefix, "NATS_IMAGE": os.Getenv("NATS_IMAGE"),
+	}
+	for k := range ports {
+		env[k] = port(k)
+	}
+	s := newStack(t, project, env)
+	s.down() // leftovers of an interrupted run
+	t.Cleanup(func() {
+		tail := s.saveLogs(filepath.Join("..", ".build", "compose-test.log"))
+		if t.Failed() {
+			t.Logf("last log lines (all of them in deploy/.build/compose-test.log):\n%s", tail)
+		}
+		s.down()
+		t.Logf("compose test took %v", time.Since(began).Round(time.Second))
+	})
+	s.must(ctx, "up", "-d")
+
+	subjects, err := events.NewSubjects(events.DefaultPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("nats://127.0.0.1:%s,nats://127.0.0.1:%s,nats://127.0.0.1:%s", port("TP_NATS1_PORT"), port("TP_NATS2_PORT"), port("TP_NATS3_PORT"))
+	nc, err := nats.Connect(url, nats.Name("compose-test"), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Ready: the cluster serves JetStream, the workers made the streams and say they are ready.
+	for _, p := range []string{"TP_NATS1_MONITOR_PORT", "TP_NATS2_MONITOR_PORT", "TP_NATS3_MONITOR_PORT"} {
+		waitFor(ctx, t, "NATS healthz on "+port(p), 2*time.Minute, httpOK("http://127.0.0.1:"+port(p)+"/healthz"))
+	}
+	waitFor(ctx, t, "events stream", 2*time.Minute, func(ctx context.Context) error {
+		_, err := js.Stream(ctx, subjects.StreamName("EVENTS"))
+		return err
+	})
+	for _, p := range []string{"TP_WORKER1_HTTP_PORT", "TP_WORKER2_HTTP_PORT", "TP_WORKER3_HTTP_PORT"} {
+		waitFor(ctx, t, "worker readyz on "+port(p), 2*time.Minute, httpOK("http://127.0.0.1:"+port(p)+"/readyz"))
+	}
+
+	// Faults while tasks are in flight: SIGKILL a worker, stop a NATS node; later restart both.
+	produced := func(n int) func(context.Context) error {
+		return func(ctx context.Context) error {
+			lines, err := s.stdout(ctx, "task-producer")
+			if err != nil {
+				return err
+			}
+			tasks, err := parseTasks(lines)
+			if err != nil {
+				return err
+			}
+			if len(tasks) < n {
+				return fmt.Errorf("%d tasks so far", len(tasks))
+			}
+			return nil
+		}
+	}
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount/4), 3*time.Minute, produced(taskCount/4))
+	worker, err := s.container(ctx, workerKill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.docker(ctx, "kill", worker); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed %s", workerKill)
+	s.must(ctx, "stop", "--timeout", "10", natsStop)
+	t.Logf("stopped %s", natsStop)
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount*2/3), 3*time.Minute, produced(taskCount*2/3))
+	s.must(ctx, "start", natsStop)
+	if _, err := s.docker(ctx, "start", worker); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("restarted %s and %s", natsStop, workerKill)
+
+	waitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
+		code, err := s.exitCode(ctx, "task-producer")
+		if err == nil && code != 0 {
+			t.Fatalf("task-producer exited with %d", code)
+		}
+		return err
+	})
+	lines, err := s.stdout(ctx, "task-producer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := parseTasks(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != taskCount {
+		t.Fatalf("producer printed %d tasks, want %d", len(tasks), taskCount)
+	}
+
+	// Every task ends; wait a little more so that a late duplicate would be seen too.
+	reader, err := newEventReader(ctx, js, subjects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "a terminal event for every task", 5*time.Minute, func(ctx context.Context) error {
+		if err := reader.readAll(ctx); err != nil {
+			return err
+		}
+		if n := reader.missing(tasks); n > 0 {
+			return fmt.Errorf("%d of %d tasks have no terminal event", n, len(tasks))
+		}
+		return nil
+	})
+	settle := time.NewTimer(2 * time.Second)
+	<-settle.C
+	if err := reader.readAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkTerminals(t, tasks, reader)
+
+	exports, failures := expectedLines(reader, tasks)
+	waitFor(ctx, t, fmt.Sprintf("export-consumer printed %d objects", len(exports)), 2*time.Minute, printedAll(s, "export-consumer", "EXPORTED ", exports))
+	waitFor(ctx, t, fmt.Sprintf("ops-alerts printed %d failures", len(failures)), 2*time.Minute, printedAll(s, "ops-alerts", "ALERT ", failures))
+}
+
+// checkTerminals asserts one terminal event per produced task, with the planned outcome, and
+// none for any other task.
+func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader) {
+	t.Helper()
+	counts := map[string]int{}
+	for id, p := range tasks {
+		got := r.byTask[id]
+		if len(got) != 1 {
+			t.Errorf("task %s (%s, n=%s): %d terminal events, want exactly 1: %+v", id, p.Action, p.N, len(got), got)
+			continue
+		}
+		e := got[0]
+		want := fmt.Sprintf("%s/%s", p.Expect, p.Reason)
+		have := fmt.Sprintf("%s/%s", e.Kind, e.Event.Data.Reason)
+		if want != have {
+			t.Errorf("task %s (%s, n=%s): terminal %s, want %s (event %+v)", id, p.Action, p.N, have, want, e.Event.Data)
+		}
+		if e.Event.Data.TaskAction != p.Action || e.Event.Data.RegionID != p.Region {
+			t.Errorf("task %s: event says %s in %s, producer started %s in %s", id, e.Event.Data.TaskAction, e.Event.Data.RegionID, p.Action, p.Region)
+		}
+		counts[have]++
+	}
+	for id, got := range r.byTask {
+		if _, ok := tasks[id]; !ok {
+			t.Errorf("terminal events for task %s that the producer never printed: %+v", id, got)
+		}
+	}
+	if r.invalids > 0 {
+		t.Errorf("%d registrations were refused as invalid", r.invalids)
+	}
+	t.Logf("outcomes: %v", counts)
+	for _, want := range []string{"finished/", "failed/" + string(poller.ReasonTaskFailed), "failed/" + string(poller.ReasonTaskCanceled)} {
+		if counts[want] == 0 {
+			t.Errorf("no task ended %s: the demo should show every outcome", want)
+		}
+	}
+}
+
+// expectedLines returns the lines export-consumer and ops-alerts must print (the alert up to
+// its reason: code and message come from ECS).
+func expectedLines(r *eventReader, tasks map[string]producedTask) (exports, failures []string) {
+	for id := range tasks {
+		for _, term := range r.byTask[id] {
+			d := term.Event.Data
+			switch {
+			case term.Kind == poller.KindFinished && d.TaskAction == "ExportImage":
+				for _, obj := range d.OSSObjects {
+					exports = append(exports, fmt.Sprintf("EXPORTED oss://%s/%s task=%s region=%s", d.OSSBucket, obj, d.TaskID, d.RegionID))
+				}
+			case term.Kind == poller.KindFailed:
+				failures = append(failures, fmt.Sprintf("ALERT task=%s region=%s action=%s reason=%s ", d.TaskID, d.RegionID, d.TaskAction, d.Reason))
+			}
+		}
+	}
+	return exports, failures
+}
+
+// printedAll checks that the service printed a line starting with each of want.
+func printedAll(s *stack, service, marker string, want []string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		lines, err := s.stdout(ctx, service)
+		if err != nil {
+			return err
+		}
+		printed := countLines(lines, marker)
+		missing, dups := 0, 0
+		var example string
+		for _, w := range want {
+			found := false
+			for l, n := range printed {
+				if l == w || (len(l) > len(w) && l[:len(w)] == w) {
+					found = true
+					dups += n - 1
+				}
+			}
+			if !found {
+				missing++
+				example = w
+			}
+		}
+		if missing > 0 {
+			return fmt.Errorf("%d of %d lines missing, e.g. %q", missing, len(want), example)
+		}
+		if dups > 0 {
+			s.t.Logf("%s printed %d lines more than once (at-least-once delivery)", service, dups)
+		}
+		return nil
+	}
+}
+
+func httpOK(url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		return nil
+	}
+}

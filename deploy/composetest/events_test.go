@@ -1,0 +1,98 @@
+//go:build compose
+
+package composetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// terminal is one terminal event as stored in the events stream.
+type terminal struct {
+	Kind  poller.Kind
+	Seq   uint64
+	Event events.Event
+}
+
+// eventReader reads the terminal and invalid events of the events stream with an ordered
+// consumer, from the start, keeping what it has read between calls.
+type eventReader struct {
+	cons     jetstream.Consumer
+	invalid  string
+	byTask   map[string][]terminal
+	invalids int
+}
+
+func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events.Subjects) (*eventReader, error) {
+	cons, err := js.OrderedConsumer(ctx, subjects.StreamName("EVENTS"), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subjects.Kind(poller.KindFinished), subjects.Kind(poller.KindFailed), subjects.Invalid()},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ordered consumer: %w", err)
+	}
+	return &eventReader{cons: cons, invalid: subjects.Invalid(), byTask: map[string][]terminal{}}, nil
+}
+
+// readAll reads every stored event not read yet.
+func (r *eventReader) readAll(ctx context.Context) error {
+	for {
+		batch, err := r.cons.Fetch(256, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		if err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			if err := r.add(msg); err != nil {
+				return err
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+func (r *eventReader) add(msg jetstream.Msg) error {
+	if msg.Subject() == r.invalid {
+		r.invalids++
+		return nil
+	}
+	meta, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	var e events.Event
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		return fmt.Errorf("event at seq %d on %s is not JSON: %w", meta.Sequence.Stream, msg.Subject(), err)
+	}
+	kind := poller.KindFinished
+	if e.Type == events.TypeFailed {
+		kind = poller.KindFailed
+	}
+	r.byTask[e.Data.TaskID] = append(r.byTask[e.Data.TaskID], terminal{Kind: kind, Seq: meta.Sequence.Stream, Event: e})
+	return nil
+}
+
+// missing returns how many of tasks have no terminal event yet.
+func (r *eventReader) missing(tasks map[string]producedTask) int {
+	n := 0
+	for id := range tasks {
+		if len(r.byTask[id]) == 0 {
+			n++
+		}
+	}
+	return n
+}
