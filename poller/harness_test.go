@@ -242,3 +242,29 @@ func (e *env) registerIn(js jetstream.JetStream, regionID, taskID string) {
 		e.t.Fatal(err)
 	}
 }
+
+// every returns a channel that fires every d until the test ends, for conditions that no
+// event signals (a stream emptying).
+func every(t *testing.T, d time.Duration) <-chan struct{} {
+	ch := make(chan struct{})
+	tick := time.NewTicker(d)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-tick.C:
+				select {
+				case ch <- struct{}{}:
+				case <-done:
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { tick.Stop(); close(done); <-stopped })
+	return ch
+}

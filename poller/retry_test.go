@@ -1,0 +1,113 @@
+package poller_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+// Transient answers (throttling, 5xx, a non-JSON 502, a dropped connection) are retried with
+// backoff and never fail the task.
+func TestTransientErrorsAreRetried(t *testing.T) {
+	e := newEnv(t)
+	_, js := e.connect()
+	col := e.collect(js)
+	id, err := e.emu.AddTask(ecsemu.Script{RegionID: region, Action: "ExportImage", Steps: []ecsemu.Step{
+		{Status: "Processing", Process: "10%", Times: 1},
+		{Error: "Throttling.User", Times: 2},
+		{Error: "ServiceUnavailable", Times: 1},
+		{Error: "InternalError", Times: 1},
+		{Error: "BadGateway", Times: 1},
+		{Error: "Drop", Times: 1},
+		{Status: "Processing", Process: "60%", Times: 1},
+		{Status: "Finished", Process: "100%"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startWorker(fastConfig())
+	e.register(js, id, "")
+	got := col.waitTerminal(t, 10*time.Second, id)[id]
+	if got.Event.Type != "ecs.task.finished" {
+		t.Fatalf("terminal = %s (%s), want finished", got.Event.Type, got.Event.Data.Reason)
+	}
+	codes := map[string]int{}
+	for _, c := range e.emu.Calls(id) {
+		codes[c.Code]++
+	}
+	for _, code := range []string{"Throttling.User", "ServiceUnavailable", "InternalError", "BadGateway", "Drop"} {
+		if codes[code] == 0 {
+			t.Errorf("emulator answered no %s; calls by code: %v", code, codes)
+		}
+	}
+	if n := len(col.forTask(id)); n != 6 { // status, progress 10%, progress 60%, status, progress 100%, finished
+		t.Errorf("%d events, want 6: %v", n, kinds(col.forTask(id)))
+	}
+}
+
+// With emulator-wide faults on every action the worker still finishes every task.
+func TestRandomFaultsNeverFailTasks(t *testing.T) {
+	e := newEnv(t, ecsemu.WithFaults(ecsemu.Faults{Throttle: 0.2, Unavailable: 0.1, Internal: 0.1, BadGateway: 0.05, Drop: 0.05}))
+	_, js := e.connect()
+	col := e.collect(js)
+	var ids []string
+	for range 10 {
+		id, err := e.emu.AddTask(ecsemu.Script{RegionID: region, Action: "ExportImage", Steps: []ecsemu.Step{
+			{Status: "Processing", Times: 3}, {Status: "Finished"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	e.startWorker(fastConfig())
+	for _, id := range ids {
+		e.register(js, id, "")
+	}
+	for id, ev := range col.waitTerminal(t, 20*time.Second, ids...) {
+		if ev.Event.Type != "ecs.task.finished" {
+			t.Errorf("task %s ended %s (%s)", id, ev.Event.Type, ev.Event.Data.Reason)
+		}
+	}
+	if e.emu.CodeCount("Throttling.User") == 0 {
+		t.Error("no throttling was injected; the test proves nothing")
+	}
+}
+
+// The interval between polls grows by the multiplier up to the cap, measured from the
+// emulator's record of call times, and restarts from the initial interval on a status change.
+func TestBackoffGrowsToCapAndResets(t *testing.T) {
+	e := newEnv(t)
+	_, js := e.connect()
+	col := e.collect(js)
+	id, err := e.emu.AddTask(ecsemu.Script{RegionID: region, Action: "ExportImage", Steps: []ecsemu.Step{
+		{Status: "Waiting", Times: 7},
+		{Status: "Processing", Times: 4},
+		{Status: "Finished"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fastConfig()
+	cfg.PollInitial, cfg.PollMax, cfg.PollMultiplier = 40*time.Millisecond, 200*time.Millisecond, 2
+	e.startWorker(cfg)
+	e.register(js, id, "")
+	col.waitTerminal(t, 10*time.Second, id)
+	calls := e.emu.Calls(id)
+	if len(calls) != 12 {
+		t.Fatalf("%d calls, want 12", len(calls))
+	}
+	// Expected gaps: 40, 80, 160, 200, 200, 200 between the Waiting answers, 200 to the first
+	// Processing answer; the status change resets the interval: 40, 80, 160, then 200 to Finished.
+	want := []time.Duration{40, 80, 160, 200, 200, 200, 200, 40, 80, 160, 200}
+	for i, w := range want {
+		w *= time.Millisecond
+		gap := calls[i+1].Time.Sub(calls[i].Time)
+		// A gap is the interval plus the call's own latency and scheduling: never shorter,
+		// and under -race on a busy machine, allowed to be somewhat longer.
+		if gap < w || gap > w+w/2+30*time.Millisecond {
+			t.Errorf("gap %d = %s, want %s (+latency)", i, gap, w)
+		}
+	}
+}

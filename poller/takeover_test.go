@@ -1,0 +1,138 @@
+package poller_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+func addLifecycles(t *testing.T, e *env, n int, stepFor time.Duration) []string {
+	t.Helper()
+	var ids []string
+	for range n {
+		id, err := e.emu.AddTask(ecsemu.Script{RegionID: region, Action: "ExportImage", Steps: []ecsemu.Step{
+			{Status: "Waiting", Process: "0%", For: stepFor},
+			{Status: "Processing", Process: "30%", For: stepFor},
+			{Status: "Processing", Process: "70%", For: stepFor},
+			{Status: "Finished", Process: "100%", Operations: []ecsemu.Operation{{Status: "Success", Items: []ecsemu.Item{{Name: "OSSObject", Value: "x.raw"}}}}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// checkExactlyOnce asserts the invariants of the events stream: every task has exactly one
+// terminal event, no event id is stored twice, and each status change is announced once.
+func checkExactlyOnce(t *testing.T, col *collector, ids []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, s := range col.all() {
+		if seen[s.Event.ID] {
+			t.Errorf("event id %s stored twice", s.Event.ID)
+		}
+		seen[s.Event.ID] = true
+	}
+	for _, id := range ids {
+		evs := col.forTask(id)
+		if n := len(terminals(evs)); n != 1 {
+			t.Errorf("task %s: %d terminal events, want 1", id, n)
+		}
+		var statuses []string
+		for _, s := range evs {
+			if s.Event.Type == "ecs.task.status_changed" {
+				statuses = append(statuses, s.Event.Data.TaskStatus)
+			}
+		}
+		if got, want := fmt.Sprint(statuses), "[Waiting Processing Finished]"; got != want {
+			t.Errorf("task %s: status changes %s, want %s", id, got, want)
+		}
+	}
+}
+
+// A worker that dies without settling anything (as under SIGKILL) loses nothing: another
+// worker resumes its tasks once the ack wait has passed, without announcing a status twice.
+func TestKilledWorkerIsTakenOver(t *testing.T) {
+	e := newEnv(t)
+	_, js := e.connect()
+	col := e.collect(js)
+	ids := addLifecycles(t, e, 20, 400*time.Millisecond)
+	a := e.startWorker(fastConfig())
+	for _, id := range ids {
+		e.register(js, id, "")
+	}
+	// Kill A once it is mid-way: every task has announced Processing.
+	waitFor(t, 10*time.Second, "tasks processing", col.changed, func() bool {
+		for _, id := range ids {
+			n := 0
+			for _, s := range col.forTask(id) {
+				if s.Event.Type == "ecs.task.status_changed" {
+					n++
+				}
+			}
+			if n < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	a.kill()
+	killedAt := time.Now()
+	e.startWorker(fastConfig())
+	col.waitTerminal(t, 20*time.Second, ids...)
+	if d := time.Since(killedAt); d < e.setup.AckWait {
+		t.Errorf("tasks finished %s after the kill, before the ack wait (%s): was the worker really dead?", d, e.setup.AckWait)
+	}
+	checkExactlyOnce(t, col, ids)
+}
+
+// A worker shut down gracefully hands its registrations back at once: another worker goes on
+// long before the ack wait.
+func TestShutdownHandsWorkBackAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.setup.AckWait = 30 * time.Second
+	_, js := e.connect()
+	col := e.collect(js)
+	ids := addLifecycles(t, e, 10, 300*time.Millisecond)
+	cfg := fastConfig()
+	cfg.AckWait = 30 * time.Second
+	a := e.startWorker(cfg)
+	for _, id := range ids {
+		e.register(js, id, "")
+	}
+	waitFor(t, 10*time.Second, "first events", col.changed, func() bool { return len(col.all()) >= len(ids) })
+	stopping := time.Now()
+	a.stop()
+	if d := time.Since(stopping); d > 3*time.Second {
+		t.Errorf("shutdown took %s", d)
+	}
+	e.startWorker(cfg)
+	col.waitTerminal(t, 10*time.Second, ids...)
+	if d := time.Since(stopping); d > 10*time.Second {
+		t.Errorf("tasks took %s to finish after the hand-back", d)
+	}
+	checkExactlyOnce(t, col, ids)
+}
+
+// Several workers share many tasks: each is polled by one of them, each ends once.
+func TestWorkersShareTasks(t *testing.T) {
+	e := newEnv(t)
+	_, js := e.connect()
+	col := e.collect(js)
+	ids := addLifecycles(t, e, 60, 100*time.Millisecond)
+	ws := []*worker{e.startWorker(fastConfig()), e.startWorker(fastConfig()), e.startWorker(fastConfig())}
+	for _, id := range ids {
+		e.register(js, id, "")
+	}
+	col.waitTerminal(t, 20*time.Second, ids...)
+	checkExactlyOnce(t, col, ids)
+	for i, w := range ws {
+		if n := w.w.Tracked(); n != 0 {
+			t.Errorf("worker %d still tracks %d tasks", i, n)
+		}
+	}
+}
