@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -82,7 +83,11 @@ func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestI
 	if handle == nil {
 		return nil, errorFor(CodeInvalidAction, "")
 	}
-	if req.version != apiVersion {
+	switch req.version {
+	case apiVersion:
+	case "":
+		return nil, errorFor(CodeMissingParameter, "Version")
+	default:
 		return nil, errorFor(CodeInvalidVersion, "")
 	}
 	latency, fault := s.faults.draw(req.action)
@@ -162,8 +167,14 @@ const badGatewayHTML = `<html>
 </html>
 `
 
+// writeJSON answers v as JSON, without HTML escaping (the real service
+// writes "&" in Recommend URLs as is).
 func writeJSON(w http.ResponseWriter, status int, v any, requestID string) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"Code":"InternalError","Message":"The request processing has failed due to some unknown error, exception or failure."}`)

@@ -81,7 +81,7 @@ func (s *Server) ctlPutFaults(w http.ResponseWriter, r *http.Request) {
 	if !ctlDecode(w, r, &f) {
 		return
 	}
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		ctlJSON(w, http.StatusBadRequest, ctlError{Error: err.Error()})
 		return
 	}

@@ -66,7 +66,7 @@ func errorFor(code, arg string) *apiError {
 	case CodeInvalidAction:
 		st, msg = http.StatusNotFound, "Specified api is not found, please check your url and method."
 	case CodeInvalidVersion:
-		st, msg = http.StatusNotFound, "Specified parameter Version is not valid."
+		msg = "Specified parameter Version is not valid."
 	case CodeThrottlingUser:
 		msg = "Request was denied due to user flow control."
 	case CodeServiceUnavailable:

@@ -21,7 +21,9 @@ type Faults struct {
 	Actions     []string      `json:"actions,omitempty"` // if non-empty, faults apply only to these actions
 }
 
-func (f Faults) validate() error {
+// Validate reports a rate outside 0..1, rates adding up to more than 1, or a
+// negative latency.
+func (f Faults) Validate() error {
 	sum := 0.0
 	for _, r := range []float64{f.Throttle, f.Unavailable, f.Internal, f.BadGateway, f.Drop} {
 		if r < 0 || r > 1 {

@@ -81,7 +81,7 @@ func (c *config) validate() error {
 			return fmt.Errorf("ecsemu: durations of %s must not be negative", a)
 		}
 	}
-	if err := c.faults.validate(); err != nil {
+	if err := c.faults.Validate(); err != nil {
 		return err
 	}
 	for a, q := range c.quotas {

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+// envPrefix prefixes the environment variable of every flag:
+// --time-scale is also ECSEMU_TIME_SCALE.
+const envPrefix = "ECSEMU_"
+
+// AccessKey is one accepted access key pair, with a token for STS pairs.
+type AccessKey struct {
+	ID, Secret, Token string
+}
+
+// Config is the configuration of the emulator binary.
+type Config struct {
+	Addr        string
+	AccessKeys  []AccessKey
+	TimeScale   float64
+	Faults      ecsemu.Faults
+	Quotas      map[string]float64
+	FailureRate map[string]float64
+	Durations   map[string][2]time.Duration // action → waiting, processing (unscaled)
+	LogLevel    zapcore.Level
+}
+
+// parseConfig reads the flags in args, then the ECSEMU_* variables of
+// getenv for flags not given; flags win over the environment. It returns
+// flag.ErrHelp for --help after writing the usage to out.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var (
+		cfg                    Config
+		keys, quota, failRates string
+		durations, logLevel    string
+	)
+	fs := flag.NewFlagSet("ecs-emulator", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (in a container use 0.0.0.0:8080)")
+	fs.StringVar(&keys, "access-keys", ecsemu.DefaultAccessKeyID+":"+ecsemu.DefaultAccessKeySecret,
+		"accepted access key pairs, comma-separated id:secret; id:secret:token for an STS pair")
+	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "divide emulated task durations by this (1200 runs a 20-minute export in 1 s)")
+	fs.Float64Var(&cfg.Faults.Throttle, "throttle-rate", 0, "fraction of requests answered 400 Throttling.User")
+	fs.Float64Var(&cfg.Faults.Unavailable, "unavailable-rate", 0, "fraction of requests answered 503 ServiceUnavailable")
+	fs.Float64Var(&cfg.Faults.Internal, "internal-rate", 0, "fraction of requests answered 500 InternalError")
+	fs.Float64Var(&cfg.Faults.BadGateway, "bad-gateway-rate", 0, "fraction of requests answered 502 with a non-JSON HTML body")
+	fs.Float64Var(&cfg.Faults.Drop, "drop-rate", 0, "fraction of requests whose connection is closed without an answer")
+	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "latency added to every answer, e.g. 50ms")
+	fs.StringVar(&quota, "quota", "", "per-action, per-region quotas in calls/s, e.g. DescribeTaskAttribute=20,ExportImage=5")
+	fs.StringVar(&failRates, "failure-rate", "", "fraction of API-created tasks that fail partway, per action, e.g. ExportImage=0.1")
+	fs.StringVar(&durations, "durations", "",
+		"unscaled Waiting/Processing durations of API-created tasks per action, e.g. ExportImage=1m/20m,ModifyDiskSpec=10s/5m\n\t(defaults ExportImage=1m/20m, ImportImage=1m/30m, ModifyDiskSpec=10s/5m)")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error (debug logs every call)")
+	fs.Usage = func() { usage(fs) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = errors.Join(envErr, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+		}
+	})
+	if envErr != nil {
+		return Config{}, envErr
+	}
+	var err error
+	if cfg.AccessKeys, err = parseKeys(keys); err != nil {
+		return Config{}, fmt.Errorf("--access-keys: %w", err)
+	}
+	if cfg.Quotas, err = parseRates(quota); err != nil {
+		return Config{}, fmt.Errorf("--quota: %w", err)
+	}
+	if cfg.FailureRate, err = parseRates(failRates); err != nil {
+		return Config{}, fmt.Errorf("--failure-rate: %w", err)
+	}
+	if cfg.Durations, err = parseDurations(durations); err != nil {
+		return Config{}, fmt.Errorf("--durations: %w", err)
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return Config{}, fmt.Errorf("--log-level: %w", err)
+	}
+	return cfg, nil
+}
+
+// Validate reports the first invalid setting.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("--addr is empty")
+	}
+	if len(c.AccessKeys) == 0 {
+		return errors.New("--access-keys lists no key")
+	}
+	if c.TimeScale <= 0 {
+		return fmt.Errorf("--time-scale %v must be > 0", c.TimeScale)
+	}
+	for a, q := range c.Quotas {
+		if q <= 0 {
+			return fmt.Errorf("--quota %s=%v must be > 0", a, q)
+		}
+	}
+	for a, r := range c.FailureRate {
+		if r < 0 || r > 1 {
+			return fmt.Errorf("--failure-rate %s=%v must be within 0..1", a, r)
+		}
+	}
+	if err := c.Faults.Validate(); err != nil {
+		return fmt.Errorf("fault settings: %w", err)
+	}
+	return nil
+}
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintf(w, "Usage: ecs-emulator [flags]\n\nAn emulator of the Alibaba Cloud ECS OpenAPI task actions for tests and demos.\n"+
+		"Every flag can also be set by its environment variable; a flag given on the command line wins.\n"+
+		"The unsigned test control surface is served under /_emulator/ (see docs/ecs-emulator.md).\n\nFlags:\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(w, "  --%s (env %s, default %q)\n    \t%s\n", f.Name, envName(f.Name), f.DefValue, f.Usage)
+	})
+}
+
+func parseKeys(s string) ([]AccessKey, error) {
+	var keys []AccessKey
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		parts := strings.SplitN(item, ":", 3)
+		if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+			return nil, fmt.Errorf("%q is not id:secret", item)
+		}
+		k := AccessKey{ID: parts[0], Secret: parts[1]}
+		if len(parts) == 3 {
+			k.Token = parts[2]
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+func parseRates(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(item, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q is not Action=number", item)
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", item, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func parseDurations(s string) (map[string][2]time.Duration, error) {
+	out := map[string][2]time.Duration{}
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(item, "=")
+		w, p, ok2 := strings.Cut(val, "/")
+		if !ok || !ok2 || name == "" {
+			return nil, fmt.Errorf("%q is not Action=waiting/processing", item)
+		}
+		wd, err := time.ParseDuration(w)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", item, err)
+		}
+		pd, err := time.ParseDuration(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", item, err)
+		}
+		if wd < 0 || pd < 0 {
+			return nil, fmt.Errorf("%q: negative duration", item)
+		}
+		out[name] = [2]time.Duration{wd, pd}
+	}
+	return out, nil
+}
+
+// options turns the configuration into emulator options.
+func (c Config) options() []ecsemu.Option {
+	opts := []ecsemu.Option{ecsemu.WithAddr(c.Addr), ecsemu.WithTimeScale(c.TimeScale), ecsemu.WithFaults(c.Faults)}
+	for _, k := range c.AccessKeys {
+		if k.Token != "" {
+			opts = append(opts, ecsemu.WithSecurityToken(k.ID, k.Secret, k.Token))
+		} else {
+			opts = append(opts, ecsemu.WithCredentials(k.ID, k.Secret))
+		}
+	}
+	for a, q := range c.Quotas {
+		opts = append(opts, ecsemu.WithQuota(a, q))
+	}
+	for a, r := range c.FailureRate {
+		opts = append(opts, ecsemu.WithFailureRate(a, r))
+	}
+	for a, d := range c.Durations {
+		opts = append(opts, ecsemu.WithDurations(a, d[0], d[1]))
+	}
+	return opts
+}
