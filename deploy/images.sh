@@ -6,6 +6,8 @@
 # Environment: IMAGE_TAG (default local), IMAGE_PREFIX (default taskpoller), BUILD_DIR
 # (default deploy/.build), CA_BUNDLE (default /etc/ssl/certs/ca-certificates.crt),
 # GOARCH (default: the host's).
+#
+# Usage: deploy/images.sh [IMAGE...]   (default: taskpoller ecs-emulator nats-server demo-clients)
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,38 +22,65 @@ if [ ! -r "$ca" ]; then
 	exit 1
 fi
 
+images=${*:-taskpoller ecs-emulator nats-server demo-clients}
+
+# binaries IMAGE lists the programs an image holds.
+binaries() {
+	case $1 in
+	taskpoller) echo taskpoller ;;
+	ecs-emulator) echo ecs-emulator ;;
+	nats-server) echo nats-server ;;
+	demo-clients) echo task-producer export-consumer ops-alerts ;;
+	*)
+		echo "images: unknown image $1" >&2
+		exit 2
+		;;
+	esac
+}
+
+# pkg BINARY is the Go package that builds it.
+pkg() {
+	case $1 in
+	nats-server) echo github.com/nats-io/nats-server/v2 ;;
+	*) echo "./cmd/$1" ;;
+	esac
+}
+
+pkgs=
+for i in $images; do
+	for b in $(binaries "$i"); do
+		pkgs="$pkgs $(pkg "$b")"
+	done
+done
+
 bin=$out/bin
 mkdir -p "$bin"
 echo "images: compiling static binaries into $bin"
 (
 	cd "$root"
-	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' -o "$bin/" \
-		./cmd/taskpoller ./cmd/ecs-emulator \
-		./cmd/task-producer ./cmd/export-consumer ./cmd/ops-alerts \
-		github.com/nats-io/nats-server/v2
+	# shellcheck disable=SC2086 # word splitting of the package list is intended
+	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' -o "$bin/" $pkgs
 )
 
-# image NAME BINARY... builds $prefix/NAME:$tag from deploy/docker/NAME.Dockerfile with a
-# context holding just those binaries and the shared files.
+# image NAME builds $prefix/NAME:$tag from deploy/docker/NAME.Dockerfile with a context
+# holding just its binaries and the shared files.
 image() {
 	name=$1
-	shift
 	ctx=$out/ctx/$name
 	rm -rf "$ctx"
 	mkdir -p "$ctx/data"
 	touch "$ctx/data/.keep"
 	cp "$deploy/docker/passwd" "$deploy/docker/group" "$ctx/"
 	cp "$ca" "$ctx/ca-certificates.crt"
-	for b in "$@"; do
+	for b in $(binaries "$name"); do
 		cp "$bin/$b" "$ctx/$b"
 	done
 	echo "images: building $prefix/$name:$tag"
 	docker build --quiet --tag "$prefix/$name:$tag" --file "$deploy/docker/$name.Dockerfile" "$ctx" >/dev/null
 }
 
-image taskpoller taskpoller
-image ecs-emulator ecs-emulator
-image nats-server nats-server
-image demo-clients task-producer export-consumer ops-alerts
+for i in $images; do
+	image "$i"
+done
 
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep "^$prefix/" | grep ":$tag" | sort
