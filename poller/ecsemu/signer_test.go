@@ -18,6 +18,11 @@ var nonceSeq atomic.Int64
 // signedRequest builds a POST of action with params signed with
 // ACS3-HMAC-SHA256 exactly as the SDK does, without the SDK's overhead.
 func signedRequest(endpoint, action string, params url.Values, ak, secret string) *http.Request {
+	return sign("POST", endpoint, action, params, ak, secret)
+}
+
+// sign builds a request of method like signedRequest.
+func sign(method, endpoint, action string, params url.Values, ak, secret string) *http.Request {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
@@ -28,7 +33,7 @@ func signedRequest(endpoint, action string, params url.Values, ak, secret string
 		q = append(q, k+"="+url.QueryEscape(params.Get(k)))
 	}
 	query := strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(strings.Join(q, "&"))
-	req, _ := http.NewRequest("POST", "http://"+endpoint+"/?"+query, nil)
+	req, _ := http.NewRequest(method, "http://"+endpoint+"/?"+query, nil)
 	empty := sha256.Sum256(nil)
 	payload := hex.EncodeToString(empty[:])
 	h := map[string]string{
@@ -45,7 +50,7 @@ func signedRequest(endpoint, action string, params url.Values, ak, secret string
 	}
 	sort.Strings(names)
 	var canon strings.Builder
-	canon.WriteString("POST\n/\n" + query + "\n")
+	canon.WriteString(method + "\n/\n" + query + "\n")
 	for _, k := range names {
 		canon.WriteString(k + ":" + h[k] + "\n")
 		if k != "host" {
