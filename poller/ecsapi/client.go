@@ -21,6 +21,9 @@ import (
 	"github.com/taskpoller/taskpoller/poller"
 )
 
+// Credential signs ECS calls (github.com/aliyun/credentials-go).
+type Credential = credentials.Credential
+
 // Config selects the endpoint and credentials. The zero value talks to the official regional
 // endpoints with the default credential chain and a 10 s timeout per call.
 type Config struct {

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+// demoConfig is the configuration of `taskpoller demo`.
+type demoConfig struct {
+	NATSListen string
+	TimeScale  float64
+	FaultRate  float64
+	Timeout    time.Duration
+	Keep       bool
+	Plain      bool
+	Log        logConfig
+}
+
+func (c *demoConfig) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (a free port is used if it is taken)")
+	fs.Float64Var(&c.TimeScale, "time-scale", 90, "how much faster than real ECS the emulated tasks run (90: a 20-minute export takes 14s)")
+	fs.Float64Var(&c.FaultRate, "fault-rate", 0.06, "fraction of ECS calls answered with throttling or 5xx errors, to show retries")
+	fs.DurationVar(&c.Timeout, "timeout", 3*time.Minute, "give up if the tasks have not all ended by then")
+	fs.BoolVar(&c.Keep, "keep", false, "keep NATS and the worker running after the tasks end, until Ctrl-C (to explore with the nats CLI)")
+	fs.BoolVar(&c.Plain, "plain", false, "print one line per event instead of the live table (automatic when stdout is not a terminal)")
+	c.Log.register(fs, "error", "console")
+	return fs
+}
+
+// Validate checks the demo's settings.
+func (c *demoConfig) Validate() error {
+	var errs []error
+	if c.TimeScale < 1 {
+		errs = append(errs, fmt.Errorf("--time-scale must be at least 1, got %g", c.TimeScale))
+	}
+	if c.FaultRate < 0 || c.FaultRate > 0.5 {
+		errs = append(errs, fmt.Errorf("--fault-rate must be in [0, 0.5], got %g", c.FaultRate))
+	}
+	return errors.Join(append(errs, c.Log.validate())...)
+}
+
+const (
+	demoRegion = "cn-hangzhou"
+	demoAK     = "demo-access-key"
+	demoSecret = "demo-secret"
+)
+
+// demo runs NATS, the ECS emulator and a worker in this process, creates tasks through the
+// real SDK, registers them and shows their events until every task has ended.
+func demo(ctx context.Context, cfg demoConfig, out, logOut io.Writer) error {
+	log := cfg.Log.build(logOut)
+	dir, err := os.MkdirTemp("", "taskpoller-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	srv, err := startEmbedded(cfg.NATSListen, filepath.Join(dir, "jetstream"))
+	if err != nil {
+		srv, err = startEmbedded("127.0.0.1:-1", filepath.Join(dir, "jetstream"))
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+
+	half := cfg.FaultRate / 2
+	emu, err := ecsemu.New(ecsemu.WithCredentials(demoAK, demoSecret), ecsemu.WithTimeScale(cfg.TimeScale),
+		ecsemu.WithFaults(ecsemu.Faults{Throttle: half, Unavailable: half / 2, Internal: half / 2, Actions: []string{"DescribeTaskAttribute"}}))
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+	cred, err := ecsapi.StaticCredential(demoAK, demoSecret, "")
+	if err != nil {
+		return err
+	}
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: emu.URL(), Credential: cred, Timeout: 5 * time.Second})
+	if err != nil {
+		return err
+	}
+
+	wcfg := demoWorkerConfig(emu.URL())
+	if err := wcfg.Validate(); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	workerCtx, stopWorker := context.WithCancel(gctx)
+	defer stopWorker()
+	ready := make(chan struct{})
+	g.Go(func() error { return runWorker(workerCtx, wcfg, srv.ClientURL(), ready, log, withCredential(cred)) })
+	g.Go(func() error {
+		defer stopWorker()
+		select {
+		case <-ready:
+		case <-workerCtx.Done():
+			return nil
+		}
+		return demoScenario(workerCtx, cfg, srv, emu, api, out)
+	})
+	return g.Wait()
+}
+
+func demoWorkerConfig(endpoint string) runConfig {
+	var c runConfig
+	_ = parse(c.flags(), nil, io.Discard)
+	c.NATS.URL = "embedded"
+	c.ECSEndpoint = endpoint
+	c.Poll.PollInitial, c.Poll.PollMax, c.Poll.PollMultiplier = 300*time.Millisecond, 2*time.Second, 1.6
+	c.Poll.APIQPS, c.Poll.APIBurst = 20, 20
+	c.Poll.WorkerID = "demo-worker"
+	c.HTTPAddr = ""
+	return c
+}
+
+// demoScenario creates and registers the tasks and shows their events.
+func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *ecsemu.Server, api *ecsapi.Client, out io.Writer) error {
+	subjects, _ := events.NewSubjects(events.DefaultPrefix)
+	nc, err := natsConfig{}.connect(srv.ClientURL(), "taskpoller demo", zap.NewNop())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	outer := ctx
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+
+	tasks, err := createDemoTasks(ctx, emu, api)
+	if err != nil {
+		return fmt.Errorf("create tasks through the SDK: %w", err)
+	}
+	view := newDemoView(out, tasks, !cfg.Plain && isTerminal(out), srv.ClientURL(), emu.URL(), cfg.TimeScale)
+	view.header()
+	evs, err := js.OrderedConsumer(ctx, subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return err
+	}
+	incoming := make(chan jetstream.Msg, 64)
+	cc, err := evs.Consume(func(m jetstream.Msg) {
+		select {
+		case incoming <- m:
+		case <-ctx.Done():
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer cc.Stop()
+	for _, t := range tasks {
+		md, _ := json.Marshal(map[string]string{"demo": "taskpoller", "what": t.What})
+		body, _ := json.Marshal(events.RegistrationMessage{RegionID: demoRegion, TaskID: t.ID, Metadata: md})
+		if _, err := js.Publish(ctx, subjects.Registered(), body); err != nil {
+			return fmt.Errorf("register %s: %w", t.ID, err)
+		}
+	}
+	canceled := false
+	for !view.done() {
+		select {
+		case m := <-incoming:
+			ev := view.apply(m.Subject(), m.Data())
+			if t := view.task(ev.Data.TaskID); t != nil && t.Cancel && !canceled && ev.Data.TaskStatus == "Processing" {
+				canceled = true
+				if err := api.CancelTask(ctx, demoRegion, t.ID); err != nil {
+					return fmt.Errorf("cancel %s: %w", t.ID, err)
+				}
+				view.note(fmt.Sprintf("CancelTask %s sent through the SDK", t.ID))
+			}
+		case <-ctx.Done():
+			view.render()
+			return fmt.Errorf("not every task ended in time: %w", context.Cause(ctx))
+		}
+	}
+	view.summary(emu.Stats())
+	if cfg.Keep {
+		fmt.Fprintf(out, "\nStill running (--keep): NATS at %s. Press Ctrl-C to stop.\n", srv.ClientURL())
+		<-outer.Done()
+	}
+	return nil
+}

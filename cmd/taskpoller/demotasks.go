@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+// demoTask is one task the demo starts.
+type demoTask struct {
+	ID     string
+	Action string
+	What   string // what the task does, for people
+	Expect string // the outcome the demo expects
+	Cancel bool   // the demo cancels it once it is processing
+}
+
+// createDemoTasks starts the demo's tasks on the emulator through the real SDK: two exports
+// that finish with OSS objects (one image has a data disk, so two files), one export to a
+// bucket that does not exist (fails), an import, a disk spec change, and an export the demo
+// cancels.
+func createDemoTasks(ctx context.Context, emu *ecsemu.Server, api *ecsapi.Client) ([]*demoTask, error) {
+	emu.AddImage(demoRegion, "m-bp1demoweb0000000001", 1)
+	emu.AddImage(demoRegion, "m-bp1demodb00000000002", 0)
+	var tasks []*demoTask
+	export := func(image, bucket, prefix, format, what, expect string, cancel bool) error {
+		id, err := api.ExportImage(ctx, demoRegion, image, bucket, prefix, format)
+		if err != nil {
+			return fmt.Errorf("ExportImage: %w", err)
+		}
+		tasks = append(tasks, &demoTask{ID: id, Action: "ExportImage", What: what, Expect: expect, Cancel: cancel})
+		return nil
+	}
+	if err := export("m-bp1demoweb0000000001", "demo-images", "web", "qcow2", "export web image (2 disks) → qcow2", "finished", false); err != nil {
+		return nil, err
+	}
+	if err := export("m-bp1demodb00000000002", "demo-images", "db", "vhd", "export db image → vhd", "finished", false); err != nil {
+		return nil, err
+	}
+	if err := export("m-bp1demodb00000000002", "fail-no-such-bucket", "db", "raw", "export to a missing bucket", "failed", false); err != nil {
+		return nil, err
+	}
+	imageID, id, err := api.ImportImage(ctx, demoRegion, "ubuntu-24-04-golden", []ecsapi.ImportDisk{
+		{OSSBucket: "demo-images", OSSObject: "ubuntu-24.04.qcow2", Format: "QCOW2", SizeGiB: 40},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ImportImage: %w", err)
+	}
+	tasks = append(tasks, &demoTask{ID: id, Action: "ImportImage", What: "import ubuntu.qcow2 as " + imageID, Expect: "finished"})
+	id, err = api.ModifyDiskSpec(ctx, demoRegion, "d-bp1demodisk000000001", "cloud_essd")
+	if err != nil {
+		return nil, fmt.Errorf("ModifyDiskSpec: %w", err)
+	}
+	tasks = append(tasks, &demoTask{ID: id, Action: "ModifyDiskSpec", What: "disk → cloud_essd", Expect: "finished"})
+	if err := export("m-bp1demoweb0000000001", "demo-images", "oops", "raw", "export, then CancelTask", "failed", true); err != nil {
+		return nil, err
+	}
+	return tasks, nil
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
+)
+
+// ANSI styles of the live view.
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+)
+
+// demoView shows the demo's tasks: a live table redrawn in place on a terminal, or one line
+// per event otherwise. It is used by one goroutine.
+type demoView struct {
+	out      io.Writer
+	live     bool
+	tasks    []*demoTask
+	state    map[string]*viewRow
+	recent   []string
+	drawn    int // lines drawn last time, to redraw in place
+	natsURL  string
+	emuURL   string
+	scale    float64
+	started  time.Time
+	counts   map[string]int
+	terminal int
+}
+
+type viewRow struct {
+	status, process, outcome string
+	ended                    bool
+	failed                   bool
+}
+
+func newDemoView(out io.Writer, tasks []*demoTask, live bool, natsURL, emuURL string, scale float64) *demoView {
+	v := &demoView{out: out, live: live, tasks: tasks, state: map[string]*viewRow{}, natsURL: natsURL, emuURL: emuURL,
+		scale: scale, started: time.Now(), counts: map[string]int{}}
+	for _, t := range tasks {
+		v.state[t.ID] = &viewRow{status: "registered"}
+	}
+	return v
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+}
+
+func (v *demoView) style(s, code string) string {
+	if !v.live {
+		return s
+	}
+	return code + s + reset
+}
+
+func (v *demoView) header() {
+	fmt.Fprintf(v.out, "%s\n", v.style("taskpoller demo", bold))
+	fmt.Fprintf(v.out, "  NATS (embedded, JetStream)  %s\n", v.natsURL)
+	fmt.Fprintf(v.out, "  ECS emulator                %s  (tasks run %gx faster than real ECS; some calls throttled or 5xx on purpose)\n", v.emuURL, v.scale)
+	fmt.Fprintf(v.out, "  Worker                      in-process, polling DescribeTaskAttribute through the official SDK\n\n")
+	fmt.Fprintf(v.out, "  While it runs, from another terminal:\n")
+	fmt.Fprintf(v.out, "    nats --server %s sub 'ecs.tasks.>'          (the nats CLI)\n", v.natsURL)
+	fmt.Fprintf(v.out, "    go run ./cmd/taskpoller watch --nats-url %s --replay\n\n", v.natsURL)
+	fmt.Fprintf(v.out, "  Created %d tasks through the SDK and registered them on ecs.tasks.registered:\n\n", len(v.tasks))
+	if !v.live {
+		for _, t := range v.tasks {
+			fmt.Fprintf(v.out, "    %-24s %-15s %s\n", t.ID, t.Action, t.What)
+		}
+		fmt.Fprintln(v.out)
+	}
+}
+
+func (v *demoView) task(id string) *demoTask {
+	for _, t := range v.tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// apply takes one event of the events stream and shows it.
+func (v *demoView) apply(subject string, data []byte) events.Event {
+	var ev events.Event
+	_ = json.Unmarshal(data, &ev)
+	v.counts[ev.Type]++
+	row, ok := v.state[ev.Data.TaskID]
+	if ok && !row.ended {
+		row.status, row.process = ev.Data.TaskStatus, ev.Data.TaskProcess
+		switch ev.Type {
+		case events.TypeFinished:
+			row.ended, row.outcome = true, objects(ev.Data)
+			v.terminal++
+		case events.TypeFailed:
+			row.ended, row.failed = true, true
+			row.outcome = "reason=" + ev.Data.Reason
+			if ev.Data.ErrorCode != "" {
+				row.outcome += " code=" + ev.Data.ErrorCode
+			}
+			v.terminal++
+		}
+	}
+	line := formatLine(subject, data)
+	if !v.live {
+		fmt.Fprintln(v.out, "  "+line)
+		return ev
+	}
+	v.recent = append(v.recent, line)
+	if len(v.recent) > 8 {
+		v.recent = v.recent[len(v.recent)-8:]
+	}
+	v.render()
+	return ev
+}
+
+// note shows something the demo did.
+func (v *demoView) note(s string) {
+	line := time.Now().Format("15:04:05.000") + "  " + v.style("» "+s, cyan)
+	if !v.live {
+		fmt.Fprintln(v.out, "  "+line)
+		return
+	}
+	v.recent = append(v.recent, line)
+	v.render()
+}
+
+func (v *demoView) done() bool { return v.terminal == len(v.tasks) }
+
+// render redraws the table and the recent events in place.
+func (v *demoView) render() {
+	if !v.live {
+		return
+	}
+	var b strings.Builder
+	if v.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", v.drawn)
+	}
+	lines := 0
+	add := func(format string, args ...any) {
+		fmt.Fprintf(&b, format+"\n", args...)
+		lines++
+	}
+	add("  %-24s %-15s %-36s %-11s %s", "TASK", "ACTION", "WHAT", "STATUS", "PROGRESS")
+	for _, t := range v.tasks {
+		r := v.state[t.ID]
+		status := fmt.Sprintf("%-11s", r.status)
+		switch {
+		case r.ended && r.failed:
+			status = v.style(status, red)
+		case r.ended:
+			status = v.style(status, green)
+		case r.status == "Processing":
+			status = v.style(status, yellow)
+		default:
+			status = v.style(status, dim)
+		}
+		add("  %-24s %-15s %-36s %s %s", t.ID, t.Action, clipString(t.What, 36), status, v.bar(r.process))
+		if r.outcome != "" {
+			c := green
+			if r.failed {
+				c = red
+			}
+			add("  %-24s %s", "", v.style("└ "+clipString(r.outcome, 110), c))
+		}
+	}
+	add("")
+	add("  %s  (%s elapsed, %d of %d tasks ended)", v.style("recent events", bold), time.Since(v.started).Round(100*time.Millisecond), v.terminal, len(v.tasks))
+	for _, l := range v.recent {
+		add("  %s", clipString(l, 150))
+	}
+	v.drawn = lines
+	fmt.Fprint(v.out, b.String())
+}
+
+// bar draws "45%" as a progress bar.
+func (v *demoView) bar(process string) string {
+	p, err := strconv.Atoi(strings.TrimSuffix(process, "%"))
+	if err != nil {
+		return process
+	}
+	p = max(0, min(100, p))
+	n := p / 5
+	return v.style(strings.Repeat("█", n), green) + v.style(strings.Repeat("░", 20-n), dim) + fmt.Sprintf(" %3d%%", p)
+}
+
+// summary prints the outcome of every task and what the emulator saw.
+func (v *demoView) summary(st ecsemu.Stats) {
+	fmt.Fprintf(v.out, "\n%s in %s\n", v.style("Every task reached its terminal event", bold), time.Since(v.started).Round(100*time.Millisecond))
+	for _, t := range v.tasks {
+		r := v.state[t.ID]
+		mark := v.style("✔ finished", green)
+		if r.failed {
+			mark = v.style("✘ failed  ", red)
+		}
+		fmt.Fprintf(v.out, "  %s  %-24s %-15s %s\n", mark, t.ID, t.Action, r.outcome)
+	}
+	kinds := make([]string, 0, len(v.counts))
+	for k, n := range v.counts {
+		kinds = append(kinds, fmt.Sprintf("%s ×%d", strings.TrimPrefix(k, "ecs.task."), n))
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(v.out, "\n  events published: %s\n", strings.Join(kinds, ", "))
+	var faults []string
+	for _, c := range []string{"Throttling.User", "ServiceUnavailable", "InternalError"} {
+		if n := st.Codes[c]; n > 0 {
+			faults = append(faults, fmt.Sprintf("%s ×%d", c, n))
+		}
+	}
+	fmt.Fprintf(v.out, "  ECS calls: %d DescribeTaskAttribute", st.Actions["DescribeTaskAttribute"])
+	if len(faults) > 0 {
+		fmt.Fprintf(v.out, "; injected errors %s — retried with backoff, no task failed because of them", strings.Join(faults, ", "))
+	}
+	fmt.Fprintf(v.out, "\n\n  Next: run a worker yourself (go run ./cmd/taskpoller run), register a task\n")
+	fmt.Fprintf(v.out, "  (go run ./cmd/taskpoller register --region cn-hangzhou --task t-...), and watch ecs.tasks.> with\n")
+	fmt.Fprintf(v.out, "  'nats sub' or 'taskpoller watch'. The README explains the events and their subjects.\n")
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+)
+
+// registerConfig is the configuration of `taskpoller register`.
+type registerConfig struct {
+	NATS          natsConfig
+	SubjectPrefix string
+	Region, Task  string
+	Meta          multiFlag
+	Timeout       time.Duration
+}
+
+func (c *registerConfig) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("register", flag.ContinueOnError)
+	c.NATS.register(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
+	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
+	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+	fs.Var(&c.Meta, "meta", "metadata key=value echoed in every event of the task (repeatable)")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long to wait for JetStream to store the registration")
+	return fs
+}
+
+// Validate checks the ids as a worker would, so a bad one is refused here already.
+func (c *registerConfig) Validate() error {
+	var errs []error
+	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
+		errs = append(errs, err)
+	}
+	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.metadata(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(append(errs, c.NATS.validate())...)
+}
+
+func (c *registerConfig) metadata() (json.RawMessage, error) {
+	if len(c.Meta) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range c.Meta {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--meta %q: want key=value", kv)
+		}
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > events.MaxMetadataBytes {
+		return nil, fmt.Errorf("metadata is %d bytes, more than %d", len(b), events.MaxMetadataBytes)
+	}
+	return b, nil
+}
+
+// register publishes one registration and waits until JetStream has stored it.
+func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
+	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
+	md, _ := cfg.metadata()
+	body, err := json.Marshal(events.RegistrationMessage{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
+	if err != nil {
+		return err
+	}
+	nc, err := cfg.NATS.connect(cfg.NATS.URL, "taskpoller register", zap.NewNop())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	ack, err := js.Publish(ctx, subjects.Registered(), body,
+		jetstream.WithMsgID("register/"+cfg.Region+"/"+cfg.Task),
+		jetstream.WithExpectStream(subjects.StreamName(events.RegistrationsRole)))
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		return fmt.Errorf("registration not stored: no JetStream stream takes %s (start a worker first: it creates the streams): %w", subjects.Registered(), err)
+	}
+	if err != nil {
+		return fmt.Errorf("registration not stored: %w", err)
+	}
+	if ack.Duplicate {
+		fmt.Fprintf(out, "task %s in %s was already registered moments ago (stream %s, sequence %d)\n", cfg.Task, cfg.Region, ack.Stream, ack.Sequence)
+		return nil
+	}
+	fmt.Fprintf(out, "registered task %s in %s (stream %s, sequence %d)\n", cfg.Task, cfg.Region, ack.Stream, ack.Sequence)
+	return nil
+}

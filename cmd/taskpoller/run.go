@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// runConfig is the configuration of `taskpoller run`.
+type runConfig struct {
+	NATS          natsConfig
+	NATSListen    string
+	DataDir       string
+	ECSEndpoint   string
+	SubjectPrefix string
+	Poll          poller.Config
+	Setup         events.SetupConfig
+	HTTPAddr      string
+	Log           logConfig
+}
+
+func (c *runConfig) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	host, _ := os.Hostname()
+	c.NATS.register(fs, "", "NATS server URL(s), comma-separated; empty: start an embedded NATS server with JetStream")
+	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (only when --nats-url is empty)")
+	fs.StringVar(&c.DataDir, "data-dir", "taskpoller-data", "JetStream storage of the embedded NATS server")
+	fs.StringVar(&c.ECSEndpoint, "ecs-endpoint", "", "ECS endpoint URL such as http://127.0.0.1:8080 (scheme picks HTTP or HTTPS); empty: the official endpoint of each task's region")
+	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	fs.DurationVar(&c.Poll.PollInitial, "poll-initial", 5*time.Second, "first poll interval, and again after each status change")
+	fs.DurationVar(&c.Poll.PollMax, "poll-max", 60*time.Second, "longest poll interval")
+	fs.Float64Var(&c.Poll.PollMultiplier, "poll-multiplier", 1.5, "growth of the poll interval per poll")
+	fs.Float64Var(&c.Poll.PollJitter, "poll-jitter", 0.2, "randomization of each interval, 0 to 1 (0.2: ±20%)")
+	fs.DurationVar(&c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, "a task not finished this long after registration fails with reason timeout")
+	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
+	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
+	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered for a while after throttling")
+	fs.IntVar(&c.Poll.APIBurst, "api-burst", 20, "burst of calls per region above --api-qps")
+	fs.DurationVar(&c.Poll.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
+	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
+	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
+	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
+	fs.IntVar(&c.Setup.Replicas, "replicas", 1, "replicas of the streams and the state bucket (3 on a cluster)")
+	fs.DurationVar(&c.Setup.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long the events stream keeps events")
+	fs.DurationVar(&c.Setup.DedupWindow, "dedup-window", 10*time.Minute, "duplicate window of the events stream; must exceed --ack-wait by far")
+	fs.DurationVar(&c.Setup.StateTTL, "state-ttl", 8*24*time.Hour, "how long task state is kept after its last change; must exceed --task-timeout")
+	fs.IntVar(&c.Setup.MaxAckPending, "max-ack-pending", 100000, "tasks tracked by all workers together (the consumer's MaxAckPending)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", ":9090", "address of /metrics, /healthz and /readyz; empty: none")
+	c.Log.register(fs, "info", "json")
+	return fs
+}
+
+// Validate reports every setting that cannot work.
+func (c *runConfig) Validate() error {
+	c.Setup.AckWait = c.Poll.AckWait
+	var errs []error
+	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
+	}
+	errs = append(errs, c.NATS.validate(), c.Log.validate(), c.Poll.Validate())
+	if c.NATS.URL == "" {
+		if _, port, err := net.SplitHostPort(c.NATSListen); err != nil {
+			errs = append(errs, fmt.Errorf("--nats-listen: %w", err))
+		} else if _, err := strconv.Atoi(port); err != nil {
+			errs = append(errs, fmt.Errorf("--nats-listen port %q: %w", port, err))
+		}
+	}
+	if c.Setup.Replicas < 1 || c.Setup.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("--replicas must be 1 to 5, got %d", c.Setup.Replicas))
+	}
+	if c.Setup.DedupWindow < 2*c.Poll.AckWait {
+		errs = append(errs, fmt.Errorf("--dedup-window (%s) must be at least twice --ack-wait (%s)", c.Setup.DedupWindow, c.Poll.AckWait))
+	}
+	if c.Setup.StateTTL <= c.Poll.TaskTimeout {
+		errs = append(errs, fmt.Errorf("--state-ttl (%s) must exceed --task-timeout (%s)", c.Setup.StateTTL, c.Poll.TaskTimeout))
+	}
+	if c.Setup.EventsMaxAge < c.Setup.DedupWindow {
+		errs = append(errs, fmt.Errorf("--events-max-age (%s) must be at least --dedup-window (%s)", c.Setup.EventsMaxAge, c.Setup.DedupWindow))
+	}
+	return errors.Join(errs...)
+}
+
+// run is `taskpoller run`: a worker until ctx ends.
+func run(ctx context.Context, cfg runConfig, logOut io.Writer) error {
+	log := cfg.Log.build(logOut)
+	defer func() { _ = log.Sync() }()
+	url := cfg.NATS.URL
+	if url == "" {
+		srv, err := startEmbedded(cfg.NATSListen, filepath.Join(cfg.DataDir, "jetstream"))
+		if err != nil {
+			return err
+		}
+		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+		url = srv.ClientURL()
+		log.Info("embedded NATS server started", zap.String("url", url), zap.String("store", cfg.DataDir))
+	}
+	return runWorker(ctx, cfg, url, nil, log)
+}
+
+func startEmbedded(listen, storeDir string) (*server.Server, error) {
+	host, p, _ := net.SplitHostPort(listen)
+	port, _ := strconv.Atoi(p)
+	return events.StartServer(events.ServerConfig{Host: host, Port: port, StoreDir: storeDir})
+}
+
+// runWorker connects to url and runs a worker (and the HTTP endpoints) until ctx ends.
+// ready, if not nil, is closed once the worker consumes registrations.
+func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- struct{}, log *zap.Logger, opts ...serviceOption) error {
+	svc, err := newService(ctx, cfg, url, log, opts...)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	g, gctx := errgroup.WithContext(ctx)
+	if cfg.HTTPAddr != "" {
+		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, svc, log) })
+	}
+	g.Go(func() error { return svc.worker.Run(gctx) })
+	if ready != nil {
+		close(ready)
+	}
+	log.Info("worker running", zap.String("worker_id", cfg.Poll.WorkerID), zap.String("subject_prefix", cfg.SubjectPrefix),
+		zap.String("ecs_endpoint", endpointName(cfg.ECSEndpoint)))
+	err = g.Wait()
+	log.Info("worker stopped")
+	return err
+}
+
+func endpointName(e string) string {
+	if e == "" {
+		return "official regional endpoints"
+	}
+	return e
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
+)
+
+// service is a wired worker: its NATS connection, JetStream assets, ECS client and metrics.
+type service struct {
+	nc       *nats.Conn
+	worker   *poller.Worker
+	registry *prometheus.Registry
+	ensured  bool
+}
+
+// newService connects and ensures the JetStream assets, retrying until they exist or ctx
+// ends (a fresh cluster may take a while to elect a leader). cred may be nil: then the default
+// Alibaba Cloud credential chain signs ECS calls.
+func newService(ctx context.Context, cfg runConfig, url string, log *zap.Logger, opts ...serviceOption) (*service, error) {
+	o := serviceOptions{}
+	for _, f := range opts {
+		f(&o)
+	}
+	subjects, err := events.NewSubjects(cfg.SubjectPrefix)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := cfg.NATS.connect(url, "taskpoller "+cfg.Poll.WorkerID, log)
+	if err != nil {
+		return nil, err
+	}
+	svc := &service{nc: nc, registry: prometheus.NewRegistry()}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		svc.close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	assets, err := ensureAssets(ctx, js, subjects, cfg.Setup, log)
+	if err != nil {
+		svc.close()
+		return nil, err
+	}
+	svc.ensured = true
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
+	if err != nil {
+		svc.close()
+		return nil, err
+	}
+	svc.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := poller.NewMetrics(svc.registry)
+	pub := events.NewPublisher(js, subjects)
+	src := events.NewSource(assets, pub, log, 16)
+	svc.worker, err = poller.NewWorker(cfg.Poll, api, pub, events.NewStateStore(assets.State), src,
+		poller.WithLogger(log), poller.WithMetrics(metrics))
+	if err != nil {
+		svc.close()
+		return nil, err
+	}
+	return svc, nil
+}
+
+type serviceOptions struct {
+	credential ecsapi.Credential
+}
+
+type serviceOption func(*serviceOptions)
+
+// withCredential signs ECS calls with a fixed credential (the demo's emulator keys).
+func withCredential(c ecsapi.Credential) serviceOption {
+	return func(o *serviceOptions) { o.credential = c }
+}
+
+func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg events.SetupConfig, log *zap.Logger) (events.Assets, error) {
+	wait := 500 * time.Millisecond
+	timer := time.NewTimer(wait)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		a, err := events.Setup(ctx, js, s, cfg)
+		if err == nil {
+			return a, nil
+		}
+		if ctx.Err() != nil {
+			return events.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
+		}
+		log.Warn("cannot set up JetStream streams yet; retrying", zap.Error(err), zap.Duration("in", wait))
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return events.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// ready reports whether the worker can do its job: connected, assets ensured, consuming,
+// and ECS accepting its calls.
+func (s *service) ready() error {
+	if !s.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	if !s.ensured {
+		return errors.New("JetStream streams not ensured")
+	}
+	return s.worker.Ready()
+}
+
+// close flushes and closes the NATS connection.
+func (s *service) close() {
+	if err := s.nc.FlushTimeout(2 * time.Second); err == nil {
+		_ = s.nc.Drain()
+	}
+	s.nc.Close()
+}
