@@ -94,7 +94,7 @@ func progressOf(ops []Operation) []operationProgress {
 	for i, op := range ops {
 		items := make([]relatedItem, len(op.Items))
 		for j, it := range op.Items {
-			items[j] = relatedItem{Name: it.Name, Value: it.Value}
+			items[j] = relatedItem(it)
 		}
 		out[i] = operationProgress{
 			ErrorMsg: op.ErrorMsg, ErrorCode: op.ErrorCode, OperationStatus: op.Status,

@@ -54,9 +54,3 @@ func (s *nonceSet) pop() {
 	s.head = (s.head + 1) % len(s.ring)
 	s.n--
 }
-
-func (s *nonceSet) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.seen)
-}
