@@ -65,7 +65,8 @@ func TestFaultRates(t *testing.T) {
 }
 
 func TestQuotaPerActionAndRegion(t *testing.T) {
-	srv := newEmulator(t, ecsemu.WithQuota("DescribeTaskAttribute", 3))
+	frozen := time.Now() // a frozen clock: no token is refilled during the test
+	srv := newEmulator(t, ecsemu.WithQuota("DescribeTaskAttribute", 3), ecsemu.WithClock(func() time.Time { return frozen }))
 	c := newClient(t, srv, clientOpts{})
 	ids := map[string]string{}
 	for _, r := range []string{"cn-hangzhou", "cn-shenzhen"} {
@@ -84,8 +85,8 @@ func TestQuotaPerActionAndRegion(t *testing.T) {
 			throttled++
 		}
 	}
-	if throttled < 5 {
-		t.Errorf("%d of 10 quick calls throttled with a quota of 3/s, want >= 5", throttled)
+	if throttled != 7 {
+		t.Errorf("%d of 10 calls throttled with a quota of 3/s (burst 3), want 7", throttled)
 	}
 	if _, err := describe(c, "cn-shenzhen", ids["cn-shenzhen"]); err != nil {
 		t.Errorf("other region throttled: %v", err)
