@@ -23,6 +23,11 @@ type Stats struct {
 	Tasks   map[string]int `json:"tasks"`   // DescribeTaskAttribute calls per task ID
 }
 
+// maxTrackedTasks bounds the task IDs with per-task counters and history, so
+// a flood of made-up IDs cannot exhaust memory; calls naming further IDs are
+// still counted per action and code.
+const maxTrackedTasks = 100000
+
 // recorder counts calls. The per-task history keeps the most recent limit
 // calls; counters are exact.
 type recorder struct {
@@ -47,6 +52,9 @@ func (r *recorder) record(c Call) {
 	r.actions[c.Action]++
 	r.codes[c.Code]++
 	if c.Action != ActionDescribeTaskAttribute || c.TaskID == "" {
+		return
+	}
+	if _, ok := r.tasks[c.TaskID]; !ok && len(r.tasks) >= maxTrackedTasks {
 		return
 	}
 	r.tasks[c.TaskID]++
