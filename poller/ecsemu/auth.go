@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ func newAuthenticator(creds map[string]credential, maxSkew time.Duration, nonceC
 // verify checks the signature of req and returns the access key ID that
 // signed it.
 func (a *authenticator) verify(req *request, now time.Time) (string, *apiError) {
-	if auth := req.header.Get("Authorization"); strings.HasPrefix(auth, acs3Algorithm+" ") {
+	if auth := headerValue(req.header, "Authorization"); strings.HasPrefix(auth, acs3Algorithm+" ") {
 		return a.verifyACS3(req, auth[len(acs3Algorithm)+1:], now)
 	}
 	if req.params.Has("Signature") {
@@ -64,16 +65,16 @@ func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (st
 	if akID == "" || signed == "" || sig == "" {
 		return "", errorFor(CodeIncompleteSignature, "")
 	}
-	cred, aerr := a.credential(akID, req.header.Get("x-acs-security-token"))
+	cred, aerr := a.credential(akID, headerValue(req.header, "X-Acs-Security-Token"))
 	if aerr != nil {
 		return "", aerr
 	}
-	if aerr := a.checkTime(req.header.Get("x-acs-date"), now); aerr != nil {
+	if aerr := a.checkTime(headerValue(req.header, "X-Acs-Date"), now); aerr != nil {
 		return "", aerr
 	}
 	sum := sha256.Sum256(req.body)
 	payload := hex.EncodeToString(sum[:])
-	if h := req.header.Get("x-acs-content-sha256"); h != "" && h != payload {
+	if h := headerValue(req.header, "X-Acs-Content-Sha256"); h != "" && h != payload {
 		return "", errorFor(CodeSignatureDoesNotMatch, "")
 	}
 	stringToSign := acs3Algorithm + "\n" + hexSHA256(a.canonicalRequest(req, signed, payload))
@@ -83,7 +84,7 @@ func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (st
 	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
 		return "", errorFor(CodeSignatureDoesNotMatch, stringToSign)
 	}
-	if aerr := a.checkNonce(req.header.Get("x-acs-signature-nonce"), now); aerr != nil {
+	if aerr := a.checkNonce(headerValue(req.header, "X-Acs-Signature-Nonce"), now); aerr != nil {
 		return "", aerr
 	}
 	return akID, nil
@@ -124,7 +125,7 @@ func (a *authenticator) canonicalRequest(req *request, signedHeaders, payload st
 		if name == "host" {
 			val = strings.TrimSpace(req.host)
 		} else {
-			vals := req.header.Values(name)
+			vals := headerValues(req.header, name)
 			if len(vals) == 1 {
 				val = strings.TrimSpace(vals[0])
 			} else {
@@ -211,6 +212,26 @@ func (a *authenticator) checkNonce(nonce string, now time.Time) *apiError {
 	}
 	if !a.nonces.add(nonce, now) {
 		return errorFor(CodeSignatureNonceUsed, "")
+	}
+	return nil
+}
+
+// headerValue returns the first value of h under canonicalKey, without the
+// allocation of http.Header.Get canonicalizing a lower-case name.
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// headerValues returns the values of the header named name in any case
+// (SignedHeaders lists lower-case names), without allocating.
+func headerValues(h http.Header, name string) []string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
 	}
 	return nil
 }

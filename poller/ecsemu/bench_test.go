@@ -19,6 +19,7 @@ func BenchmarkDescribeTaskAttributeSDK(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.SetParallelism(4) // 4 clients per CPU keep requests in flight while others wait on the network
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -46,6 +47,7 @@ func BenchmarkDescribeTaskAttributeHTTP(b *testing.B) {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	params := url.Values{"RegionId": {"cn-hangzhou"}, "TaskId": {id}}
+	b.SetParallelism(4) // 4 clients per CPU keep requests in flight while others wait on the network
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -34,7 +34,7 @@ func parseRequest(method, path, host, rawQuery string, header http.Header, body 
 	}
 	req.query = q
 	req.params = q
-	if len(body) > 0 && isForm(req.header.Get("Content-Type")) {
+	if len(body) > 0 && isForm(headerValue(req.header, "Content-Type")) {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return req, errorFor(CodeInvalidParameter, "Body")
@@ -50,11 +50,11 @@ func parseRequest(method, path, host, rawQuery string, header http.Header, body 
 	if len(req.params) > maxParams {
 		return req, errorFor(CodeRequestTooLarge, "")
 	}
-	req.action = req.header.Get("x-acs-action")
+	req.action = headerValue(req.header, "X-Acs-Action")
 	if req.action == "" {
 		req.action = req.params.Get("Action")
 	}
-	req.version = req.header.Get("x-acs-version")
+	req.version = headerValue(req.header, "X-Acs-Version")
 	if req.version == "" {
 		req.version = req.params.Get("Version")
 	}
