@@ -33,7 +33,7 @@ type taskSummary struct {
 }
 
 // describeTasks lists tasks: TaskIds (up to 100, comma-separated),
-// TaskAction, TaskStatus (only Finished, Processing and Failed filter, as in
+// ResourceIds.N, TaskAction, TaskStatus (only Finished, Processing and Failed filter, as in
 // the real service), StartTime/EndTime on the creation time, and paging
 // (PageNumber from 1, PageSize 1–100, default 10).
 func (s *Server) describeTasks(req *request, now time.Time, requestID string) (any, *apiError) {
@@ -72,12 +72,24 @@ func (s *Server) describeTasks(req *request, now time.Time, requestID string) (a
 	if aerr != nil {
 		return nil, aerr
 	}
+	var resources map[string]bool
+	for i := 1; i <= maxTaskIDs; i++ {
+		r := p.Get("ResourceIds." + strconv.Itoa(i))
+		if r == "" {
+			break
+		}
+		if resources == nil {
+			resources = map[string]bool{}
+		}
+		resources[r] = true
+	}
 	action, status := p.Get("TaskAction"), p.Get("TaskStatus")
 	if status != StatusFinished && status != StatusProcessing && status != StatusFailed {
 		status = ""
 	}
 	all := s.tasks.list(region, now, func(t *task, st string) bool {
-		return (ids == nil || ids[t.id]) && (action == "" || t.action == action) &&
+		return (ids == nil || ids[t.id]) && (resources == nil || resources[t.resourceID]) &&
+			(action == "" || t.action == action) &&
 			(status == "" || st == status) &&
 			(start.IsZero() || !t.created.Before(start)) && (end.IsZero() || !t.created.After(end))
 	})

@@ -136,6 +136,13 @@ func TestImportImageAndModifyDiskSpec(t *testing.T) {
 	if tea.StringValue(b.TaskStatus) != "Finished" || tea.StringValue(b.TaskAction) != "ModifyDiskSpec" {
 		t.Errorf("ModifyDiskSpec task %v", b)
 	}
+	if _, err := c.ModifyDiskSpec(&ecs.ModifyDiskSpecRequest{DiskId: tea.String("d-2"), DiskCategory: tea.String("cloud_auto")}); err != nil {
+		t.Fatalf("ModifyDiskSpec: %v", err)
+	}
+	list, err := c.DescribeTasks(&ecs.DescribeTasksRequest{RegionId: tea.String("cn-hangzhou"), ResourceIds: []*string{tea.String("d-1")}})
+	if err != nil || tea.Int32Value(list.Body.TotalCount) != 1 || tea.StringValue(list.Body.TaskSet.Task[0].ResourceId) != "d-1" {
+		t.Errorf("DescribeTasks by ResourceIds: %v %v", list, err)
+	}
 }
 
 func TestCancelTask(t *testing.T) {

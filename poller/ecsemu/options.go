@@ -163,7 +163,8 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 func WithNonceCapacity(n int) Option { return func(c *config) { c.nonceCapacity = n } }
 
 // WithCallHistory bounds the calls remembered per task for Calls (default
-// 10000, the most recent are kept). Counters are never bounded.
+// 10000, the most recent are kept). Counters per action and code are exact;
+// per-task counters and histories cover the first 100000 task IDs named.
 func WithCallHistory(n int) Option { return func(c *config) { c.callHistory = n } }
 
 // WithMaxBodyBytes bounds request bodies (default 1 MiB); larger requests
