@@ -27,6 +27,9 @@ const (
 	natsStop   = "nats2"
 )
 
+// services are started before the producer.
+var services = []string{"nats1", "nats2", "nats3", "ecs-emulator", "worker1", "worker2", "worker3", "export-consumer", "ops-alerts"}
+
 // ports are the published 127.0.0.1 ports; the same variables configure docker-compose.yml.
 var ports = map[string]string{
 	"TP_NATS1_PORT": "14222", "TP_NATS2_PORT": "14223", "TP_NATS3_PORT": "14224",
@@ -66,7 +69,9 @@ func TestCompose(t *testing.T) {
 		s.down()
 		t.Logf("compose test took %v", time.Since(began).Round(time.Second))
 	})
-	s.must(ctx, "up", "-d")
+	// Everything but the producer first, so that it starts tasks only once the stack is ready
+	// and the faults below hit tasks in flight.
+	s.must(ctx, append([]string{"up", "-d"}, services...)...)
 
 	subjects, err := events.NewSubjects(events.DefaultPrefix)
 	if err != nil {
@@ -94,6 +99,8 @@ func TestCompose(t *testing.T) {
 	for _, p := range []string{"TP_WORKER1_HTTP_PORT", "TP_WORKER2_HTTP_PORT", "TP_WORKER3_HTTP_PORT"} {
 		waitFor(ctx, t, "worker readyz on "+port(p), 2*time.Minute, httpOK("http://127.0.0.1:"+port(p)+"/readyz"))
 	}
+
+	s.must(ctx, "up", "-d", "--no-deps", "task-producer")
 
 	// Faults while tasks are in flight: SIGKILL a worker, stop a NATS node; later restart both.
 	produced := func(n int) func(context.Context) error {
@@ -123,7 +130,7 @@ func TestCompose(t *testing.T) {
 	t.Logf("killed %s", workerKill)
 	s.must(ctx, "stop", "--timeout", "10", natsStop)
 	t.Logf("stopped %s", natsStop)
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount*2/3), 3*time.Minute, produced(taskCount*2/3))
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount*3/4), 3*time.Minute, produced(taskCount*3/4))
 	s.must(ctx, "start", natsStop)
 	if _, err := s.docker(ctx, "start", worker); err != nil {
 		t.Fatal(err)
@@ -158,8 +165,8 @@ func TestCompose(t *testing.T) {
 		if err := reader.readAll(ctx); err != nil {
 			return err
 		}
-		if n := reader.missing(tasks); n > 0 {
-			return fmt.Errorf("%d of %d tasks have no terminal event", n, len(tasks))
+		if m := reader.missing(tasks); len(m) > 0 {
+			return fmt.Errorf("%d of %d tasks have no terminal event, e.g. %+v", len(m), len(tasks), m[0])
 		}
 		return nil
 	})

@@ -45,7 +45,10 @@ func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events
 // readAll reads every stored event not read yet.
 func (r *eventReader) readAll(ctx context.Context) error {
 	for {
-		batch, err := r.cons.Fetch(256, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch, err := r.cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
@@ -86,13 +89,13 @@ func (r *eventReader) add(msg jetstream.Msg) error {
 	return nil
 }
 
-// missing returns how many of tasks have no terminal event yet.
-func (r *eventReader) missing(tasks map[string]producedTask) int {
-	n := 0
-	for id := range tasks {
+// missing returns the tasks that have no terminal event yet.
+func (r *eventReader) missing(tasks map[string]producedTask) []producedTask {
+	var out []producedTask
+	for id, p := range tasks {
 		if len(r.byTask[id]) == 0 {
-			n++
+			out = append(out, p)
 		}
 	}
-	return n
+	return out
 }
