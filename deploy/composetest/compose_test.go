@@ -4,6 +4,7 @@ package composetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
 )
 
 const (
@@ -25,6 +27,8 @@ const (
 	taskRate   = "2" // tasks per second: production takes 30 s
 	workerKill = "worker1"
 	natsStop   = "nats2"
+	// consumerKill is killed with the worker: its durable consumer must catch up on restart.
+	consumerKill = "export-consumer"
 )
 
 // services are started before the producer.
@@ -120,22 +124,26 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount/4), 3*time.Minute, produced(taskCount/4))
-	worker, err := s.container(ctx, workerKill)
-	if err != nil {
-		t.Fatal(err)
+	var killed []string
+	for _, svc := range []string{workerKill, consumerKill} {
+		id, err := s.container(ctx, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.docker(ctx, "kill", id); err != nil {
+			t.Fatal(err)
+		}
+		killed = append(killed, id)
+		t.Logf("killed %s", svc)
 	}
-	if _, err := s.docker(ctx, "kill", worker); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("killed %s", workerKill)
 	s.must(ctx, "stop", "--timeout", "10", natsStop)
 	t.Logf("stopped %s", natsStop)
 	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount*3/4), 3*time.Minute, produced(taskCount*3/4))
 	s.must(ctx, "start", natsStop)
-	if _, err := s.docker(ctx, "start", worker); err != nil {
+	if _, err := s.docker(ctx, append([]string{"start"}, killed...)...); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("restarted %s and %s", natsStop, workerKill)
+	t.Logf("restarted %s, %s and %s", natsStop, workerKill, consumerKill)
 
 	waitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
 		code, err := s.exitCode(ctx, "task-producer")
@@ -180,6 +188,30 @@ func TestCompose(t *testing.T) {
 	exports, failures := expectedLines(reader, tasks)
 	waitFor(ctx, t, fmt.Sprintf("export-consumer printed %d objects", len(exports)), 2*time.Minute, printedAll(s, "export-consumer", "EXPORTED ", exports))
 	waitFor(ctx, t, fmt.Sprintf("ops-alerts printed %d failures", len(failures)), 2*time.Minute, printedAll(s, "ops-alerts", "ALERT ", failures))
+	checkThrottled(ctx, t)
+}
+
+// checkThrottled asserts that the emulator's injected faults were really answered (and so
+// retried by the workers and the producer, since every task still ended).
+func checkThrottled(ctx context.Context, t *testing.T) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port("TP_ECSEMU_PORT")+"/_emulator/stats", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var stats ecsemu.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		t.Fatalf("emulator stats: %v", err)
+	}
+	t.Logf("emulator calls by action %v, answers by code %v", stats.Actions, stats.Codes)
+	if stats.Codes["Throttling.User"] == 0 {
+		t.Errorf("the emulator throttled no call: the demo should show retries")
+	}
 }
 
 // checkTerminals asserts one terminal event per produced task, with the planned outcome, and
