@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"kind"}),
 		Registrations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskpoller_registrations_total",
-			Help: "Registrations taken by outcome (tracked, resumed, duplicate, already_done).",
+			Help: "Registrations taken by outcome (tracked, resumed, taken_over, duplicate, already_done).",
 		}, []string{"outcome"}),
 		WorkerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskpoller_worker_errors_total", Help: "Worker-level ECS errors (credentials, permissions, clock) by code.",
