@@ -34,7 +34,6 @@ compose-down:
 compose-logs:
 	$(DEMO_COMPOSE) logs -f
 
-## compose-test: images + the fault-injecting end-to-end test of the stack; skips (exit 0, with
-## the reason) when no Docker engine answers or no compose is installed
+## compose-test: images, then the end-to-end test of the stack with faults; skips (exit 0, saying why) without Docker
 compose-test:
 	COMPOSE="$(COMPOSE)" deploy/compose-test.sh
