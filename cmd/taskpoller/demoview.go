@@ -110,6 +110,9 @@ func (v *demoView) apply(subject string, data []byte) events.Event {
 		switch ev.Type {
 		case events.TypeFinished:
 			row.ended, row.outcome = true, objects(ev.Data)
+			if row.outcome == "" {
+				row.outcome = "done (" + ev.Data.TaskAction + " has no OSS objects)"
+			}
 			v.terminal++
 		case events.TypeFailed:
 			row.ended, row.failed = true, true

@@ -41,7 +41,7 @@ func formatLine(subject string, data []byte) string {
 	case events.TypeProgress:
 		return fmt.Sprintf("%s progress  %s %s", head, d.TaskStatus, d.TaskProcess)
 	case events.TypeFinished:
-		return fmt.Sprintf("%s FINISHED  %s", head, objects(d))
+		return strings.TrimSpace(fmt.Sprintf("%s FINISHED  %s", head, objects(d)))
 	case events.TypeFailed:
 		s := fmt.Sprintf("%s FAILED    reason=%s", head, d.Reason)
 		if d.ErrorCode != "" {
@@ -58,7 +58,7 @@ func formatLine(subject string, data []byte) string {
 // objects lists the exported OSS objects as oss:// URLs when the bucket is known.
 func objects(d events.Data) string {
 	if len(d.OSSObjects) == 0 {
-		return "(no OSS objects)"
+		return ""
 	}
 	parts := make([]string, 0, len(d.OSSObjects))
 	for _, o := range d.OSSObjects {
