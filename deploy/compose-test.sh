@@ -26,6 +26,11 @@ if [ -z "${COMPOSE:-}" ]; then
 	exit 0
 fi
 
+# The test tears the stack down itself (t.Cleanup); this catches what it cannot: a test binary
+# killed by -timeout, or an interrupt. The project name matches deploy/composetest.
+# shellcheck disable=SC2086 # COMPOSE may be two words
+trap '$COMPOSE -p taskpoller-ci -f deploy/docker-compose.yml down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true' EXIT INT TERM
+
 start=$(date +%s)
 deploy/images.sh
 COMPOSE="$COMPOSE" go test -tags compose -count=1 -timeout 15m -v ./deploy/composetest/

@@ -180,9 +180,7 @@ func TestCompose(t *testing.T) {
 	})
 	settle := time.NewTimer(2 * time.Second)
 	<-settle.C
-	if err := reader.readAll(ctx); err != nil {
-		t.Fatal(err)
-	}
+	waitFor(ctx, t, "final read of the events stream", time.Minute, reader.readAll)
 	checkTerminals(t, tasks, reader)
 
 	exports, failures := expectedLines(reader, tasks)

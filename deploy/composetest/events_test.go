@@ -28,6 +28,7 @@ type eventReader struct {
 	cons     jetstream.Consumer
 	invalid  string
 	byTask   map[string][]terminal
+	seen     map[uint64]bool // stream sequences read, so a consumer reset never counts one twice
 	invalids int
 }
 
@@ -39,7 +40,7 @@ func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events
 	if err != nil {
 		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
-	return &eventReader{cons: cons, invalid: subjects.Invalid(), byTask: map[string][]terminal{}}, nil
+	return &eventReader{cons: cons, invalid: subjects.Invalid(), byTask: map[string][]terminal{}, seen: map[uint64]bool{}}, nil
 }
 
 // readAll reads every stored event not read yet.
@@ -69,13 +70,17 @@ func (r *eventReader) readAll(ctx context.Context) error {
 }
 
 func (r *eventReader) add(msg jetstream.Msg) error {
-	if msg.Subject() == r.invalid {
-		r.invalids++
-		return nil
-	}
 	meta, err := msg.Metadata()
 	if err != nil {
 		return err
+	}
+	if r.seen[meta.Sequence.Stream] {
+		return nil
+	}
+	r.seen[meta.Sequence.Stream] = true
+	if msg.Subject() == r.invalid {
+		r.invalids++
+		return nil
 	}
 	var e events.Event
 	if err := json.Unmarshal(msg.Data(), &e); err != nil {
