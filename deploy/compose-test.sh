@@ -29,7 +29,8 @@ fi
 # The test tears the stack down itself (t.Cleanup); this catches what it cannot: a test binary
 # killed by -timeout, or an interrupt. The project name matches deploy/composetest.
 # shellcheck disable=SC2086 # COMPOSE may be two words
-trap '$COMPOSE -p taskpoller-ci -f deploy/docker-compose.yml down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true' EXIT INT TERM
+trap '$COMPOSE -p taskpoller-ci -f deploy/docker-compose.yml down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true' EXIT
+trap 'exit 130' INT TERM
 
 start=$(date +%s)
 deploy/images.sh

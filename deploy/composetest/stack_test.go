@@ -80,7 +80,8 @@ func (s *stack) must(ctx context.Context, args ...string) string {
 
 // container returns the id of the container of a service.
 func (s *stack) container(ctx context.Context, service string) (string, error) {
-	out, err := s.run(ctx, "ps", "-q", service)
+	// -a: compose v2 lists only running containers without it, and the producer exits.
+	out, err := s.run(ctx, "ps", "-a", "-q", service)
 	if err != nil {
 		return "", err
 	}
