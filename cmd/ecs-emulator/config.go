@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/poller/ecsemu"
 )
 
@@ -68,18 +69,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = errors.Join(envErr, fmt.Errorf("%s: %w", envName(f.Name), err))
-			}
-		}
-	})
-	if envErr != nil {
-		return Config{}, envErr
+	lookup := func(k string) (string, bool) { v := getenv(k); return v, v != "" }
+	if err := flagenv.Apply(fs, envPrefix, lookup); err != nil {
+		return Config{}, err
 	}
 	var err error
 	if cfg.AccessKeys, err = parseKeys(keys); err != nil {
@@ -127,9 +119,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func envName(flagName string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
+func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) }
 
 func usage(fs *flag.FlagSet) {
 	w := fs.Output()

@@ -30,10 +30,7 @@ func mainErr() error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.LogLevel)
-	if err != nil {
-		return err
-	}
+	log := newLogger(cfg.LogLevel)
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

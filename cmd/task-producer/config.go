@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
+	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
 )
 
@@ -49,8 +51,8 @@ func parseConfig(args []string, getenv func(string) (string, bool)) (Config, err
 	fs.StringVar(&cfg.ImageID, "image-id", "m-taskpollerdemo000001", "image exported by ExportImage tasks")
 	fs.StringVar(&cfg.Bucket, "bucket", "taskpoller-demo", "OSS bucket of exports and imports")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
-	if err := parseWithEnv(fs, args, getenv); err != nil {
-		return Config{}, err
+	if err := flagenv.Parse(fs, args, envPrefix, getenv); err != nil {
+		return Config{}, fmt.Errorf("%w (see -h)", err)
 	}
 	return cfg, cfg.Validate()
 }
@@ -79,48 +81,9 @@ func (c Config) Validate() error {
 	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
 		return err
 	}
-	_, err := zapcore.ParseLevel(c.LogLevel)
-	return err
+	return logging.Validate(c.LogLevel, "console")
 }
 
-// parseWithEnv parses args, then fills every flag not given from its environment variable.
-func parseWithEnv(fs *flag.FlagSet, args []string, getenv func(string) (string, bool)) error {
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w (see -h)", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v, ok := getenv(name)
-		if given[f.Name] || !ok || err != nil {
-			return
-		}
-		if e := f.Value.Set(v); e != nil {
-			err = fmt.Errorf("%s=%q: %w", name, v, e)
-		}
-	})
-	return err
-}
-
-func newLogger(level string) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		return nil, err
-	}
-	zc := zap.NewProductionConfig()
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.Encoding = "console"
-	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	zc.OutputPaths = []string{"stderr"}
-	zc.Sampling = nil
-	l, err := zc.Build()
-	if err != nil {
-		return nil, fmt.Errorf("logger: %w", err)
-	}
-	return l.Named("task-producer"), nil
+func newLogger(level string) *zap.Logger {
+	return logging.New(level, "console", os.Stderr).Named("task-producer")
 }

@@ -27,20 +27,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, log *zap.Logger) error 
 	if err != nil {
 		return err
 	}
-	nc, err := nats.Connect(cfg.NATSURL,
-		nats.Name("task-producer"),
-		nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("nats disconnected", zap.Error(err))
-			}
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", zap.String("url", c.ConnectedUrlRedacted())) }),
-	)
+	nc, err := events.Connect(cfg.NATSURL, "task-producer", log, nats.RetryOnFailedConnect(true))
 	if err != nil {
-		return fmt.Errorf("nats %s: %w", cfg.NATSURL, err)
+		return err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)

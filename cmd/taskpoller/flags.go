@@ -9,16 +9,18 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
+
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
+	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 )
 
 // errUsage marks a command line that could not be parsed (already reported).
 var errUsage = errors.New("usage")
 
-// envName is the environment variable of a flag: --poll-max is TASKPOLLER_POLL_MAX.
-func envName(flagName string) string {
-	return "TASKPOLLER_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
+// envPrefix prefixes every flag's environment variable: --poll-max is TASKPOLLER_POLL_MAX.
+const envPrefix = "TASKPOLLER_"
+
+func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) }
 
 // parse parses args into fs; a flag not on the command line takes its environment variable
 // when that is set. Command line beats environment beats default.
@@ -44,20 +46,7 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return errUsage
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] {
-			return
-		}
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
+	return flagenv.Apply(fs, envPrefix, os.LookupEnv)
 }
 
 // multiFlag is a repeatable string flag.
@@ -81,27 +70,7 @@ func (l *logConfig) register(fs *flag.FlagSet, level, format string) {
 	fs.StringVar(&l.Format, "log-format", format, "log format: json or console")
 }
 
-func (l logConfig) validate() error {
-	if _, err := zapcore.ParseLevel(l.Level); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
-	if l.Format != "json" && l.Format != "console" {
-		return fmt.Errorf("--log-format must be json or console, not %q", l.Format)
-	}
-	return nil
-}
+func (l logConfig) validate() error { return logging.Validate(l.Level, l.Format) }
 
 // build makes the logger, writing to w.
-func (l logConfig) build(w io.Writer) *zap.Logger {
-	lvl, _ := zapcore.ParseLevel(l.Level)
-	ecfg := zap.NewProductionEncoderConfig()
-	ecfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	var enc zapcore.Encoder
-	if l.Format == "console" {
-		ecfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		enc = zapcore.NewConsoleEncoder(ecfg)
-	} else {
-		enc = zapcore.NewJSONEncoder(ecfg)
-	}
-	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl))
-}
+func (l logConfig) build(w io.Writer) *zap.Logger { return logging.New(l.Level, l.Format, w) }

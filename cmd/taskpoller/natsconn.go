@@ -4,10 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // natsConfig are the flags that reach a NATS server. User and password or a token go in the
@@ -37,20 +38,9 @@ func (c natsConfig) validate() error {
 	return nil
 }
 
-// options are the connection options: reconnect forever, log connection changes.
-func (c natsConfig) options(name string, log *zap.Logger) ([]nats.Option, error) {
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("disconnected from NATS", zap.Error(err))
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", zap.String("server", nc.ConnectedUrlRedacted())) }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("NATS error", zap.Error(err)) }),
-	}
+// options are the credential and TLS options of the flags.
+func (c natsConfig) options() ([]nats.Option, error) {
+	var opts []nats.Option
 	if c.Creds != "" {
 		opts = append(opts, nats.UserCredentials(c.Creds))
 	}
@@ -70,15 +60,12 @@ func (c natsConfig) options(name string, log *zap.Logger) ([]nats.Option, error)
 	return opts, nil
 }
 
-// connect dials url (which may differ from c.URL, for the embedded server).
-func (c natsConfig) connect(url, name string, log *zap.Logger) (*nats.Conn, error) {
-	opts, err := c.options(name, log)
+// connect dials url (which may differ from c.URL, for the embedded server) with the flags'
+// credentials and TLS, plus extra options.
+func (c natsConfig) connect(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, error) {
+	opts, err := c.options()
 	if err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS: %w", err)
-	}
-	return nc, nil
+	return events.Connect(url, name, log, append(opts, extra...)...)
 }

@@ -37,7 +37,7 @@ func newService(ctx context.Context, cfg runConfig, url string, log *zap.Logger,
 	if err != nil {
 		return nil, err
 	}
-	nc, err := cfg.NATS.connect(url, "taskpoller "+cfg.Poll.WorkerID, log)
+	nc, err := cfg.NATS.connect(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return nil, err
 	}
