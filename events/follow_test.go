@@ -1,0 +1,85 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Follow delivers events stored before it started, only those matching its filter, and
+// redelivers an event whose handler failed.
+func TestFollow(t *testing.T) {
+	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	nc, err := events.Connect(srv.ClientURL(), "test", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, _ := events.NewSubjects(events.DefaultPrefix)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := events.Setup(ctx, js, s, events.SetupConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	pub := events.NewPublisher(js, s)
+	for _, n := range []poller.Notice{
+		{Kind: poller.KindFailed, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou"}, Reason: poller.ReasonTaskFailed},
+		{Kind: poller.KindFinished, Task: poller.Task{TaskID: "t-2", RegionID: "cn-hangzhou"}},
+		{Kind: poller.KindFailed, Task: poller.Task{TaskID: "t-3", RegionID: "cn-hangzhou"}, Reason: poller.ReasonTimeout},
+	} {
+		if err := pub.Publish(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var got []string
+	failedOnce := false
+	done := make(chan struct{})
+	followErr := make(chan error, 1)
+	go func() {
+		followErr <- events.Follow(ctx, js, s, events.FollowConfig{Durable: "ops", FilterSubject: s.Kind(poller.KindFailed)}, zap.NewNop(),
+			func(e events.Event) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if e.Subject == "t-3" && !failedOnce {
+					failedOnce = true
+					return errors.New("printer jammed")
+				}
+				got = append(got, e.Subject+":"+e.Data.Reason)
+				if len(got) == 2 {
+					close(done)
+				}
+				return nil
+			})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("events not delivered")
+	}
+	cancel()
+	if err := <-followErr; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != "t-1:task_failed" || got[1] != "t-3:timeout" {
+		t.Errorf("got %v, want t-1 then t-3 (redelivered), and no finished event", got)
+	}
+}
