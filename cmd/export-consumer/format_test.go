@@ -42,18 +42,3 @@ func TestExportedLines(t *testing.T) {
 		})
 	}
 }
-
-func TestParseConfigEnv(t *testing.T) {
-	env := map[string]string{"EXPORT_CONSUMER_NATS_URL": "nats://env:4222", "EXPORT_CONSUMER_DURABLE": "from-env"}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	cfg, err := parseConfig([]string{"--durable", "from-flag"}, getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.NATSURL != "nats://env:4222" || cfg.Durable != "from-flag" {
-		t.Errorf("got url %q durable %q, want the env url and the flag durable", cfg.NATSURL, cfg.Durable)
-	}
-	if _, err := parseConfig([]string{"--durable", "a.b"}, getenv); err == nil {
-		t.Error("a durable name with a dot was accepted")
-	}
-}

@@ -12,27 +12,54 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskpoller/taskpoller/cmd/internal/follower"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 )
 
+var spec = follower.Spec{
+	Name:        "export-consumer",
+	EnvPrefix:   "EXPORT_CONSUMER_",
+	Description: "export-consumer: finished ExportImage events",
+	Filter: func(s events.Subjects) string {
+		return s.Event(poller.KindFinished, "*", "ExportImage", "*")
+	},
+	Handle: printExported,
+}
+
+// printExported prints one line per exported object; an error hands the event back, so its
+// objects are printed again later: at least once, never skipped.
+func printExported(out io.Writer, e events.Event) error {
+	for _, l := range exportedLines(e) {
+		if _, err := fmt.Fprintln(out, l); err != nil {
+			return fmt.Errorf("print: %w", err)
+		}
+	}
+	return nil
+}
+
 func main() {
-	if err := mainErr(); err != nil {
+	cfg, err := spec.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "export-consumer:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = spec.Run(ctx, cfg, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "export-consumer:", err)
 		os.Exit(1)
 	}
-}
-
-func mainErr() error {
-	cfg, err := parseConfig(os.Args[1:], os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel)
-	defer func() { _ = log.Sync() }()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, cfg, os.Stdout, log)
 }

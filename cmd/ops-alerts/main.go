@@ -11,27 +11,45 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskpoller/taskpoller/cmd/internal/follower"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 )
 
+var spec = follower.Spec{
+	Name:        "ops-alerts",
+	EnvPrefix:   "OPS_ALERTS_",
+	Description: "ops-alerts: every failed task",
+	Filter:      func(s events.Subjects) string { return s.Kind(poller.KindFailed) },
+	// An error hands the event back: an alert may be printed twice, never skipped.
+	Handle: func(out io.Writer, e events.Event) error {
+		_, err := fmt.Fprintln(out, alertLine(e))
+		return err
+	},
+}
+
 func main() {
-	if err := mainErr(); err != nil {
+	cfg, err := spec.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ops-alerts:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = spec.Run(ctx, cfg, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ops-alerts:", err)
 		os.Exit(1)
 	}
-}
-
-func mainErr() error {
-	cfg, err := parseConfig(os.Args[1:], os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel)
-	defer func() { _ = log.Sync() }()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, cfg, os.Stdout, log)
 }

@@ -1,0 +1,102 @@
+// Package follower is the shared body of the demo's downstream consumers (export-consumer and
+// ops-alerts): a command that durably consumes some task events and prints a line for each.
+// Each command supplies a Spec; flags, environment, logging, connection and consumption are here.
+package follower
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
+	"github.com/taskpoller/taskpoller/cmd/internal/logging"
+	"github.com/taskpoller/taskpoller/events"
+)
+
+// Spec is what one consumer command does.
+type Spec struct {
+	Name        string                              // command name, default durable name, log name
+	EnvPrefix   string                              // e.g. "OPS_ALERTS_": --nats-url is OPS_ALERTS_NATS_URL
+	Description string                              // of the durable consumer
+	Filter      func(events.Subjects) string        // the subjects it consumes
+	Handle      func(io.Writer, events.Event) error // prints the lines of one event; an error redelivers it
+}
+
+// Config is the configuration common to every consumer. Flags win over the environment.
+type Config struct {
+	NATSURL       string
+	SubjectPrefix string
+	Durable       string
+	AckWait       time.Duration
+	MaxAckPending int
+	LogLevel      string
+}
+
+// ParseConfig reads args, then the environment through lookup, and validates the result.
+func (s Spec) ParseConfig(args []string, lookup func(string) (string, bool), usage io.Writer) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet(s.Name, flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&cfg.NATSURL, "nats-url", nats.DefaultURL, "NATS server URLs, comma separated")
+	fs.StringVar(&cfg.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "subject prefix of the taskpoller deployment")
+	fs.StringVar(&cfg.Durable, "durable", s.Name, "name of the durable JetStream consumer")
+	fs.DurationVar(&cfg.AckWait, "ack-wait", 30*time.Second, "redeliver an event not acknowledged within this time")
+	fs.IntVar(&cfg.MaxAckPending, "max-ack-pending", 256, "events delivered and not yet acknowledged, at most")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
+	if err := flagenv.Parse(fs, args, s.EnvPrefix, lookup); err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.NATSURL == "":
+		return errors.New("--nats-url is required")
+	case c.Durable == "" || strings.ContainsAny(c.Durable, ". *>"):
+		return fmt.Errorf("--durable %q: want a name without spaces, '.', '*' or '>'", c.Durable)
+	case c.AckWait < time.Second:
+		return fmt.Errorf("--ack-wait %v: want at least 1s", c.AckWait)
+	case c.MaxAckPending < 1:
+		return fmt.Errorf("--max-ack-pending %d: want at least 1", c.MaxAckPending)
+	}
+	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
+		return err
+	}
+	return logging.Validate(c.LogLevel, "console")
+}
+
+// Run consumes until ctx ends, printing to out and logging to logOut. It returns an error
+// only if it cannot start.
+func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error {
+	log := logging.New(cfg.LogLevel, "console", logOut).Named(s.Name)
+	defer func() { _ = log.Sync() }()
+	subjects, err := events.NewSubjects(cfg.SubjectPrefix)
+	if err != nil {
+		return err
+	}
+	nc, err := events.Connect(cfg.NATSURL, s.Name, log, nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	err = events.Follow(ctx, js, subjects, events.FollowConfig{
+		Durable: cfg.Durable, Description: s.Description, FilterSubject: s.Filter(subjects),
+		AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending,
+	}, log, func(e events.Event) error { return s.Handle(out, e) })
+	log.Info("stopped", zap.Error(err))
+	return err
+}
