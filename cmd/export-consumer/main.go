@@ -11,14 +11,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/taskpoller/taskpoller/cmd/internal/follower"
 	"github.com/taskpoller/taskpoller/events"
@@ -46,20 +41,4 @@ func printExported(out io.Writer, e events.Event) error {
 	return nil
 }
 
-func main() {
-	cfg, err := spec.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "export-consumer:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = spec.Run(ctx, cfg, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "export-consumer:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(spec.Main()) }

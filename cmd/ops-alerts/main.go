@@ -10,14 +10,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/taskpoller/taskpoller/cmd/internal/follower"
 	"github.com/taskpoller/taskpoller/events"
@@ -36,20 +31,4 @@ var spec = follower.Spec{
 	},
 }
 
-func main() {
-	cfg, err := spec.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ops-alerts:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = spec.Run(ctx, cfg, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ops-alerts:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(spec.Main()) }

@@ -9,7 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -99,4 +102,25 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 	}, log, func(e events.Event) error { return s.Handle(out, e) })
 	log.Info("stopped", zap.Error(err))
 	return err
+}
+
+// Main is the whole main of a consumer command: configuration from the command line and the
+// environment, a context ended by SIGINT or SIGTERM, Run, and the exit code (0 done or --help,
+// 1 failed, 2 bad configuration).
+func (s Spec) Main() int {
+	cfg, err := s.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", s.Name, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := s.Run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", s.Name, err)
+		return 1
+	}
+	return 0
 }
