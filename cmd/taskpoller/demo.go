@@ -121,7 +121,6 @@ func demo(ctx context.Context, cfg demoConfig, out, logOut io.Writer) error {
 func demoWorkerConfig(endpoint string) runConfig {
 	var c runConfig
 	_ = parse(c.flags(), nil, io.Discard)
-	c.NATS.URL = "embedded"
 	c.ECSEndpoint = endpoint
 	c.Poll.PollInitial, c.Poll.PollMax, c.Poll.PollMultiplier = 300*time.Millisecond, 2*time.Second, 1.6
 	c.Poll.APIQPS, c.Poll.APIBurst = 20, 20

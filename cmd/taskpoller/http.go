@@ -6,21 +6,47 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
 
+// probes are what the HTTP endpoints report: the metrics registry, and the service once it
+// has started. Safe for concurrent use.
+type probes struct {
+	registry *prometheus.Registry
+	svc      atomic.Pointer[service]
+}
+
+func newProbes() *probes {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &probes{registry: reg}
+}
+
+func (p *probes) started(svc *service) { p.svc.Store(svc) }
+
+func (p *probes) ready() error {
+	svc := p.svc.Load()
+	if svc == nil {
+		return errors.New("starting: connecting to NATS and ensuring the JetStream streams")
+	}
+	return svc.ready()
+}
+
 // serveHTTP serves /metrics, /healthz and /readyz until ctx ends.
-func serveHTTP(ctx context.Context, addr string, svc *service, log *zap.Logger) error {
+func serveHTTP(ctx context.Context, addr string, p *probes, log *zap.Logger) error {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(svc.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if err := svc.ready(); err != nil {
+		if err := p.ready(); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}

@@ -302,3 +302,55 @@ func TestRegisterWithoutStreamFails(t *testing.T) {
 		t.Errorf("exit %d, output %q; want a failure saying the registration was not stored", code, out)
 	}
 }
+
+// While NATS does not answer yet, the worker is alive (/healthz 200) but not ready (/readyz 503),
+// and SIGTERM still stops it cleanly.
+func TestHealthBeforeNATSAnswers(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "run", "--nats-url", "nats://"+freeAddr(t), "--http-addr", addr)
+	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=x", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=y", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("/healthz = %d", resp.StatusCode)
+			}
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("/healthz never answered while NATS was down")
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "starting") {
+		t.Errorf("/readyz = %d %q, want 503 starting", resp.StatusCode, body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
+}

@@ -66,7 +66,6 @@ func (c *runConfig) flags() *flag.FlagSet {
 
 // Validate reports every setting that cannot work.
 func (c *runConfig) Validate() error {
-	c.Setup.AckWait = c.Poll.AckWait
 	var errs []error
 	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
@@ -117,25 +116,33 @@ func startEmbedded(listen, storeDir string) (*server.Server, error) {
 	return events.StartServer(events.ServerConfig{Host: host, Port: port, StoreDir: storeDir})
 }
 
-// runWorker connects to url and runs a worker (and the HTTP endpoints) until ctx ends.
-// ready, if not nil, is closed once the worker consumes registrations.
+// runWorker serves the HTTP endpoints at once (/healthz answers while the worker still waits
+// for NATS), connects to url and runs a worker until ctx ends. ready, if not nil, is closed once
+// the worker is set up.
 func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- struct{}, log *zap.Logger, opts ...serviceOption) error {
-	svc, err := newService(ctx, cfg, url, log, opts...)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
+	p := newProbes()
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
-		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, svc, log) })
+		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, p, log) })
 	}
-	g.Go(func() error { return svc.worker.Run(gctx) })
-	if ready != nil {
-		close(ready)
-	}
-	log.Info("worker running", zap.String("worker_id", cfg.Poll.WorkerID), zap.String("subject_prefix", cfg.SubjectPrefix),
-		zap.String("ecs_endpoint", endpointName(cfg.ECSEndpoint)))
-	err = g.Wait()
+	g.Go(func() error {
+		svc, err := newService(gctx, cfg, url, p.registry, log, opts...)
+		if err != nil {
+			if gctx.Err() != nil {
+				return nil // stopped while still starting
+			}
+			return err
+		}
+		defer svc.close()
+		p.started(svc)
+		if ready != nil {
+			close(ready)
+		}
+		log.Info("worker running", zap.String("worker_id", cfg.Poll.WorkerID), zap.String("subject_prefix", cfg.SubjectPrefix),
+			zap.String("ecs_endpoint", endpointName(cfg.ECSEndpoint)))
+		return svc.worker.Run(gctx)
+	})
+	err := g.Wait()
 	log.Info("worker stopped")
 	return err
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -17,18 +16,18 @@ import (
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
 
-// service is a wired worker: its NATS connection, JetStream assets, ECS client and metrics.
+// service is a wired worker: its NATS connection, JetStream assets and ECS client. It exists
+// only once the JetStream assets are ensured.
 type service struct {
-	nc       *nats.Conn
-	worker   *poller.Worker
-	registry *prometheus.Registry
-	ensured  bool
+	nc     *nats.Conn
+	worker *poller.Worker
 }
 
 // newService connects and ensures the JetStream assets, retrying until they exist or ctx
-// ends (a fresh cluster may take a while to elect a leader). cred may be nil: then the default
-// Alibaba Cloud credential chain signs ECS calls.
-func newService(ctx context.Context, cfg runConfig, url string, log *zap.Logger, opts ...serviceOption) (*service, error) {
+// ends (a fresh cluster may take a while to elect a leader), and registers the worker's
+// metrics with reg. Without withCredential the default Alibaba Cloud credential chain signs
+// ECS calls.
+func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
 	o := serviceOptions{}
 	for _, f := range opts {
 		f(&o)
@@ -41,25 +40,25 @@ func newService(ctx context.Context, cfg runConfig, url string, log *zap.Logger,
 	if err != nil {
 		return nil, err
 	}
-	svc := &service{nc: nc, registry: prometheus.NewRegistry()}
+	svc := &service{nc: nc}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		svc.close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	assets, err := ensureAssets(ctx, js, subjects, cfg.Setup, log)
+	setup := cfg.Setup
+	setup.AckWait = cfg.Poll.AckWait // one setting: the consumer's ack wait paces the heartbeats
+	assets, err := ensureAssets(ctx, js, subjects, setup, log)
 	if err != nil {
 		svc.close()
 		return nil, err
 	}
-	svc.ensured = true
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
 	if err != nil {
 		svc.close()
 		return nil, err
 	}
-	svc.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := poller.NewMetrics(svc.registry)
+	metrics := poller.NewMetrics(reg)
 	pub := events.NewPublisher(js, subjects)
 	src := events.NewSource(assets, pub, log, 16)
 	svc.worker, err = poller.NewWorker(cfg.Poll, api, pub, events.NewStateStore(assets.State), src,
@@ -106,22 +105,17 @@ func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects
 	}
 }
 
-// ready reports whether the worker can do its job: connected, assets ensured, consuming,
-// and ECS accepting its calls.
+// ready reports whether the worker can do its job: connected, consuming, and ECS accepting
+// its calls (the assets are ensured before a service exists).
 func (s *service) ready() error {
 	if !s.nc.IsConnected() {
 		return errors.New("not connected to NATS")
 	}
-	if !s.ensured {
-		return errors.New("JetStream streams not ensured")
-	}
 	return s.worker.Ready()
 }
 
-// close flushes and closes the NATS connection.
+// close sends what is buffered (the hand-back Naks, among others) and closes the connection.
 func (s *service) close() {
-	if err := s.nc.FlushTimeout(2 * time.Second); err == nil {
-		_ = s.nc.Drain()
-	}
+	_ = s.nc.FlushTimeout(2 * time.Second)
 	s.nc.Close()
 }
