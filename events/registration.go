@@ -63,7 +63,7 @@ func ValidateIDs(regionID, taskID string) error {
 	switch {
 	case regionID == "":
 		return invalidf("region_id is missing")
-	case !regionPattern.MatchString(regionID):
+	case len(regionID) > 64 || !regionPattern.MatchString(regionID):
 		return invalidf("region_id %q is malformed: want e.g. cn-hangzhou (lowercase letters, digits, '-'; at most 64 bytes)", clip(regionID))
 	case taskID == "":
 		return invalidf("task_id is missing")

@@ -23,6 +23,7 @@ func TestParseRegistration(t *testing.T) {
 		{`{"region_id":"cn-hangzhou","task_id":"abc"}`, false, ""},
 		{`{"region_id":"cn-hangzhou","task_id":"t-*"}`, false, ""},
 		{`{"region_id":"cn-hangzhou ","task_id":"t-abc"}`, false, ""},
+		{`{"region_id":"abcdefgh` + strings.Repeat("-abcdefghijklmnop", 4) + `","task_id":"t-abc"}`, false, ""}, // 76 bytes
 		{`{"region_id":"cn-hangzhou","task_id":"t-` + strings.Repeat("a", 63) + `"}`, false, ""},
 		{`{"region_id":"cn-hangzhou","task_id":"t-abc","metadata":"x"}`, false, ""},
 		{`{"region_id":1,"task_id":"t-abc"}`, false, ""},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 )
@@ -81,18 +80,8 @@ func Classify(err error) Class {
 	if errors.As(err, &api) {
 		return classifyCode(api.Code, api.StatusCode)
 	}
-	var (
-		ue  *url.Error
-		se  *json.SyntaxError
-		ne  net.Error
-		ute *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &ne), errors.As(err, &ute):
-		return ClassTransient
-	case errors.Is(err, context.DeadlineExceeded):
-		return ClassTransient
-	}
+	// Everything else — *url.Error (timeouts, refused connections), *json.SyntaxError (a non-JSON
+	// body), context deadlines — is transient.
 	return ClassTransient
 }
 

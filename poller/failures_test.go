@@ -77,15 +77,13 @@ func TestInvalidRegionAndTimeout(t *testing.T) {
 	cfg.TaskTimeout = 500 * time.Millisecond
 	e.startWorker(cfg)
 	e.register(js, stuck, "")
-	bad := regPair{region: "xx-nowhere-1", task: "t-abcdefghij0123456789"}
-	e.registerIn(js, bad.region, bad.task)
-	got := col.waitTerminal(t, 10*time.Second, stuck, bad.task)
+	badRegion, badTask := "xx-nowhere-1", "t-abcdefghij0123456789"
+	e.registerIn(js, badRegion, badTask)
+	got := col.waitTerminal(t, 10*time.Second, stuck, badTask)
 	if d := got[stuck].Event.Data; d.Reason != "timeout" || d.TaskStatus != "Processing" || d.TaskProcess != "10%" || d.TaskAction != "ExportImage" {
 		t.Errorf("timeout event data = %+v; want reason timeout with the last known status", d)
 	}
-	if d := got[bad.task].Event.Data; d.Reason != "invalid_region" || d.ErrorCode != "InvalidRegionId.NotFound" || d.RegionID != bad.region {
+	if d := got[badTask].Event.Data; d.Reason != "invalid_region" || d.ErrorCode != "InvalidRegionId.NotFound" || d.RegionID != badRegion {
 		t.Errorf("invalid region event data = %+v", d)
 	}
 }
-
-type regPair struct{ region, task string }

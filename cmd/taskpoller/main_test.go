@@ -30,9 +30,6 @@ func TestMain(m *testing.M) {
 	code := 0
 	func() {
 		defer os.RemoveAll(dir)
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
 		code = m.Run()
 		if code == 0 {
 			if err := goleak.Find(goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),

@@ -141,10 +141,10 @@ func (c *Client) release(region string, cl *ecs.Client) {
 	}
 }
 
-func (c *Client) runtime() *dara.RuntimeOptions {
-	ms := int(c.cfg.Timeout / time.Millisecond)
-	return &dara.RuntimeOptions{ReadTimeout: dara.Int(ms), ConnectTimeout: dara.Int(ms)}
-}
+// runtime returns the per-call SDK options. They are empty: the SDK's timeouts only configure
+// its own HTTP transport, which Client replaces (c.http carries Config.Timeout), and the SDK
+// never retries.
+func (c *Client) runtime() *dara.RuntimeOptions { return &dara.RuntimeOptions{} }
 
 // DescribeTask calls DescribeTaskAttribute.
 func (c *Client) DescribeTask(ctx context.Context, region, taskID string) (poller.Task, error) {
