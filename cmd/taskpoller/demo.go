@@ -132,15 +132,11 @@ func demoWorkerConfig(endpoint string) runConfig {
 // demoScenario creates and registers the tasks and shows their events.
 func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *ecsemu.Server, api *ecsapi.Client, out io.Writer) error {
 	subjects, _ := events.NewSubjects(events.DefaultPrefix)
-	nc, err := natsConfig{}.connect(srv.ClientURL(), "taskpoller demo", zap.NewNop())
+	nc, js, err := natsConfig{}.connectJS(srv.ClientURL(), "taskpoller demo", zap.NewNop())
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
 	outer := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -68,4 +69,18 @@ func (c natsConfig) connect(url, name string, log *zap.Logger, extra ...nats.Opt
 		return nil, err
 	}
 	return events.Connect(url, name, log, append(opts, extra...)...)
+}
+
+// connectJS is connect plus a JetStream context on the connection. The caller closes nc.
+func (c natsConfig) connectJS(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := c.connect(url, name, log, extra...)
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
 }

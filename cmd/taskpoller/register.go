@@ -82,15 +82,11 @@ func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nc, err := cfg.NATS.connect(cfg.NATS.URL, "taskpoller register", zap.NewNop())
+	nc, js, err := cfg.NATS.connectJS(cfg.NATS.URL, "taskpoller register", zap.NewNop())
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	ack, err := js.Publish(ctx, subjects.Registered(), body,

@@ -36,16 +36,11 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	nc, err := cfg.NATS.connect(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
+	nc, js, err := cfg.NATS.connectJS(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return nil, err
 	}
 	svc := &service{nc: nc}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		svc.close()
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
 	setup := cfg.Setup
 	setup.AckWait = cfg.Poll.AckWait // one setting: the consumer's ack wait paces the heartbeats
 	assets, err := ensureAssets(ctx, js, subjects, setup, log)
