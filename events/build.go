@@ -9,20 +9,21 @@ import (
 	"github.com/taskpoller/taskpoller/poller"
 )
 
-// ID returns the deterministic id of the event announcing n; it is also the Nats-Msg-Id, so
-// the events stream stores one copy however often the notice is published.
-//
-// Every terminal notice of a task shares one id: a task can never have two terminal events in
-// the stream, even if two workers briefly disagreed on the outcome.
-func ID(n poller.Notice) string {
-	base := n.Task.RegionID + "/" + n.Task.TaskID
-	switch n.Kind {
-	case poller.KindStatusChanged:
-		return fmt.Sprintf("%s/status/%d", base, n.Ordinal)
-	case poller.KindProgress:
-		return fmt.Sprintf("%s/progress/%d/%s", base, n.Ordinal, n.Task.Process)
-	default:
-		return base + "/terminal"
+// ID returns the deterministic id of the event announcing n (poller.Notice.ID); it is also
+// the Nats-Msg-Id. Two transitions never share an id; every terminal notice of a task shares
+// one, so a task can never have two terminal events in the stream.
+func ID(n poller.Notice) string { return n.ID() }
+
+// Announced tells what the stored event ev at stream sequence seq announced.
+func Announced(ev Event, seq uint64) poller.Announced {
+	return poller.Announced{
+		Position: seq,
+		ID:       ev.ID,
+		Kind:     typeKinds[ev.Type],
+		Action:   ev.Data.TaskAction,
+		Status:   poller.Status(ev.Data.TaskStatus),
+		Process:  ev.Data.TaskProcess,
+		Ordinal:  ev.Data.StatusOrdinal,
 	}
 }
 
@@ -34,6 +35,13 @@ var kindTypes = map[poller.Kind]string{
 	poller.KindProgress:      TypeProgress,
 	poller.KindFinished:      TypeFinished,
 	poller.KindFailed:        TypeFailed,
+}
+
+var typeKinds = map[string]poller.Kind{
+	TypeStatusChanged: poller.KindStatusChanged,
+	TypeProgress:      poller.KindProgress,
+	TypeFinished:      poller.KindFinished,
+	TypeFailed:        poller.KindFailed,
 }
 
 // New builds the event announcing n.
@@ -80,6 +88,8 @@ func New(n poller.Notice) Event {
 			TotalCount:     t.TotalCount,
 			SuccessCount:   t.SuccessCount,
 			FailedCount:    t.FailedCount,
+			StatusOrdinal:  n.Ordinal,
+			Truncated:      t.Truncated,
 			SupportCancel:  t.SupportCancel,
 			Operations:     ops,
 			OSSObjects:     objects,

@@ -19,6 +19,10 @@ func TestIDsAreDeterministicAndDistinct(t *testing.T) {
 	for _, c := range []poller.Notice{
 		n,
 		{Kind: poller.KindStatusChanged, Task: task, Ordinal: 3},
+		// The same ordinal with another status: a renumbered change is a new event, never a
+		// duplicate of the one it would otherwise replace.
+		{Kind: poller.KindStatusChanged, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Status: poller.StatusFinished}, Ordinal: 2},
+		{Kind: poller.KindProgress, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Status: poller.StatusWaiting, Process: "40%"}, Ordinal: 2},
 		{Kind: poller.KindProgress, Task: task, Ordinal: 2},
 		{Kind: poller.KindProgress, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Process: "41%"}, Ordinal: 2},
 		{Kind: poller.KindFinished, Task: task},

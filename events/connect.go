@@ -9,7 +9,9 @@ import (
 )
 
 // Connect dials NATS with the project's connection policy: once connected, keep reconnecting
-// for ever, and log disconnections and reconnections. extra adds options such as credentials,
+// for ever, log disconnections and reconnections, and keep no reconnect buffer — a publish
+// made while disconnected fails at once instead of waiting in the client to land later, when
+// its sender may no longer own what it announces. extra adds options such as credentials,
 // TLS, or nats.RetryOnFailedConnect for services that may start before NATS. The caller
 // closes the connection.
 func Connect(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, error) {
@@ -17,6 +19,7 @@ func Connect(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Con
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
+		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				log.Warn("disconnected from NATS", zap.Error(err))

@@ -58,6 +58,12 @@ type Data struct {
 	Reason         string          `json:"reason,omitempty"`
 	ErrorCode      string          `json:"error_code,omitempty"`
 	ErrorMessage   string          `json:"error_message,omitempty"`
+	// StatusOrdinal counts the status changes announced for the task up to and including
+	// this event (1 for the first observed status): a consumer can see that it missed one.
+	StatusOrdinal int `json:"status_ordinal"`
+	// Truncated is true when operations or related items were cut to keep the event within
+	// the size limits (oss_objects is kept whole whenever it fits).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Operation is one entry of the task's OperationProgressSet.

@@ -43,7 +43,7 @@ func TestFollow(t *testing.T) {
 		{Kind: poller.KindFinished, Task: poller.Task{TaskID: "t-2", RegionID: "cn-hangzhou"}},
 		{Kind: poller.KindFailed, Task: poller.Task{TaskID: "t-3", RegionID: "cn-hangzhou"}, Reason: poller.ReasonTimeout},
 	} {
-		if err := pub.Publish(ctx, n); err != nil {
+		if _, err := pub.Publish(ctx, n, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -74,6 +74,5 @@ func isWrongRevision(err error) bool {
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return true
 	}
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+	return isWrongLastSequence(err)
 }

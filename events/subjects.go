@@ -42,6 +42,12 @@ func (s Subjects) Event(kind poller.Kind, region, action, taskID string) string 
 	return s.prefix + "." + string(kind) + "." + region + "." + token(action) + "." + taskID
 }
 
+// TaskEvents is the wildcard subject of every event of one task, whatever its kind and action:
+// <prefix>.*.<region>.*.<task>. Its last message is the task's latest event.
+func (s Subjects) TaskEvents(region, taskID string) string {
+	return s.prefix + ".*." + region + ".*." + taskID
+}
+
 // Kind is the wildcard subject of every event of one kind, e.g. "ecs.tasks.failed.>".
 func (s Subjects) Kind(kind poller.Kind) string { return s.prefix + "." + string(kind) + ".>" }
 

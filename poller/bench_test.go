@@ -17,7 +17,10 @@ func (nopAPI) DescribeTask(_ context.Context, region, id string) (Task, error) {
 
 type nopPub struct{}
 
-func (nopPub) Publish(context.Context, Notice) error { return nil }
+func (nopPub) Publish(context.Context, Notice, uint64) (uint64, error) { return 1, nil }
+func (nopPub) Last(context.Context, string, string) (Announced, bool, error) {
+	return Announced{}, false, nil
+}
 
 type nopStore struct{}
 

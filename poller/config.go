@@ -17,11 +17,18 @@ type Config struct {
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
 	APIQPS         float64       // calls per second per region; 10
 	APIBurst       int           // token bucket size per region; 2 x APIQPS, at least 1
-	ThrottleQuiet  time.Duration // no throttling this long raises a lowered rate again; 30s
+	ThrottleQuiet  time.Duration // no rate cut this long: a lowered rate climbs back; 10s
 	AckWait        time.Duration // the registration consumer's ack wait; heartbeats every third; 30s
 	MaxTracked     int           // tasks one worker tracks at once; 10000
 	Concurrency    int           // polls in flight at once; 16
 	WorkerID       string        // names this worker in the state store and logs; "worker"
+	// HandBackAfter: when ECS has refused this worker's calls (credentials, permissions,
+	// clock) this long, it stops taking registrations and hands back those it holds, so that
+	// a healthy worker goes on; it probes ECS and takes registrations again once a call is
+	// accepted. 1m.
+	HandBackAfter time.Duration
+	// StallAfter: taking registrations failing this long makes Healthy report an error. 1m.
+	StallAfter time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -35,8 +42,10 @@ func (c *Config) setDefaults() {
 	def(&c.TaskTimeout, 24*time.Hour)
 	def(&c.NotFoundGrace, 30*time.Second)
 	def(&c.CallTimeout, 10*time.Second)
-	def(&c.ThrottleQuiet, 30*time.Second)
+	def(&c.ThrottleQuiet, 10*time.Second)
 	def(&c.AckWait, 30*time.Second)
+	def(&c.HandBackAfter, time.Minute)
+	def(&c.StallAfter, time.Minute)
 	if c.PollMultiplier == 0 {
 		c.PollMultiplier = 1.5
 	}
@@ -78,5 +87,7 @@ func (c Config) Validate() error {
 	check(c.CallTimeout < c.AckWait, "call timeout (%s) must be shorter than the ack wait (%s)", c.CallTimeout, c.AckWait)
 	check(c.MaxTracked >= 1, "max tracked must be at least 1, got %d", c.MaxTracked)
 	check(c.Concurrency >= 1, "concurrency must be at least 1, got %d", c.Concurrency)
+	check(c.HandBackAfter > 0, "hand-back delay must be positive, got %s", c.HandBackAfter)
+	check(c.StallAfter > 0, "intake stall bound must be positive, got %s", c.StallAfter)
 	return errors.Join(errs...)
 }

@@ -16,6 +16,10 @@ var (
 	ErrStateConflict = errors.New("state for task changed meanwhile")
 )
 
+// ErrFenced is returned by a Publisher when the task's journal has moved past the position a
+// publish was conditioned on: another worker announced something meanwhile.
+var ErrFenced = errors.New("task has newer events than expected")
+
 // APIError is an error answer of the ECS API. The ECS adapter converts the SDK's errors to it,
 // so that the poller classifies errors without importing the SDK.
 type APIError struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -53,12 +54,16 @@ func TestClassify(t *testing.T) {
 func TestHealthLogsEachCauseOnce(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	h := newHealth(zap.New(core))
+	now := time.Unix(1000, 0)
 	for range 100 {
-		h.report("Forbidden.RAM", errors.New("denied"))
+		h.report("Forbidden.RAM", "cn-hangzhou", errors.New("denied: secret-looking text"), now)
 	}
-	h.report("SignatureDoesNotMatch", errors.New("bad sig"))
-	if p := h.problem(); p == "" {
-		t.Fatal("no problem reported")
+	h.report("SignatureDoesNotMatch", "cn-hangzhou", errors.New("bad sig"), now.Add(time.Second))
+	if got, want := h.problem(), "Forbidden.RAM, SignatureDoesNotMatch"; got != want {
+		t.Fatalf("problem = %q, want %q (codes only, never messages)", got, want)
+	}
+	if since, region, ok := h.failing(); !ok || !since.Equal(now) || region != "cn-hangzhou" {
+		t.Errorf("failing = %v %q %v, want %v cn-hangzhou true", since, region, ok, now)
 	}
 	if n := logs.FilterMessageSnippet("refuses").Len(); n != 2 {
 		t.Errorf("%d error logs for 101 reports of 2 causes, want 2", n)

@@ -8,12 +8,30 @@ import (
 	"go.uber.org/zap"
 )
 
-// intake takes registrations while there is room, and claims each.
+// intake takes registrations while there is room, and claims each. While the worker is
+// paused (see guard) it hands back what the source fetched ahead and takes nothing.
 func (w *Worker) intake(ctx context.Context) error {
 	w.consuming.Store(true)
 	retry := time.NewTimer(0)
 	defer retry.Stop()
+	wait := func(d time.Duration) bool {
+		retry.Reset(d)
+		select {
+		case <-retry.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for {
+		if w.paused.Load() {
+			w.consuming.Store(false)
+			w.src.Drain(ctx)
+			if !wait(time.Second) {
+				return nil
+			}
+			continue
+		}
 		select {
 		case w.slots <- struct{}{}:
 		case <-ctx.Done():
@@ -26,16 +44,16 @@ func (w *Worker) intake(ctx context.Context) error {
 				return nil
 			}
 			w.consuming.Store(false)
+			w.metrics.IntakeErrors.Inc()
+			w.failingFrom.CompareAndSwap(0, time.Now().UnixNano())
 			w.log.Warn("cannot take registrations; retrying in 1s", zap.Error(err))
-			retry.Reset(time.Second)
-			select {
-			case <-retry.C:
-			case <-ctx.Done():
+			if !wait(time.Second) {
 				return nil
 			}
 			continue
 		}
 		w.consuming.Store(true)
+		w.failingFrom.Store(0)
 		if !w.claim(ctx, d) {
 			<-w.slots
 		}
@@ -43,15 +61,19 @@ func (w *Worker) intake(ctx context.Context) error {
 }
 
 // claim decides what a registration means, using the state store as the record of which
-// registration owns each task:
-//   - no state: a new task; track it.
-//   - terminal state: the task already has its terminal event; ack.
+// registration owns each task, and the task's journal (its latest stored event) as the record
+// of what was announced:
+//   - no state (a new task, or one whose state expired): the journal says where the task
+//     stands; if it already has its terminal event, ack; else track it from there.
+//   - terminal state with nothing left to publish: the task already has its terminal event; ack.
 //   - owned by this very registration (a redelivery after a crash or hand-back): resume from
 //     the stored state, so no status is announced twice and the deadline is kept.
 //   - owned by another registration that is still pending: a duplicate; ack it.
 //   - owned by a registration that is gone: take over.
 //
-// It returns true when it started tracking a task (the caller's slot is then kept).
+// Resuming and taking over write a new lease with compare-and-set, so the previous holder's
+// next write fails and it stops. It returns true when it started tracking a task (the
+// caller's slot is then kept).
 func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 	reg := d.Registration()
 	key := reg.Key()
@@ -61,7 +83,13 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 		outcome := "resumed"
 		switch {
 		case errors.Is(err, ErrNoState):
-			st = State{OwnerSeq: d.Seq(), Owner: w.cfg.WorkerID, RegisteredAt: time.Now().UTC()}
+			last, found, err := w.pub.Last(ctx, reg.RegionID, reg.TaskID)
+			if err != nil {
+				w.requeue(ctx, d, log, err)
+				return false
+			}
+			st = State{OwnerSeq: d.Seq(), Owner: w.cfg.WorkerID, Lease: w.newLease(), RegisteredAt: time.Now().UTC()}
+			st = reconcile(st, reg, last, found)
 			rev, err = w.store.Create(ctx, key, st)
 			if errors.Is(err, ErrStateExists) {
 				continue
@@ -70,14 +98,22 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 				w.requeue(ctx, d, log, err)
 				return false
 			}
-			w.metrics.Registrations.WithLabelValues("tracked").Inc()
-			log.Info("tracking task")
+			if st.Terminal {
+				w.settle(ctx, d, log, "already_done")
+				return false
+			}
+			outcome = "tracked"
+			if found {
+				outcome = "resumed"
+			}
+			w.metrics.Registrations.WithLabelValues(outcome).Inc()
+			log.Info("tracking task", zap.String("how", outcome), zap.String("last_status", string(st.Status)))
 			w.track(d, st, rev)
 			return true
 		case err != nil:
 			w.requeue(ctx, d, log, err)
 			return false
-		case st.Terminal:
+		case st.Terminal && st.Outbox == nil:
 			w.settle(ctx, d, log, "already_done")
 			return false
 		case st.OwnerSeq != d.Seq():
@@ -99,7 +135,7 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 			w.mu.Unlock()
 			return false
 		}
-		st.OwnerSeq, st.Owner = d.Seq(), w.cfg.WorkerID
+		st.OwnerSeq, st.Owner, st.Lease = d.Seq(), w.cfg.WorkerID, w.newLease()
 		rev, err = w.store.Update(ctx, key, st, rev)
 		if errors.Is(err, ErrStateConflict) {
 			continue

@@ -7,9 +7,19 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// regionLimits caps ECS calls per region with one token bucket each. A throttled answer halves
-// the region's rate; after a quiet period without throttling the rate climbs back by half
-// again per period, up to the configured rate. Safe for concurrent use.
+// regionLimits caps ECS calls per region with one token bucket each, and lowers a region's
+// rate when ECS says it is over its quota — but not in answer to noise:
+//   - each region keeps a moving share of throttled answers (an exponentially weighted
+//     average over roughly the last 20 answers);
+//   - only when that share is above throttleShare is the rate halved, and at most once per
+//     throttleWindow: a burst of throttled answers (which all report the same overrun)
+//     lowers it once;
+//   - the rate never drops below a quarter of the configured rate, so a worker never stalls;
+//   - after quiet without a cut, the rate climbs back by a quarter of the configured rate per
+//     throttleWindow, up to the configured rate, never above.
+//
+// Regions unused for idleRegion are forgotten, so memory does not grow with every region id
+// ever seen. Safe for concurrent use.
 //
 // Callers reserve a token and, when it is not available yet, schedule the poll for the time
 // the token becomes due instead of blocking: no goroutine waits on the bucket, and the delay
@@ -19,30 +29,45 @@ type regionLimits struct {
 	burst      int
 	quiet      time.Duration
 
-	mu      sync.Mutex
-	regions map[string]*regionLimit
+	mu        sync.Mutex
+	regions   map[string]*regionLimit
+	lastSweep time.Time
 }
 
+const (
+	throttleAlpha  = 0.05             // weight of one answer in the throttled share
+	throttleShare  = 0.15             // share of throttled answers that lowers the rate
+	throttleWindow = time.Second      // at most one cut (or one raise step) per window
+	idleRegion     = 10 * time.Minute // a region unused this long is forgotten
+)
+
 type regionLimit struct {
-	lim          *rate.Limiter
-	lastThrottle time.Time
-	lastRaise    time.Time
+	lim       *rate.Limiter
+	share     float64 // moving share of throttled answers
+	lastCut   time.Time
+	lastRaise time.Time
+	lastUsed  time.Time
 }
 
 func newRegionLimits(qps float64, burst int, quiet time.Duration) *regionLimits {
-	floor := qps / 16
-	if floor > 0.5 {
-		floor = 0.5
-	}
-	return &regionLimits{qps: qps, floor: floor, burst: burst, quiet: quiet, regions: map[string]*regionLimit{}}
+	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, regions: map[string]*regionLimit{}}
 }
 
-func (l *regionLimits) get(region string) *regionLimit {
+func (l *regionLimits) get(region string, now time.Time) *regionLimit {
+	if now.Sub(l.lastSweep) >= idleRegion {
+		l.lastSweep = now
+		for k, r := range l.regions {
+			if now.Sub(r.lastUsed) >= idleRegion {
+				delete(l.regions, k)
+			}
+		}
+	}
 	r, ok := l.regions[region]
 	if !ok {
 		r = &regionLimit{lim: rate.NewLimiter(rate.Limit(l.qps), l.burst)}
 		l.regions[region] = r
 	}
+	r.lastUsed = now
 	return r
 }
 
@@ -50,42 +75,49 @@ func (l *regionLimits) get(region string) *regionLimit {
 func (l *regionLimits) reserve(region string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.get(region).lim.ReserveN(now, 1).DelayFrom(now)
+	return l.get(region, now).lim.ReserveN(now, 1).DelayFrom(now)
 }
 
-// throttled lowers region's rate after ECS answered Throttling.
+// throttled records that ECS answered Throttling, and lowers region's rate when such answers
+// are more than noise.
 func (l *regionLimits) throttled(region string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := l.get(region)
-	next := float64(r.lim.Limit()) / 2
-	if next < l.floor {
-		next = l.floor
+	r := l.get(region, now)
+	r.share += throttleAlpha * (1 - r.share)
+	if r.share < throttleShare || now.Sub(r.lastCut) < throttleWindow {
+		return
 	}
+	next := max(float64(r.lim.Limit())/2, l.floor)
 	r.lim.SetLimitAt(now, rate.Limit(next))
-	r.lastThrottle = now
+	r.lastCut = now
 }
 
-// succeeded raises region's rate back towards the configured rate once it has been quiet.
+// succeeded records an answer that was not throttled, and raises a lowered rate back once it
+// has been quiet.
 func (l *regionLimits) succeeded(region string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := l.get(region)
+	r := l.get(region, now)
+	r.share *= 1 - throttleAlpha
 	cur := float64(r.lim.Limit())
-	if cur >= l.qps || now.Sub(r.lastThrottle) < l.quiet || now.Sub(r.lastRaise) < l.quiet {
+	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || now.Sub(r.lastRaise) < throttleWindow {
 		return
 	}
-	next := cur * 1.5
-	if next > l.qps {
-		next = l.qps
-	}
-	r.lim.SetLimitAt(now, rate.Limit(next))
+	r.lim.SetLimitAt(now, rate.Limit(min(cur+l.qps/4, l.qps)))
 	r.lastRaise = now
 }
 
-// limit returns region's current rate, for metrics and tests.
-func (l *regionLimits) limit(region string) float64 {
+// limit returns region's current rate, for tests.
+func (l *regionLimits) limit(region string, now time.Time) float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return float64(l.get(region).lim.Limit())
+	return float64(l.get(region, now).lim.Limit())
+}
+
+// size returns how many regions are remembered, for tests.
+func (l *regionLimits) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.regions)
 }

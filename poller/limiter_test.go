@@ -1,12 +1,14 @@
 package poller
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
 
-func TestRegionLimitsThrottleAndRecover(t *testing.T) {
-	l := newRegionLimits(8, 1, 30*time.Second)
+func TestRegionLimitsTokens(t *testing.T) {
+	l := newRegionLimits(8, 1, 10*time.Second)
 	now := time.Unix(1000, 0)
 	if d := l.reserve("r", now); d != 0 {
 		t.Fatalf("first token delayed %s", d)
@@ -14,38 +16,87 @@ func TestRegionLimitsThrottleAndRecover(t *testing.T) {
 	if d := l.reserve("r", now); d != 125*time.Millisecond {
 		t.Fatalf("second token delay = %s, want 125ms at 8/s", d)
 	}
-	l.throttled("r", now)
-	l.throttled("r", now)
-	if got := l.limit("r"); got != 2 {
-		t.Fatalf("after two throttles limit = %g, want 2", got)
-	}
-	if got := l.limit("other"); got != 8 {
-		t.Fatalf("other region limit = %g, want 8", got)
-	}
+}
+
+// A region over its quota (every answer throttled) is cut once per window, down to the floor,
+// and climbs back after the quiet period, never above the configured rate.
+func TestRegionLimitsThrottleAndRecover(t *testing.T) {
+	l := newRegionLimits(8, 1, 10*time.Second)
+	now := time.Unix(1000, 0)
+	// A burst of throttled answers within one window: one cut at most.
 	for range 10 {
 		l.throttled("r", now)
 	}
-	if got := l.limit("r"); got != 0.5 {
-		t.Fatalf("floor = %g, want 0.5", got)
+	if got := l.limit("r", now); got != 4 {
+		t.Fatalf("after a burst in one window limit = %g, want 4 (one cut)", got)
 	}
-	l.succeeded("r", now.Add(10*time.Second))
-	if got := l.limit("r"); got != 0.5 {
+	if got := l.limit("other", now); got != 8 {
+		t.Fatalf("other region limit = %g, want 8", got)
+	}
+	at := now
+	for range 10 {
+		at = at.Add(time.Second)
+		l.throttled("r", at)
+	}
+	if got := l.limit("r", at); got != 2 {
+		t.Fatalf("floor = %g, want 2 (a quarter of the rate)", got)
+	}
+	l.succeeded("r", at.Add(5*time.Second))
+	if got := l.limit("r", at); got != 2 {
 		t.Fatalf("raised during the quiet period: %g", got)
 	}
-	steps := []float64{0.75, 1.125}
-	at := now
-	for _, want := range steps {
-		at = at.Add(31 * time.Second)
+	at = at.Add(10 * time.Second)
+	for _, want := range []float64{4, 6, 8, 8} {
 		l.succeeded("r", at)
-		if got := l.limit("r"); got != want {
+		if got := l.limit("r", at); got != want {
 			t.Fatalf("limit = %g, want %g", got, want)
 		}
+		at = at.Add(time.Second)
 	}
-	for range 20 {
-		at = at.Add(31 * time.Second)
-		l.succeeded("r", at)
+}
+
+// Noise — a few throttled answers among many good ones — never lowers the rate: the answer to
+// noise must not be a stall.
+func TestRegionLimitsIgnoreNoise(t *testing.T) {
+	l := newRegionLimits(10, 20, 10*time.Second)
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := time.Unix(1000, 0)
+	const answers = 100_000 // 10,000 s of answers at 10/s, 3% throttled
+	sum, low := 0.0, 0
+	for range answers {
+		at = at.Add(100 * time.Millisecond)
+		if rng.Float64() < 0.03 {
+			l.throttled("r", at)
+		} else {
+			l.succeeded("r", at)
+		}
+		r := l.limit("r", at)
+		sum += r
+		if r < 5 {
+			low++
+		}
 	}
-	if got := l.limit("r"); got != 8 {
-		t.Fatalf("recovered limit = %g, want 8 (the configured rate, never above)", got)
+	if avg := sum / answers; avg < 9.5 {
+		t.Errorf("3%% throttled answers lowered the average rate to %.2f of 10", avg)
+	}
+	if low > answers/1000 {
+		t.Errorf("the rate was below half for %d of %d answers", low, answers)
+	}
+}
+
+// Regions unused for a while are forgotten: memory does not grow with every region id seen.
+func TestRegionLimitsForgetIdleRegions(t *testing.T) {
+	l := newRegionLimits(10, 20, 10*time.Second)
+	at := time.Unix(1000, 0)
+	for i := range 1000 {
+		l.reserve(fmt.Sprintf("r-%d", i), at)
+	}
+	if got := l.size(); got != 1000 {
+		t.Fatalf("size = %d, want 1000", got)
+	}
+	at = at.Add(idleRegion)
+	l.reserve("busy", at)
+	if got := l.size(); got != 1 {
+		t.Fatalf("size after the idle period = %d, want 1", got)
 	}
 }

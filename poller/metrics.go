@@ -15,6 +15,12 @@ type Metrics struct {
 	Registrations *prometheus.CounterVec // outcome
 	WorkerErrors  *prometheus.CounterVec // code
 	RateDelay     prometheus.Histogram
+	Fenced        prometheus.Counter // publishes refused because the task's events moved on
+	Lost          prometheus.Counter // tasks given up because another worker took them over
+	IntakeErrors  prometheus.Counter
+	IntakeStalled prometheus.Gauge   // 1 while taking registrations has failed for too long
+	IntakePaused  prometheus.Gauge   // 1 while intake is paused for worker-level ECS errors
+	HandedBack    prometheus.Counter // registrations handed back while running (worker-level errors)
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -49,7 +55,27 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "taskpoller_rate_limit_delay_seconds", Help: "Delay added to polls by the per-region rate limit.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}),
+		Fenced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "taskpoller_events_fenced_total",
+			Help: "Publishes the events stream refused because the task's latest event was not the expected one (another worker announced meanwhile).",
+		}),
+		Lost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "taskpoller_tasks_lost_total", Help: "Tasks this worker stopped tracking because another worker holds them now.",
+		}),
+		IntakeErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "taskpoller_intake_errors_total", Help: "Failures to take registrations from NATS.",
+		}),
+		IntakeStalled: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "taskpoller_intake_stalled", Help: "1 while taking registrations has failed for longer than the stall bound (/healthz fails).",
+		}),
+		IntakePaused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "taskpoller_intake_paused", Help: "1 while this worker takes no registrations because ECS refuses its calls.",
+		}),
+		HandedBack: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "taskpoller_handed_back_total", Help: "Registrations handed back to other workers because ECS refused this worker's calls.",
+		}),
 	}
-	reg.MustRegister(m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay)
+	reg.MustRegister(m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

@@ -2,6 +2,8 @@ package poller
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -50,6 +52,33 @@ type Notice struct {
 	ErrorCode    string          // failed notices, when ECS gave one
 	ErrorMessage string
 	ObservedAt   time.Time
+}
+
+// ID returns the deterministic id of the event announcing n. Two different transitions never
+// share an id: a status change is named by its ordinal and status, a progress by ordinal,
+// status and process. Every terminal notice of a task shares one id, so a task can never end
+// twice. Ids are built from the registration's region and task ids only.
+func (n Notice) ID() string {
+	base := n.Task.RegionID + "/" + n.Task.TaskID
+	switch n.Kind {
+	case KindStatusChanged:
+		return fmt.Sprintf("%s/status/%d/%s", base, n.Ordinal, idToken(string(n.Task.Status)))
+	case KindProgress:
+		return fmt.Sprintf("%s/progress/%d/%s/%s", base, n.Ordinal, idToken(string(n.Task.Status)), idToken(n.Task.Process))
+	default:
+		return base + "/terminal"
+	}
+}
+
+var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9%._-]`)
+
+// idToken keeps an untrusted value (a status or process ECS reported) fit for an id and a
+// NATS header.
+func idToken(s string) string {
+	if len(s) > 32 {
+		s = s[:32]
+	}
+	return idUnsafe.ReplaceAllString(s, "_")
 }
 
 // Action returns the task action for subjects, or "unknown" when ECS never told it.

@@ -9,16 +9,17 @@ import (
 	"go.uber.org/zap"
 )
 
-// process polls one due task: what to do is decided here, when to do it next by the task's
-// backoff and the scheduler.
+// process handles one due task: it first finishes announcing what is recorded (the outbox),
+// then polls. What to do is decided here, when to do it next by the task's backoff and the
+// scheduler.
 func (w *Worker) process(ctx context.Context, key string) {
 	t := w.lookup(key)
 	if t == nil {
 		return
 	}
 	now := time.Now()
-	if !now.Before(t.deadline) {
-		w.fail(ctx, t, ReasonTimeout, "", fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, t.seen.Task.Status), now)
+	if t.dirty || t.state.Outbox != nil {
+		w.flush(ctx, t, now)
 		return
 	}
 	if !t.reserved {
@@ -38,12 +39,21 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return // shutting down: Run hands the registration back
 	}
 	now = time.Now()
+	if err == nil && (task.TaskID != t.reg.TaskID || (task.RegionID != "" && task.RegionID != t.reg.RegionID)) {
+		// Subjects and ids come from the registration only: an answer about another task is
+		// a transient fault of the answer, never announced.
+		err = &APIError{Code: CodeMismatchedTask, Message: fmt.Sprintf("asked for %s in %s, ECS answered about %q in %q",
+			t.reg.TaskID, t.reg.RegionID, task.TaskID, task.RegionID)}
+	}
 	if err != nil {
 		w.onError(ctx, t, err, now)
 		return
 	}
 	w.onTask(ctx, t, task, now)
 }
+
+// CodeMismatchedTask is the error code counted when ECS answers about another task than asked.
+const CodeMismatchedTask = "MismatchedTask"
 
 func (w *Worker) logger(t *tracked) *zap.Logger {
 	return w.log.With(zap.String("task_id", t.reg.TaskID), zap.String("region_id", t.reg.RegionID))
@@ -56,10 +66,10 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 	switch class {
 	case ClassThrottled:
 		w.limits.throttled(t.reg.RegionID, now)
-		log.Debug("throttled; lowering the region's rate", zap.String("code", code))
+		log.Debug("throttled", zap.String("code", code))
 	case ClassWorker:
 		w.metrics.WorkerErrors.WithLabelValues(code).Inc()
-		w.health.report(code, err)
+		w.health.report(code, t.reg.RegionID, err, now)
 	case ClassInvalidRegion:
 		w.fail(ctx, t, ReasonInvalidRegion, code, apiMessage(err), now)
 		return
@@ -73,11 +83,18 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 		}
 		log.Debug("task not found yet; within the grace", zap.Duration("grace", w.cfg.NotFoundGrace))
 	default:
-		log.Debug("transient ECS error; retrying", zap.String("code", code), zap.Error(err))
+		if code == CodeMismatchedTask {
+			log.Warn("ECS answered about another task; not announcing it", zap.Error(err))
+		} else {
+			log.Debug("transient ECS error; retrying", zap.String("code", code), zap.Error(err))
+		}
 	}
 	w.retry(t, now)
 }
 
+// onTask announces what a fresh observation changed. Past the deadline, a task that is still
+// not terminal fails with reason timeout — only now, after a successful look, so a task that
+// finished is never reported as timed out because ECS could not be asked.
 func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Time) {
 	w.health.ok()
 	w.limits.succeeded(t.reg.RegionID, now)
@@ -88,68 +105,134 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 		log.Warn("unknown TaskStatus; treating it as not terminal", zap.String("status", string(task.Status)))
 	}
 	log.Debug("polled", zap.String("status", string(task.Status)), zap.String("process", task.Process))
+	task = bounded(task)
+	task.TaskID, task.RegionID = t.reg.TaskID, t.reg.RegionID
+	if t.seen.Task.Action != "" {
+		task.Action = t.seen.Task.Action // the action a task was announced with never changes
+	}
 	notices, seen := transitions(t.seen, task, t.reg.Metadata, now)
+	if !task.Status.Terminal() && !now.Before(t.deadline) {
+		notices = append(notices, Notice{
+			Kind: KindFailed, Task: seen.Task, PreviousStatus: t.seen.Task.Status, Ordinal: seen.Ordinal,
+			Metadata: t.reg.Metadata, Reason: ReasonTimeout, ObservedAt: now,
+			ErrorMessage: fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, task.Status),
+		})
+	}
 	if len(notices) == 0 {
 		w.retry(t, now)
 		return
 	}
-	if !w.publish(ctx, t, notices, now) {
-		return
-	}
-	terminal := task.Status.Terminal()
 	statusChanged := seen.Task.Status != t.seen.Task.Status
-	if !w.save(ctx, t, seen, terminal, now) {
-		return
-	}
-	if terminal {
-		w.complete(ctx, t, notices[len(notices)-1].Kind, now)
+	if !w.announce(ctx, t, seen, notices, now) {
 		return
 	}
 	if statusChanged {
 		t.bo.Reset()
 	}
-	w.retry(t, now)
+	w.flush(ctx, t, now)
 }
 
-// fail ends a task that ECS did not end itself.
+// fail ends a task that ECS did not end itself (not found, invalid region).
 func (w *Worker) fail(ctx context.Context, t *tracked, reason Reason, code, msg string, now time.Time) {
 	n := failure(t.seen, t.reg, reason, code, msg, t.reg.Metadata, now)
 	w.logger(t).Info("task failed", zap.String("reason", string(reason)), zap.String("code", code))
-	if !w.publish(ctx, t, []Notice{n}, now) {
-		return
+	if w.announce(ctx, t, t.seen, []Notice{n}, now) {
+		w.flush(ctx, t, now)
 	}
-	if !w.save(ctx, t, t.seen, true, now) {
-		return
-	}
-	w.complete(ctx, t, KindFailed, now)
 }
 
-// publish sends notices in order; on failure it schedules a retry and returns false. Notices
-// are idempotent, so the retry may repeat those already stored.
-func (w *Worker) publish(ctx context.Context, t *tracked, notices []Notice, now time.Time) bool {
-	for _, n := range notices {
-		if err := w.pub.Publish(ctx, n); err != nil {
+// announce records notices in the task's state (compare-and-set under this worker's lease)
+// before anything is published. It returns false when they were not recorded.
+func (w *Worker) announce(ctx context.Context, t *tracked, seen observed, notices []Notice, now time.Time) bool {
+	st := t.state
+	st.Action, st.Status, st.Process, st.Ordinal = seen.Task.Action, seen.Task.Status, seen.Task.Process, seen.Ordinal
+	st.Outbox = newOutbox(notices)
+	st.Terminal = st.Outbox.terminal() != ""
+	if !w.commit(ctx, t, st, now) {
+		return false
+	}
+	t.seen = seen
+	return true
+}
+
+// flush publishes what the outbox holds, in order, each on condition that the task's journal
+// is where the state says; then it records that they are sent. A fenced publish means the
+// journal moved: the state is reconciled with it and flushing goes on from there. Once
+// nothing is pending it acks a terminal task's registration, or schedules the next poll.
+func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
+	for fenced := 0; t.state.Outbox != nil; {
+		n := t.state.Outbox.notice(0, t.reg)
+		pos, err := w.pub.Publish(ctx, n, t.state.LastEvent)
+		switch {
+		case err == nil:
+			t.state.LastEvent, t.state.Outbox, t.dirty = pos, t.state.Outbox.after(1), true
+			w.metrics.Published.WithLabelValues(string(n.Kind)).Inc()
+			if n.Kind.Terminal() {
+				t.outcome = n.Kind
+			}
+		case errors.Is(err, ErrFenced) && fenced < 3:
+			fenced++
+			w.metrics.Fenced.Inc()
+			if !w.resync(ctx, t, now) {
+				return
+			}
+		default:
 			if ctx.Err() == nil {
 				w.logger(t).Warn("cannot publish event; will retry", zap.String("kind", string(n.Kind)), zap.Error(err))
 				w.retry(t, now)
 			}
-			return false
+			return
 		}
-		w.metrics.Published.WithLabelValues(string(n.Kind)).Inc()
 	}
+	if t.dirty && !w.commit(ctx, t, t.state, now) {
+		return
+	}
+	if t.state.Terminal {
+		w.complete(ctx, t, now)
+		return
+	}
+	w.retry(t, now)
+}
+
+// resync reconciles the task's state with its journal after a fenced publish.
+func (w *Worker) resync(ctx context.Context, t *tracked, now time.Time) bool {
+	last, found, err := w.pub.Last(ctx, t.reg.RegionID, t.reg.TaskID)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.logger(t).Warn("cannot read the task's latest event; will retry", zap.Error(err))
+			w.retry(t, now)
+		}
+		return false
+	}
+	st := reconcile(t.state, t.reg, last, found)
+	if found && last.Kind.Terminal() {
+		t.outcome = last.Kind
+	}
+	w.logger(t).Info("the task's events moved on; resuming from the latest",
+		zap.Uint64("expected", t.state.LastEvent), zap.Uint64("latest", last.Position), zap.String("latest_id", last.ID))
+	t.state, t.dirty = st, true
+	t.seen = seenFrom(st, t.reg)
 	return true
 }
 
-// save records what is now known of the task. On a conflict another worker has taken the
-// task over: this one stops tracking it without settling the registration.
-func (w *Worker) save(ctx context.Context, t *tracked, seen observed, terminal bool, now time.Time) bool {
-	st := t.state
-	st.Action, st.Status, st.Process, st.Ordinal, st.Terminal = seen.Task.Action, seen.Task.Status, seen.Task.Process, seen.Ordinal, terminal
+// commit writes st under this worker's lease. On a conflict it looks again: if the stored
+// state still carries this worker's lease, the conflict was its own earlier write whose
+// answer was lost, and it writes again; otherwise the task was taken over and this worker
+// stops tracking it without settling the registration.
+func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time) bool {
 	rev, err := w.store.Update(ctx, t.key, st, t.rev)
+	if errors.Is(err, ErrStateConflict) {
+		cur, curRev, gerr := w.store.Get(ctx, t.key)
+		switch {
+		case gerr == nil && cur.Lease == st.Lease:
+			rev, err = w.store.Update(ctx, t.key, st, curRev)
+		case gerr != nil && !errors.Is(gerr, ErrNoState):
+			err = gerr // cannot tell yet; retry later
+		}
+	}
 	switch {
 	case errors.Is(err, ErrStateConflict):
-		w.logger(t).Warn("task was taken over by another worker; stopping here")
-		w.untrack(t)
+		w.lost(t)
 		return false
 	case err != nil:
 		if ctx.Err() == nil {
@@ -158,25 +241,40 @@ func (w *Worker) save(ctx context.Context, t *tracked, seen observed, terminal b
 		}
 		return false
 	}
-	t.state, t.rev, t.seen = st, rev, seen
+	t.state, t.rev, t.dirty = st, rev, false
 	return true
 }
 
+// lost forgets a task another worker holds now, without settling its registration.
+func (w *Worker) lost(t *tracked) {
+	w.metrics.Lost.Inc()
+	w.logger(t).Warn("task was taken over by another worker; stopping here")
+	w.untrack(t)
+}
+
 // complete acks the registration of a task whose terminal event is stored.
-func (w *Worker) complete(ctx context.Context, t *tracked, kind Kind, now time.Time) {
+func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 	if err := w.delivery(t).Ack(ctx); err != nil && ctx.Err() == nil {
 		// The state says terminal: a redelivery is acked without a second event.
 		w.logger(t).Warn("cannot ack registration", zap.Error(err))
 	}
+	kind := t.outcome
+	if kind == "" {
+		kind = KindFailed
+		if t.state.Status == StatusFinished {
+			kind = KindFinished
+		}
+	}
 	w.metrics.TimeToOutcome.WithLabelValues(string(kind)).Observe(now.Sub(t.state.RegisteredAt).Seconds())
-	w.logger(t).Info("task done", zap.String("outcome", string(kind)), zap.String("status", string(t.seen.Task.Status)))
+	w.logger(t).Info("task done", zap.String("outcome", string(kind)), zap.String("status", string(t.state.Status)))
 	w.untrack(t)
 }
 
-// retry schedules the next poll after the task's backoff, never past its deadline.
+// retry schedules the next poll after the task's backoff. Past the deadline polls go on at
+// the backoff's pace until one succeeds (see onTask).
 func (w *Worker) retry(t *tracked, now time.Time) {
 	at := now.Add(t.bo.NextBackOff())
-	if at.After(t.deadline) {
+	if now.Before(t.deadline) && at.After(t.deadline) {
 		at = t.deadline
 	}
 	w.sched.Schedule(t.key, at)

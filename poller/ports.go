@@ -12,10 +12,33 @@ type TaskAPI interface {
 	DescribeTask(ctx context.Context, regionID, taskID string) (Task, error)
 }
 
-// Publisher announces notices. Publish returns only once the notice is stored durably;
-// publishing the same notice twice must not store it twice. Safe for concurrent use.
+// Publisher stores the notices of each task as a journal of events: one ordered sequence per
+// task, in which each stored event has a position (greater than every earlier one).
+// Safe for concurrent use.
 type Publisher interface {
-	Publish(ctx context.Context, n Notice) error
+	// Publish stores n as the task's next event, on condition that the latest event stored
+	// for the task is at position after (0: the task has none yet). It returns once the
+	// event is stored durably, with its position. When the condition does not hold it
+	// stores nothing and returns an error matching ErrFenced — whatever time has passed,
+	// so a worker that lost a task can never add to its journal. Publishing a notice whose
+	// event is already the task's latest returns that event's position or ErrFenced; it
+	// never stores it twice.
+	Publish(ctx context.Context, n Notice, after uint64) (uint64, error)
+	// Last returns the task's latest stored event; ok is false when it has none (or its
+	// events have expired).
+	Last(ctx context.Context, regionID, taskID string) (a Announced, ok bool, err error)
+}
+
+// Announced is what a Publisher tells of a stored event: enough to resume announcing a task
+// from it.
+type Announced struct {
+	Position uint64 // position in the task's journal (the stream sequence)
+	ID       string // Notice.ID of the event
+	Kind     Kind
+	Action   string // as announced; "unknown" when ECS never said
+	Status   Status
+	Process  string
+	Ordinal  int // status changes announced up to and including this event
 }
 
 // Registration is a validated request to track one task.
@@ -54,16 +77,27 @@ type Source interface {
 }
 
 // State is what the store keeps for each task, so that a worker taking a task over neither
-// re-announces a status nor resets the deadline.
+// re-announces a status nor resets the deadline, and finishes announcing what its
+// predecessor decided (Outbox) before anything else.
+//
+// A worker changes a task's state only with compare-and-set under its lease: whatever it
+// announces is first recorded here, so a worker that lost the task (its compare-and-set
+// fails) announces nothing more.
 type State struct {
-	OwnerSeq     uint64    `json:"owner_seq"` // registration message that owns the task
-	Owner        string    `json:"owner"`     // worker and delivery currently tracking it
+	OwnerSeq     uint64    `json:"owner_seq"`       // registration message that owns the task
+	Owner        string    `json:"owner"`           // worker currently tracking it
+	Lease        string    `json:"lease,omitempty"` // unique per claim: who holds the task now
 	RegisteredAt time.Time `json:"registered_at"`
 	Action       string    `json:"action,omitempty"`
 	Status       Status    `json:"status,omitempty"`
 	Process      string    `json:"process,omitempty"`
 	Ordinal      int       `json:"ordinal"`
 	Terminal     bool      `json:"terminal,omitempty"`
+	// LastEvent is the position of the task's latest event as this state knows it: the
+	// condition of the next publish.
+	LastEvent uint64 `json:"last_event,omitempty"`
+	// Outbox holds notices decided and recorded but not yet known to be stored.
+	Outbox *Outbox `json:"outbox,omitempty"`
 }
 
 // StateStore keeps a State per task key with compare-and-set revisions.

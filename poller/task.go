@@ -17,6 +17,8 @@ type Task struct {
 	FailedCount   int
 	SupportCancel bool
 	Operations    []Operation
+	// Truncated is set when the observation was cut to fit an event (see bounded).
+	Truncated bool `json:",omitempty"`
 }
 
 // Operation is one entry of OperationProgressSet.
@@ -89,4 +91,54 @@ func (t Task) FirstError() (code, msg string) {
 		}
 	}
 	return "", ""
+}
+
+// Bounds of one observation, so that its events and state stay far below NATS's payload limit
+// whatever ECS answers.
+const (
+	maxDetailBytes = 32 << 10 // operations and related items, roughly as encoded
+	maxFieldBytes  = 1 << 10  // any one string ECS reported
+)
+
+// bounded returns t cut to the bounds above: long strings are shortened, and operations and
+// related items beyond the budget are dropped, in order. Truncated says whether anything was
+// cut. It is a pure function.
+func bounded(t Task) Task {
+	cut := func(s string) string {
+		if len(s) <= maxFieldBytes {
+			return s
+		}
+		t.Truncated = true
+		return strings.ToValidUTF8(s[:maxFieldBytes], "")
+	}
+	t.Action, t.Process, t.CreationTime, t.FinishedTime = cut(t.Action), cut(t.Process), cut(t.CreationTime), cut(t.FinishedTime)
+	t.Status = Status(cut(string(t.Status)))
+	budget := maxDetailBytes
+	ops := make([]Operation, 0, len(t.Operations))
+	for _, op := range t.Operations {
+		op.Status, op.ErrorCode, op.ErrorMsg = cut(op.Status), cut(op.ErrorCode), cut(op.ErrorMsg)
+		cost := len(op.Status) + len(op.ErrorCode) + len(op.ErrorMsg) + 80
+		if cost > budget {
+			t.Truncated = true
+			break
+		}
+		budget -= cost
+		items := make([]Item, 0, len(op.Items))
+		for _, it := range op.Items {
+			it.Name, it.Value = cut(it.Name), cut(it.Value)
+			cost := len(it.Name) + len(it.Value) + 30
+			if cost > budget {
+				t.Truncated = true
+				break
+			}
+			budget -= cost
+			items = append(items, it)
+		}
+		op.Items = items
+		ops = append(ops, op)
+	}
+	if t.Operations != nil {
+		t.Operations = ops
+	}
+	return t
 }

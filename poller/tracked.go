@@ -13,9 +13,12 @@ type tracked struct {
 	key   string
 	reg   Registration
 	d     Delivery
-	state State
-	rev   uint64
-	seen  observed
+	state State    // what this worker holds true; committed unless dirty
+	rev   uint64   // revision of the last commit
+	dirty bool     // state has changes (events sent) not committed yet
+	seen  observed // last observation, for the next transitions
+
+	outcome Kind // kind of the terminal event, once stored
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
@@ -56,10 +59,7 @@ func (w *Worker) track(d Delivery, st State, rev uint64) {
 	reg := d.Registration()
 	t := &tracked{
 		key: reg.Key(), reg: reg, d: d, state: st, rev: rev,
-		seen: observed{
-			Task:    Task{TaskID: reg.TaskID, RegionID: reg.RegionID, Action: st.Action, Status: st.Status, Process: st.Process},
-			Ordinal: st.Ordinal,
-		},
+		seen:     seenFrom(st, reg),
 		bo:       newBackOff(w.cfg),
 		deadline: st.RegisteredAt.Add(w.cfg.TaskTimeout),
 	}
@@ -71,11 +71,15 @@ func (w *Worker) track(d Delivery, st State, rev uint64) {
 	w.sched.Schedule(t.key, time.Now())
 }
 
-// untrack forgets a task and frees its slot. It does not settle its registration.
+// untrack forgets a task and frees its slot. It does not settle its registration. A tracked
+// that is no longer the one held for its key (handed back meanwhile) changes nothing.
 func (w *Worker) untrack(t *tracked) {
 	w.mu.Lock()
-	_, ok := w.tasks[t.key]
-	delete(w.tasks, t.key)
+	cur, ok := w.tasks[t.key]
+	ok = ok && cur == t
+	if ok {
+		delete(w.tasks, t.key)
+	}
 	n := len(w.tasks)
 	w.mu.Unlock()
 	if ok {

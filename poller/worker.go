@@ -2,6 +2,8 @@ package poller
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,9 +32,13 @@ type Worker struct {
 	health *health
 	slots  chan struct{} // one per tracked task, MaxTracked in all
 
-	consuming atomic.Bool
-	mu        sync.Mutex
-	tasks     map[string]*tracked
+	consuming   atomic.Bool
+	paused      atomic.Bool  // intake paused: ECS refuses this worker's calls
+	failingFrom atomic.Int64 // unix nanoseconds since intake has failed; 0 while it works
+	leaseBase   string       // unique per Worker; leases are leaseBase + a counter
+	leases      atomic.Uint64
+	mu          sync.Mutex
+	tasks       map[string]*tracked
 }
 
 // Option sets an optional dependency of a Worker.
@@ -57,6 +63,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: NewScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
 		slots: make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
+		leaseBase: cfg.WorkerID + "/" + randomToken(),
 	}
 	for _, o := range opts {
 		o(w)
@@ -77,6 +84,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.sched.Run(gctx) })
 	g.Go(func() error { return w.intake(gctx) })
 	g.Go(func() error { return w.heartbeat(gctx) })
+	g.Go(func() error { return w.guard(gctx) })
 	for range w.cfg.Concurrency {
 		g.Go(func() error { return w.pollLoop(gctx) })
 	}
@@ -89,11 +97,25 @@ func (w *Worker) Run(ctx context.Context) error {
 // Ready returns nil when the worker is taking registrations and ECS accepts its calls, or an
 // error saying why not. Safe for concurrent use.
 func (w *Worker) Ready() error {
-	if !w.consuming.Load() {
+	p := w.health.problem()
+	switch {
+	case w.paused.Load():
+		return fmt.Errorf("paused: ECS refuses calls (%s); registrations handed back", p)
+	case !w.consuming.Load():
 		return errors.New("not consuming registrations")
-	}
-	if p := w.health.problem(); p != "" {
+	case p != "":
 		return fmt.Errorf("ECS refuses calls: %s", p)
+	}
+	return nil
+}
+
+// Healthy returns an error when the worker is stuck: taking registrations has failed for
+// longer than Config.StallAfter. Safe for concurrent use.
+func (w *Worker) Healthy() error {
+	if from := w.failingFrom.Load(); from != 0 {
+		if d := time.Since(time.Unix(0, from)); d >= w.cfg.StallAfter {
+			return fmt.Errorf("cannot take registrations for %s", d.Round(time.Second))
+		}
 	}
 	return nil
 }
@@ -144,11 +166,21 @@ func (w *Worker) deliveries() []Delivery {
 	return out
 }
 
-// handBack returns every held registration to the source for immediate redelivery.
+// handBack returns every held registration to the source for immediate redelivery, when Run
+// ends.
 func (w *Worker) handBack() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	w.src.Drain(ctx)
+	if n := w.releaseAll(ctx); n > 0 {
+		w.log.Info("handed registrations back", zap.Int("tasks", n))
+	}
+}
+
+// releaseAll stops tracking every task and hands each registration back (Nak without delay).
+// A poll in flight for one of them finds it gone; anything it still records fails its
+// compare-and-set once the next holder claims the task.
+func (w *Worker) releaseAll(ctx context.Context) int {
 	w.mu.Lock()
 	held := w.tasks
 	w.tasks = map[string]*tracked{}
@@ -157,9 +189,19 @@ func (w *Worker) handBack() {
 		if err := t.d.Nak(ctx, 0); err != nil {
 			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
 		}
+		<-w.slots
 	}
 	w.metrics.Tracked.Set(0)
-	if len(held) > 0 {
-		w.log.Info("handed registrations back", zap.Int("tasks", len(held)))
-	}
+	return len(held)
+}
+
+// newLease returns a token no other claim of any worker uses.
+func (w *Worker) newLease() string {
+	return fmt.Sprintf("%s/%d", w.leaseBase, w.leases.Add(1))
+}
+
+func randomToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -1,0 +1,69 @@
+package poller
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// probeTaskID is the task id of probe calls: a well-formed id no task has, so a worker whose
+// calls are accepted again gets InvalidTaskId.NotFound.
+const probeTaskID = "t-taskpollerprobe"
+
+// probeEvery is how often a paused worker asks ECS whether it accepts its calls again.
+const probeEvery = 10 * time.Second
+
+// guard watches the worker as a whole, once a second:
+//   - ECS has refused the worker's calls for Config.HandBackAfter: pause intake and hand back
+//     every registration held, so that a healthy worker goes on with them (a task is never
+//     timed out by a worker that cannot look at it);
+//   - while paused: probe ECS every probeEvery; resume intake once a call is accepted;
+//   - publish whether intake is stalled (see Healthy).
+func (w *Worker) guard(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastProbe time.Time
+	for {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return nil
+		}
+		now := time.Now()
+		since, region, failing := w.health.failing()
+		switch {
+		case !failing && w.paused.Load():
+			w.paused.Store(false)
+			w.metrics.IntakePaused.Set(0)
+			w.log.Info("ECS accepts this worker's calls again; taking registrations")
+		case failing && !w.paused.Load() && now.Sub(since) >= w.cfg.HandBackAfter:
+			w.paused.Store(true)
+			w.metrics.IntakePaused.Set(1)
+			n := w.releaseAll(ctx)
+			w.metrics.HandedBack.Add(float64(n))
+			w.log.Error("ECS has refused this worker's calls for too long; handed its registrations back and stopped taking new ones until a probe call is accepted",
+				zap.Duration("for", now.Sub(since).Round(time.Second)), zap.Int("handed_back", n), zap.String("codes", w.health.problem()))
+			lastProbe = now
+		case failing && w.paused.Load() && now.Sub(lastProbe) >= probeEvery:
+			lastProbe = now
+			w.probe(ctx, region, now)
+		}
+		stalled := w.Healthy() != nil
+		w.metrics.IntakeStalled.Set(map[bool]float64{true: 1}[stalled])
+	}
+}
+
+// probe makes one call on behalf of no task: an answer that does not blame the worker clears
+// the worker-level causes.
+func (w *Worker) probe(ctx context.Context, region string, now time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	_, err := w.api.DescribeTask(cctx, region, probeTaskID)
+	cancel()
+	switch c := Classify(err); {
+	case err == nil, c == ClassNotFound, c == ClassInvalidRegion:
+		w.health.ok()
+	case c == ClassWorker:
+		w.health.report(ErrorCode(err), region, err, now)
+	}
+}
