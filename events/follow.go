@@ -38,7 +38,7 @@ func Follow(ctx context.Context, js jetstream.JetStream, s Subjects, cfg FollowC
 		DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending,
 	}
-	cons, err := ensureConsumer(ctx, js, stream, cc, log)
+	cons, err := followConsumer(ctx, js, stream, cc, log)
 	if err != nil {
 		return err
 	}
@@ -73,9 +73,9 @@ func Follow(ctx context.Context, js jetstream.JetStream, s Subjects, cfg FollowC
 	return nil
 }
 
-// ensureConsumer creates or updates the durable consumer once the stream exists. It returns
+// followConsumer creates or updates the durable consumer once the stream exists. It returns
 // nil, nil when ctx ends first.
-func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig, log *zap.Logger) (jetstream.Consumer, error) {
+func followConsumer(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig, log *zap.Logger) (jetstream.Consumer, error) {
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	for attempt := 0; ; attempt++ {

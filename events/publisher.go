@@ -24,14 +24,15 @@ type Publisher struct {
 	js       jetstream.JetStream
 	subjects Subjects
 	stream   string
+	opts     options
 
 	mu     sync.Mutex
 	handle jetstream.Stream // the events stream, looked up once
 }
 
 // NewPublisher publishes to the events stream of subjects.
-func NewPublisher(js jetstream.JetStream, subjects Subjects) *Publisher {
-	return &Publisher{js: js, subjects: subjects, stream: subjects.StreamName(EventsRole)}
+func NewPublisher(js jetstream.JetStream, subjects Subjects, opts ...Option) *Publisher {
+	return &Publisher{js: js, subjects: subjects, stream: subjects.StreamName(EventsRole), opts: applyOptions(opts)}
 }
 
 // Publish implements poller.Publisher.
@@ -100,6 +101,7 @@ func trim(d Data, step int) Data {
 func (p *Publisher) Last(ctx context.Context, regionID, taskID string) (poller.Announced, bool, error) {
 	s, err := p.eventsStream(ctx)
 	if err != nil {
+		p.opts.heal(ctx, err)
 		return poller.Announced{}, false, err
 	}
 	msg, err := s.GetLastMsgForSubject(ctx, p.subjects.TaskEvents(regionID, taskID))
@@ -107,6 +109,9 @@ func (p *Publisher) Last(ctx context.Context, regionID, taskID string) (poller.A
 		return poller.Announced{}, false, nil
 	}
 	if err != nil {
+		if _, healed := p.opts.heal(ctx, err); healed {
+			p.forgetStream()
+		}
 		return poller.Announced{}, false, fmt.Errorf("latest event of %s/%s: %w", regionID, taskID, err)
 	}
 	var ev Event
@@ -129,6 +134,12 @@ func (p *Publisher) eventsStream(ctx context.Context) (jetstream.Stream, error) 
 	return p.handle, nil
 }
 
+func (p *Publisher) forgetStream() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.handle = nil
+}
+
 // PublishInvalid reports a refused registration on <prefix>.invalid.
 func (p *Publisher) PublishInvalid(ctx context.Context, inv Invalid) error {
 	data, err := json.Marshal(inv)
@@ -146,6 +157,9 @@ func (p *Publisher) publish(ctx context.Context, subject, id string, data []byte
 	opts = append(opts, jetstream.WithMsgID(id), jetstream.WithExpectStream(p.stream))
 	ack, err := p.js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
+		if _, healed := p.opts.heal(ctx, err); healed {
+			p.forgetStream()
+		}
 		return nil, fmt.Errorf("publish %s: %w", subject, err)
 	}
 	return ack, nil

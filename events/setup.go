@@ -50,16 +50,28 @@ func (c *SetupConfig) setDefaults() {
 	}
 }
 
-// Assets are the JetStream objects a worker uses.
+// Assets are the JetStream objects a worker uses, and the settings in force on them.
 type Assets struct {
 	Registrations jetstream.Stream
 	Events        jetstream.Stream
 	Consumer      jetstream.Consumer
 	State         jetstream.KeyValue
+	// AckWait is the workers' consumer's ack wait in force: this worker's, or a longer one
+	// that another worker set. Heartbeats must be paced by it.
+	AckWait time.Duration
+	// Kept lists the settings where a shared asset keeps a safer value than this worker's
+	// configuration asked for, one line each, for the log.
+	Kept []string
 }
 
-// Setup creates or updates the registrations stream (work queue), the events stream (limits
-// retention, de-duplication), the workers' durable consumer and the state bucket.
+// Setup creates what is missing of the registrations stream (work queue), the events stream
+// (limits retention, de-duplication), the workers' durable consumer and the state bucket.
+//
+// It never makes a shared asset less safe: where an existing one differs from cfg it keeps
+// the larger of the two for every setting that bounds what is remembered or how patient the
+// fleet is — events max age, duplicate window, state TTL, ack wait, max ack pending, replicas
+// (see Assets.Kept) — and raises it where cfg asks for more. A worker started with smaller
+// settings therefore can neither purge state nor shorten the ack wait of the others.
 func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupConfig) (Assets, error) {
 	cfg.setDefaults()
 	if cfg.DedupWindow > cfg.EventsMaxAge {
@@ -67,7 +79,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	}
 	var a Assets
 	var err error
-	a.Registrations, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	a.Registrations, err = ensureStream(ctx, js, &a.Kept, jetstream.StreamConfig{
 		Name:        s.StreamName(RegistrationsRole),
 		Description: "taskpoller: task registrations, removed once their task has its terminal event",
 		Subjects:    []string{s.Registered()},
@@ -80,7 +92,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	if err != nil {
 		return Assets{}, fmt.Errorf("registrations stream: %w", err)
 	}
-	a.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	a.Events, err = ensureStream(ctx, js, &a.Kept, jetstream.StreamConfig{
 		Name:        s.StreamName(EventsRole),
 		Description: "taskpoller: task events (CloudEvents JSON)",
 		Subjects:    s.AllEvents(),
@@ -93,7 +105,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	if err != nil {
 		return Assets{}, fmt.Errorf("events stream: %w", err)
 	}
-	a.Consumer, err = a.Registrations.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	a.Consumer, err = ensureConsumer(ctx, a.Registrations, &a.Kept, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "taskpoller workers; a registration stays pending while its task is tracked",
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -105,7 +117,8 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	if err != nil {
 		return Assets{}, fmt.Errorf("workers consumer: %w", err)
 	}
-	a.State, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	a.AckWait = a.Consumer.CachedInfo().Config.AckWait
+	a.State, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
 		Bucket:      s.StreamName(StateRole),
 		Description: "taskpoller: last known state of each task",
 		History:     1,

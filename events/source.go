@@ -21,26 +21,28 @@ var _ poller.Source = (*Source)(nil)
 // <prefix>.invalid and terminated, once. Next and Drain are for one goroutine; Alive is safe
 // for concurrent use.
 type Source struct {
+	pub   *Publisher
+	log   *zap.Logger
+	batch int
+	opts  options
+
+	mu     sync.Mutex
 	cons   jetstream.Consumer
 	stream jetstream.Stream
-	pub    *Publisher
-	log    *zap.Logger
-	batch  int
-
-	mu   sync.Mutex
-	iter jetstream.MessagesContext
+	iter   jetstream.MessagesContext
 }
 
 // NewSource reads registrations through a.Consumer; pub reports refused ones. batch is how
-// many registrations may be fetched ahead (0: 16).
-func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int) *Source {
+// many registrations may be fetched ahead (0: 16). WithHealer recreates the consumer (or its
+// stream) when taking registrations fails because it is gone.
+func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Option) *Source {
 	if batch <= 0 {
 		batch = 16
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch}
+	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch, opts: applyOptions(opts)}
 }
 
 // Next implements poller.Source.
@@ -48,6 +50,7 @@ func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
 	for {
 		iter, err := s.iterator()
 		if err != nil {
+			s.heal(ctx, err)
 			return nil, err
 		}
 		msg, err := iter.Next(jetstream.NextContext(ctx))
@@ -55,9 +58,8 @@ func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) {
-				s.reset()
-			}
+			s.reset()
+			s.heal(ctx, err)
 			return nil, fmt.Errorf("next registration: %w", err)
 		}
 		meta, err := msg.Metadata()
@@ -87,6 +89,21 @@ func (s *Source) iterator() (jetstream.MessagesContext, error) {
 	return s.iter, nil
 }
 
+// heal has missing assets recreated and takes the new consumer.
+func (s *Source) heal(ctx context.Context, err error) {
+	a, ok := s.opts.heal(ctx, err)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cons, s.stream = a.Consumer, a.Registrations
+	if s.iter != nil {
+		s.iter.Stop()
+		s.iter = nil
+	}
+}
+
 func (s *Source) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -113,7 +130,10 @@ func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reas
 // Alive implements poller.Source: a registration is pending while the work-queue stream still
 // holds it.
 func (s *Source) Alive(ctx context.Context, seq uint64) (bool, error) {
-	_, err := s.stream.GetMsg(ctx, seq)
+	s.mu.Lock()
+	stream := s.stream
+	s.mu.Unlock()
+	_, err := stream.GetMsg(ctx, seq)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return false, nil

@@ -16,11 +16,15 @@ var _ poller.StateStore = (*StateStore)(nil)
 // StateStore keeps each task's poller.State in a JetStream key-value bucket, keyed
 // "<region>.<task>", with the bucket's revisions for compare-and-set. Safe for concurrent use.
 type StateStore struct {
-	kv jetstream.KeyValue
+	kv   jetstream.KeyValue
+	opts options
 }
 
-// NewStateStore wraps a bucket made by Setup.
-func NewStateStore(kv jetstream.KeyValue) *StateStore { return &StateStore{kv: kv} }
+// NewStateStore wraps a bucket made by Setup. The bucket handle names the bucket, so it keeps
+// working when a Healer recreates the bucket.
+func NewStateStore(kv jetstream.KeyValue, opts ...Option) *StateStore {
+	return &StateStore{kv: kv, opts: applyOptions(opts)}
+}
 
 // Get implements poller.StateStore.
 func (s *StateStore) Get(ctx context.Context, key string) (poller.State, uint64, error) {
@@ -29,6 +33,7 @@ func (s *StateStore) Get(ctx context.Context, key string) (poller.State, uint64,
 		return poller.State{}, 0, poller.ErrNoState
 	}
 	if err != nil {
+		s.opts.heal(ctx, err)
 		return poller.State{}, 0, fmt.Errorf("get state %s: %w", key, err)
 	}
 	var st poller.State
@@ -49,6 +54,7 @@ func (s *StateStore) Create(ctx context.Context, key string, st poller.State) (u
 		return 0, poller.ErrStateExists
 	}
 	if err != nil {
+		s.opts.heal(ctx, err)
 		return 0, fmt.Errorf("create state %s: %w", key, err)
 	}
 	return rev, nil
@@ -65,6 +71,7 @@ func (s *StateStore) Update(ctx context.Context, key string, st poller.State, re
 		return 0, poller.ErrStateConflict
 	}
 	if err != nil {
+		s.opts.heal(ctx, err)
 		return 0, fmt.Errorf("update state %s: %w", key, err)
 	}
 	return next, nil

@@ -36,7 +36,7 @@ type regionLimits struct {
 
 const (
 	throttleAlpha  = 0.05             // weight of one answer in the throttled share
-	throttleShare  = 0.15             // share of throttled answers that lowers the rate
+	throttleShare  = 0.25             // share of throttled answers that lowers the rate
 	throttleWindow = time.Second      // at most one cut (or one raise step) per window
 	idleRegion     = 10 * time.Minute // a region unused this long is forgotten
 )

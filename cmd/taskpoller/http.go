@@ -30,6 +30,13 @@ func newProbes() *probes {
 
 func (p *probes) started(svc *service) { p.svc.Store(svc) }
 
+func (p *probes) healthy() error {
+	if svc := p.svc.Load(); svc != nil {
+		return svc.healthy()
+	}
+	return nil
+}
+
 func (p *probes) ready() error {
 	svc := p.svc.Load()
 	if svc == nil {
@@ -43,6 +50,10 @@ func serveHTTP(ctx context.Context, addr string, p *probes, log *zap.Logger) err
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := p.healthy(); err != nil {
+			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {

@@ -54,8 +54,10 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
+	fs.DurationVar(&c.Poll.HandBackAfter, "hand-back-after", time.Minute, "when ECS refuses this worker's calls (credentials, permissions, clock) this long, hand its tasks back to other workers and take no more until a probe call is accepted")
+	fs.DurationVar(&c.Poll.StallAfter, "stall-after", time.Minute, "when taking registrations from NATS fails this long, /healthz reports unhealthy")
 	fs.IntVar(&c.Setup.Replicas, "replicas", 1, "replicas of the streams and the state bucket (3 on a cluster)")
-	fs.DurationVar(&c.Setup.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long the events stream keeps events")
+	fs.DurationVar(&c.Setup.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long the events stream keeps events: a task registered again within it is settled from its stored terminal event; must exceed --task-timeout")
 	fs.DurationVar(&c.Setup.DedupWindow, "dedup-window", 10*time.Minute, "duplicate window of the events stream; must exceed --ack-wait by far")
 	fs.DurationVar(&c.Setup.StateTTL, "state-ttl", 8*24*time.Hour, "how long task state is kept after its last change; must exceed --task-timeout")
 	fs.IntVar(&c.Setup.MaxAckPending, "max-ack-pending", 100000, "tasks tracked by all workers together (the consumer's MaxAckPending)")
@@ -89,6 +91,9 @@ func (c *runConfig) Validate() error {
 	}
 	if c.Setup.EventsMaxAge < c.Setup.DedupWindow {
 		errs = append(errs, fmt.Errorf("--events-max-age (%s) must be at least --dedup-window (%s)", c.Setup.EventsMaxAge, c.Setup.DedupWindow))
+	}
+	if c.Setup.EventsMaxAge <= c.Poll.TaskTimeout {
+		errs = append(errs, fmt.Errorf("--events-max-age (%s) must exceed --task-timeout (%s): a task's events are what keep it from ending twice", c.Setup.EventsMaxAge, c.Poll.TaskTimeout))
 	}
 	return errors.Join(errs...)
 }

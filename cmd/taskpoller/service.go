@@ -42,21 +42,29 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	}
 	svc := &service{nc: nc}
 	setup := cfg.Setup
-	setup.AckWait = cfg.Poll.AckWait // one setting: the consumer's ack wait paces the heartbeats
+	setup.AckWait = cfg.Poll.AckWait
 	assets, err := ensureAssets(ctx, js, subjects, setup, log)
 	if err != nil {
 		svc.close()
 		return nil, err
 	}
+	for _, k := range assets.Kept {
+		log.Warn("a shared JetStream asset keeps a safer setting than this worker's flags", zap.String("setting", k))
+	}
+	// The consumer's ack wait in force paces the heartbeats: another worker may have set a
+	// longer one, which Setup never shortens.
+	poll := cfg.Poll
+	poll.AckWait = assets.AckWait
+	healer := events.NewHealer(js, subjects, setup, assets, log)
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
 	if err != nil {
 		svc.close()
 		return nil, err
 	}
 	metrics := poller.NewMetrics(reg)
-	pub := events.NewPublisher(js, subjects)
-	src := events.NewSource(assets, pub, log, 16)
-	svc.worker, err = poller.NewWorker(cfg.Poll, api, pub, events.NewStateStore(assets.State), src,
+	pub := events.NewPublisher(js, subjects, events.WithHealer(healer))
+	src := events.NewSource(assets, pub, log, 16, events.WithHealer(healer))
+	svc.worker, err = poller.NewWorker(poll, api, pub, events.NewStateStore(assets.State, events.WithHealer(healer)), src,
 		poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		svc.close()
@@ -99,6 +107,9 @@ func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects
 		wait = min(2*wait, 10*time.Second)
 	}
 }
+
+// healthy reports whether the worker is stuck (taking registrations has failed for too long).
+func (s *service) healthy() error { return s.worker.Healthy() }
 
 // ready reports whether the worker can do its job: connected, consuming, and ECS accepting
 // its calls (the assets are ensured before a service exists).

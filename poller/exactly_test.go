@@ -1,0 +1,402 @@
+package poller
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// The cases below are the ways the exactly-once promise broke before notices were recorded
+// before publishing and fenced by the task's latest event. Each runs the real worker on the
+// in-memory ports in a synctest bubble, so every interleaving is exact. "Past the duplicate
+// window" is modelled by turning the journal's id de-duplication off.
+
+// Case 1: a worker cut off from NATS while another takes its task over and ends it publishes
+// nothing when it comes back, long after the duplicate window, and lets the task go.
+func TestCutOffWorkerPublishesNothingAfterTakeover(t *testing.T) {
+	for _, when := range []string{"before deciding", "after recording the outcome"} {
+		t.Run(when, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t)
+				r.api.script("t-1", answers(task(StatusProcessing, "10%"), 3, finished(), 1)...)
+				a := r.start(rigConfig())
+				d := a.register("t-1")
+				time.Sleep(150 * time.Millisecond) // A has announced Processing
+				synctest.Wait()
+				if when == "after recording the outcome" {
+					// A records the finished outcome, then loses NATS before publishing it.
+					r.journal.setFail(func(n Notice) error {
+						if n.Kind.Terminal() {
+							a.cut.Store(true)
+							return errCutOff
+						}
+						return nil
+					})
+				} else {
+					a.cut.Store(true)
+				}
+				time.Sleep(time.Second)
+				synctest.Wait()
+				r.journal.setFail(nil)
+				b := r.start(rigConfig())
+				b.redeliver(d) // A's ack wait ran out
+				time.Sleep(5 * time.Second)
+				synctest.Wait()
+				if r.terminals("t-1") != 1 || r.q.isPending(d.seq) {
+					t.Fatalf("B did not end the task: %v, pending %v", r.history("t-1"), r.q.isPending(d.seq))
+				}
+				r.journal.setDedup(false) // the duplicate window has passed
+				a.cut.Store(false)        // A is back
+				time.Sleep(10 * time.Second)
+				synctest.Wait()
+				r.checkConsistent("t-1")
+				if n := a.w.Tracked(); n != 0 {
+					t.Errorf("A still tracks %d tasks", n)
+				}
+				if got := testutil.ToFloat64(a.w.metrics.Lost); got != 1 {
+					t.Errorf("A lost %g tasks, want 1", got)
+				}
+			})
+		})
+	}
+}
+
+// Case 2: a worker that dies between storing the terminal event and recording it: its
+// successor, past the duplicate window, finds the event and stores no second one.
+func TestCrashBetweenPublishAndRecordEndsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusWaiting, "0%"), 2, task(StatusProcessing, "50%"), 2, finished(), 1)...)
+		a := r.start(rigConfig())
+		r.journal.setOnStore(func(n Notice) {
+			if n.Kind.Terminal() {
+				a.cut.Store(true) // dies right after the stream stored the event
+			}
+		})
+		d := a.register("t-1")
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		a.kill()
+		r.journal.setOnStore(nil)
+		if r.terminals("t-1") != 1 || !r.q.isPending(d.seq) {
+			t.Fatalf("setup: %v pending %v", r.history("t-1"), r.q.isPending(d.seq))
+		}
+		r.journal.setDedup(false)
+		b := r.start(rigConfig())
+		b.redeliver(d)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		if r.q.isPending(d.seq) {
+			t.Error("the registration was never acked")
+		}
+	})
+}
+
+// Case 3: while the state store is unavailable (and the events stream is up) nothing is
+// announced, however long it lasts; once it is back the task ends once.
+func TestStateStoreOutageAnnouncesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 2, finished(), 1)...)
+		a := r.start(rigConfig())
+		a.register("t-1")
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		before := len(r.journal.events("t-1"))
+		r.store.setDown(true)
+		r.journal.setDedup(false) // an outage longer than the duplicate window
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := len(r.journal.events("t-1")); got != before {
+			t.Fatalf("%d events stored during the outage: %v", got-before, r.history("t-1"))
+		}
+		r.store.setDown(false)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+	})
+}
+
+// Case 4: a worker that dies after publishing a status change and before recording it: the
+// next holder neither renumbers the change nor loses the next one.
+func TestCrashAfterStatusChangeKeepsTheSequence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusWaiting, "0%"), 1, task(StatusProcessing, "40%"), 1, task(StatusFinished, "100%"), 1)...)
+		a := r.start(rigConfig())
+		r.journal.setOnStore(func(n Notice) {
+			if n.Kind == KindStatusChanged && n.Task.Status == StatusProcessing {
+				a.cut.Store(true)
+			}
+		})
+		d := a.register("t-1")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		a.kill()
+		r.journal.setOnStore(nil)
+		r.journal.setDedup(false)
+		b := r.start(rigConfig())
+		b.redeliver(d)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		want := "[status_changed:Waiting progress status_changed:Processing progress status_changed:Finished progress finished]"
+		if got := fmt.Sprint(r.history("t-1")); got != want {
+			t.Errorf("history = %s\nwant      %s", got, want)
+		}
+	})
+}
+
+// Case 5: a finished task registered again after its state expired is settled from its
+// stored terminal event, not polled again.
+func TestReregisteredAfterStateExpiryIsSettled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(finished(), 1)...)
+		a := r.start(rigConfig())
+		a.register("t-1")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		calls := len(r.api.callTimes("t-1"))
+		r.store.forget(Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
+		d := a.register("t-1")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		if r.q.isPending(d.seq) {
+			t.Error("the second registration was not settled")
+		}
+		if got := len(r.api.callTimes("t-1")); got != calls {
+			t.Errorf("the settled task was polled %d more times", got-calls)
+		}
+	})
+}
+
+// Case 7: an answer about another task (another id, or one with a space) is a transient
+// error, counted, never announced; the task's own events come from its registration.
+func TestAnswerAboutAnotherTaskIsNotAnnounced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1",
+			memAnswer{task: Task{TaskID: "t-2", Status: StatusFailed}},
+			memAnswer{task: Task{TaskID: "t 1", Status: StatusFailed}},
+			memAnswer{task: Task{TaskID: "t-1", RegionID: "us-west-1", Status: StatusFailed}},
+			memAnswer{task: finished()},
+		)
+		a := r.start(rigConfig())
+		a.register("t-1")
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		for _, n := range r.journal.events("t-1") {
+			if n.Task.TaskID != "t-1" || n.Task.RegionID != testRegion {
+				t.Errorf("event about %s/%s", n.Task.RegionID, n.Task.TaskID)
+			}
+		}
+		if len(r.journal.events("t-2"))+len(r.journal.events("t 1")) != 0 {
+			t.Error("events published for the wrong task")
+		}
+		if got := testutil.ToFloat64(a.w.metrics.Polls.WithLabelValues("transient", CodeMismatchedTask)); got != 3 {
+			t.Errorf("mismatched answers counted %g, want 3", got)
+		}
+	})
+}
+
+// Case 8: the deadline never fails a task without a fresh look: refused or unreachable calls
+// keep it waiting; the first answer after the deadline decides (finished here).
+func TestTimeoutOnlyAfterAFreshLook(t *testing.T) {
+	for name, refusal := range map[string]error{
+		"refused":     &APIError{Code: "Forbidden.RAM", StatusCode: 403},
+		"unreachable": errors.New("dial tcp: connection refused"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t)
+				r.api.script("t-1", answers(finished(), 1)...)
+				r.api.setRefuse(refusal)
+				cfg := rigConfig()
+				cfg.TaskTimeout = 2 * time.Second
+				a := r.start(cfg)
+				a.register("t-1")
+				time.Sleep(time.Minute)
+				synctest.Wait()
+				if n := len(r.journal.events("t-1")); n != 0 {
+					t.Fatalf("%d events while ECS could not be asked: %v", n, r.history("t-1"))
+				}
+				r.api.setRefuse(nil)
+				time.Sleep(5 * time.Second)
+				synctest.Wait()
+				r.checkConsistent("t-1")
+				if h := r.history("t-1"); h[len(h)-1] != "finished" {
+					t.Errorf("history %v, want it to end finished", h)
+				}
+				_ = a
+			})
+		})
+	}
+}
+
+// A task still running at the deadline fails with reason timeout, from a fresh observation.
+func TestTimeoutAfterTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 1)...)
+		cfg := rigConfig()
+		cfg.TaskTimeout = 10 * time.Second
+		a := r.start(cfg)
+		start := time.Now()
+		a.register("t-1")
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		evs := r.journal.events("t-1")
+		last := evs[len(evs)-1]
+		if last.Reason != ReasonTimeout || last.Task.Status != StatusProcessing {
+			t.Fatalf("last event %s %s %s", last.Kind, last.Reason, last.Task.Status)
+		}
+		if at := last.ObservedAt.Sub(start); at != cfg.TaskTimeout {
+			t.Errorf("timed out %s after registration, want at the deadline (%s)", at, cfg.TaskTimeout)
+		}
+	})
+}
+
+// A worker that ECS refuses for HandBackAfter hands its tasks back, takes no more, and takes
+// registrations again once a probe call is accepted.
+func TestRefusedWorkerHandsBackAndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(finished(), 1)...)
+		r.api.setRefuse(&APIError{Code: "InvalidAccessKeyId.NotFound", StatusCode: 404})
+		cfg := rigConfig()
+		cfg.HandBackAfter = 5 * time.Second
+		a := r.start(cfg)
+		d := a.register("t-1")
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if a.w.Tracked() != 0 || r.q.nakCount() != 1 || !r.q.isPending(d.seq) {
+			t.Fatalf("tracked %d, handed back %d, pending %v", a.w.Tracked(), r.q.nakCount(), r.q.isPending(d.seq))
+		}
+		if err := a.w.Ready(); err == nil {
+			t.Error("ready while paused")
+		}
+		r.api.setRefuse(nil)
+		time.Sleep(probeEvery + 2*time.Second)
+		synctest.Wait()
+		if err := a.w.Ready(); err != nil {
+			t.Fatalf("not ready after ECS accepted the probe: %v", err)
+		}
+		a.redeliver(d)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+	})
+}
+
+// A compare-and-set whose answer was lost (the write happened) is recognised by the lease:
+// the worker goes on instead of giving the task up.
+func TestLostWriteAnswerKeepsTheTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 2, finished(), 1)...)
+		lossy := &lossyStore{memStore: r.store}
+		r.wrapStore = func(StateStore) StateStore { return lossy }
+		a := r.start(rigConfig())
+		a.register("t-1")
+		lossy.loseNext.Store(true)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		if got := testutil.ToFloat64(a.w.metrics.Lost); got != 0 {
+			t.Errorf("gave up %g tasks", got)
+		}
+	})
+}
+
+// The interval between polls grows by the multiplier up to the cap and restarts from the
+// initial interval on a status change — exactly, on the bubble's clock.
+func TestBackoffGrowsToCapAndResets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(StatusWaiting, ""), 7, task(StatusProcessing, ""), 4, finished(), 1)...)
+		cfg := rigConfig()
+		cfg.PollInitial, cfg.PollMax, cfg.PollMultiplier = 50*time.Millisecond, 400*time.Millisecond, 2
+		a := r.start(cfg)
+		a.register("t-1")
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		r.checkConsistent("t-1")
+		calls := r.api.callTimes("t-1")
+		// 50, 100, 200, 400, 400, 400 between the Waiting answers, 400 to the first Processing
+		// answer; the status change resets the interval: 50, 100, 200, then 400 to Finished.
+		want := []time.Duration{50, 100, 200, 400, 400, 400, 400, 50, 100, 200, 400}
+		if len(calls) != len(want)+1 {
+			t.Fatalf("%d calls, want %d", len(calls), len(want)+1)
+		}
+		for i, w := range want {
+			if gap := calls[i+1].Sub(calls[i]); gap != w*time.Millisecond {
+				t.Errorf("gap %d = %s, want %s", i, gap, w*time.Millisecond)
+			}
+		}
+	})
+}
+
+// With a fifth of the calls faulted — about 3% throttled, the rest 5xx and dropped
+// connections — 100 tasks that finish within 7 s all end within a few poll intervals of
+// finishing, none of them failed: noise never stalls the worker.
+func TestFaultyECSNeverStallsTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		cfg := rigConfig()
+		cfg.APIQPS, cfg.PollInitial, cfg.PollMax = 20, time.Second, 5*time.Second
+		a := r.start(cfg)
+		faults := []error{
+			&APIError{Code: "Throttling.User", StatusCode: 400},
+			&APIError{Code: "ServiceUnavailable", StatusCode: 503},
+			&APIError{Code: "InternalError", StatusCode: 500},
+			errors.New("connection reset by peer"),
+		}
+		const tasks = 100
+		start := time.Now()
+		finishes := map[string]time.Time{}
+		for i := range tasks {
+			// Task i finishes 1 to 7 s after registration; 20% of the answers about it are
+			// faults, one in seven of them throttling, in a fixed pseudo-random pattern.
+			id := fmt.Sprintf("t-%d", i)
+			finish := start.Add(time.Duration(1000+i*60) * time.Millisecond)
+			finishes[id] = finish
+			r.api.scriptFunc(id, func(n int, now time.Time) memAnswer {
+				if h := (i*131 + n*37) % 100; h < 20 {
+					if h%7 == 0 {
+						return memAnswer{err: faults[0]}
+					}
+					return memAnswer{err: faults[1+h%3]}
+				}
+				if now.Before(finish) {
+					return memAnswer{task: task(StatusProcessing, "50%")}
+				}
+				return memAnswer{task: finished()}
+			})
+			a.register(id)
+		}
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		for i := range tasks {
+			id := fmt.Sprintf("t-%d", i)
+			r.checkConsistent(id)
+			evs := r.journal.events(id)
+			if len(evs) == 0 || evs[len(evs)-1].Kind != KindFinished {
+				t.Errorf("task %s: %v", id, r.history(id))
+				continue
+			}
+			// A few poll intervals: the backoff's cap is 1 s, and a fault costs one more.
+			if late := evs[len(evs)-1].ObservedAt.Sub(finishes[id]); late > 4*cfg.PollMax {
+				t.Errorf("task %s ended %s after it finished", id, late)
+			}
+		}
+	})
+}
