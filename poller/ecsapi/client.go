@@ -59,8 +59,14 @@ const poolSize = 64
 type httpCaller struct{ c *http.Client }
 
 // Call implements the SDK's dara.HttpClient; the SDK's per-request transport is ignored.
+// The response body is cut off after MaxResponseBytes (see limitedBody).
 func (h httpCaller) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
-	return h.c.Do(req)
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = newLimitedBody(resp.Body, MaxResponseBytes)
+	return resp, nil
 }
 
 // New checks cfg and builds a Client. It makes no call.
@@ -209,7 +215,8 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 }
 
 // convertError turns the SDK's error answers into *poller.APIError; transport and decoding
-// errors (*url.Error, *json.SyntaxError) are returned wrapped, as they are.
+// errors (*url.Error, *json.SyntaxError, ErrResponseTooLarge) are returned wrapped, as they
+// are, so that poller.Classify finds them transient.
 func convertError(err error) error {
 	var te *tea.SDKError
 	if errors.As(err, &te) {
@@ -221,7 +228,8 @@ func convertError(err error) error {
 	}
 	var ue *url.Error
 	var se *json.SyntaxError
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, ErrResponseTooLarge) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("ecs call: %w", err)
 	}
 	// Anything else failed inside the client before an answer: most often the credential chain.

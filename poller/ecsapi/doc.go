@@ -3,6 +3,9 @@
 // imports the SDK: it turns the SDK's pointer models into poller.Task values and the SDK's
 // errors into *poller.APIError, so the rest of the code never sees either.
 //
+// Every answer's body is read up to MaxResponseBytes; a longer one fails the call with
+// ErrResponseTooLarge, a transient error.
+//
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
 // A Client is safe for concurrent use.
 package ecsapi
