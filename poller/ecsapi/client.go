@@ -31,7 +31,8 @@ type Config struct {
 	// Empty: the official endpoint of each task's region.
 	Endpoint string
 	// Credential signs requests; nil: the default chain of github.com/aliyun/credentials-go
-	// (environment, OIDC, profile, ECS RAM role, credentials URI).
+	// (environment, OIDC, profile, ECS RAM role, credentials URI). Its errors are never
+	// shown as they are, as they can quote credential files (see redactedCredential).
 	Credential credentials.Credential
 	// Timeout bounds each call, connection included. Zero means 10 s.
 	Timeout time.Duration
@@ -85,14 +86,14 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.protocol, c.host = u.Scheme, u.Host
 	}
-	c.cred = cfg.Credential
-	if c.cred == nil {
-		cred, err := credentials.NewCredential(nil)
-		if err != nil {
+	cred := cfg.Credential
+	if cred == nil {
+		var err error
+		if cred, err = credentials.NewCredential(nil); err != nil {
 			return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
 		}
-		c.cred = cred
 	}
+	c.cred = redactedCredential{cred}
 	return c, nil
 }
 
@@ -216,8 +217,13 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 
 // convertError turns the SDK's error answers into *poller.APIError; transport and decoding
 // errors (*url.Error, *json.SyntaxError, ErrResponseTooLarge) are returned wrapped, as they
-// are, so that poller.Classify finds them transient.
+// are, so that poller.Classify finds them transient. A failed credential becomes ClientError
+// (a worker error) with a fixed description that never quotes the credential's own error.
 func convertError(err error) error {
+	var ce *credentialError
+	if errors.As(err, &ce) {
+		return &poller.APIError{Code: "ClientError", Message: ce.Error()}
+	}
 	var te *tea.SDKError
 	if errors.As(err, &te) {
 		return apiError(tea.StringValue(te.Code), tea.IntValue(te.StatusCode), tea.StringValue(te.Message), tea.StringValue(te.Data), err)
@@ -232,7 +238,8 @@ func convertError(err error) error {
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("ecs call: %w", err)
 	}
-	// Anything else failed inside the client before an answer: most often the credential chain.
+	// Anything else failed inside the client before an answer (the credential's errors were
+	// handled above).
 	return &poller.APIError{Code: "ClientError", Message: err.Error()}
 }
 

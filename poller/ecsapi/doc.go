@@ -4,7 +4,9 @@
 // errors into *poller.APIError, so the rest of the code never sees either.
 //
 // Every answer's body is read up to MaxResponseBytes; a longer one fails the call with
-// ErrResponseTooLarge, a transient error.
+// ErrResponseTooLarge, a transient error. A failing credential (chain) gives a ClientError
+// whose message names the failed providers with fixed text and never quotes the credential's
+// own error, which can contain the content of credential files.
 //
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
 // A Client is safe for concurrent use.
