@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
@@ -41,7 +40,8 @@ type Config struct {
 // Client calls ECS. The SDK's clients are not safe for concurrent use (each call rewrites
 // fields of the client, and the SDK's shared HTTP client has its timeout rewritten under
 // every request), so Client keeps a pool of SDK clients per region, lends one to each call,
-// and gives them all one plain *http.Client of its own.
+// and gives them all one plain *http.Client of its own. The pool of a region unused for
+// poolIdle is dropped (see pool.go), so memory does not grow with every region id ever seen.
 type Client struct {
 	cfg      Config
 	protocol string
@@ -49,12 +49,13 @@ type Client struct {
 	cred     credentials.Credential
 	http     httpCaller
 
-	mu    sync.Mutex
-	pools map[string]chan *ecs.Client
-}
+	now      func() time.Time // the clock; time.Now except in tests
+	poolIdle time.Duration    // drop a region's pool unused for this long
 
-// poolSize is how many idle SDK clients are kept per region.
-const poolSize = 64
+	mu        sync.Mutex
+	pools     map[string]*regionPool
+	lastSweep time.Time
+}
 
 // httpCaller lets the SDK send requests through a plain, concurrency-safe *http.Client.
 type httpCaller struct{ c *http.Client }
@@ -72,7 +73,7 @@ func (h httpCaller) Call(req *http.Request, _ *http.Transport) (*http.Response, 
 
 // New checks cfg and builds a Client. It makes no call.
 func New(cfg Config) (*Client, error) {
-	c := &Client{cfg: cfg, protocol: "https", pools: map[string]chan *ecs.Client{}}
+	c := &Client{cfg: cfg, protocol: "https", now: time.Now, poolIdle: defaultPoolIdle, pools: map[string]*regionPool{}}
 	if c.cfg.Timeout <= 0 {
 		c.cfg.Timeout = 10 * time.Second
 	}
@@ -106,46 +107,6 @@ func (c *Client) Endpoint(region string) string {
 		return "ecs-cn-hangzhou.aliyuncs.com"
 	}
 	return "ecs." + region + ".aliyuncs.com"
-}
-
-func (c *Client) pool(region string) chan *ecs.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.pools[region]
-	if !ok {
-		p = make(chan *ecs.Client, poolSize)
-		c.pools[region] = p
-	}
-	return p
-}
-
-// client lends an SDK client for region; give it back with release.
-func (c *Client) client(region string) (*ecs.Client, error) {
-	select {
-	case cl := <-c.pool(region):
-		return cl, nil
-	default:
-	}
-	ms := int(c.cfg.Timeout / time.Millisecond)
-	cl, err := ecs.NewClient(&openapiutil.Config{
-		Endpoint:    tea.String(c.Endpoint(region)),
-		Protocol:    tea.String(c.protocol),
-		RegionId:    tea.String(region),
-		Credential:  c.cred,
-		ReadTimeout: tea.Int(ms),
-		HttpClient:  c.http,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ecs client for %s: %w", region, err)
-	}
-	return cl, nil
-}
-
-func (c *Client) release(region string, cl *ecs.Client) {
-	select {
-	case c.pool(region) <- cl:
-	default:
-	}
 }
 
 // runtime returns the per-call SDK options. They are empty: the SDK's timeouts only configure

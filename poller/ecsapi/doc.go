@@ -9,5 +9,6 @@
 // own error, which can contain the content of credential files.
 //
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
-// A Client is safe for concurrent use.
+// A Client is safe for concurrent use. Its memory is bounded by the regions it called in the
+// last 15 minutes: the SDK clients of a region unused for 10 minutes are dropped.
 package ecsapi
