@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
@@ -31,7 +30,8 @@ type Config struct {
 	// Empty: the official endpoint of each task's region.
 	Endpoint string
 	// Credential signs requests; nil: the default chain of github.com/aliyun/credentials-go
-	// (environment, OIDC, profile, ECS RAM role, credentials URI).
+	// (environment, OIDC, profile, ECS RAM role, credentials URI). Its errors are never
+	// shown as they are, as they can quote credential files (see redactedCredential).
 	Credential credentials.Credential
 	// Timeout bounds each call, connection included. Zero means 10 s.
 	Timeout time.Duration
@@ -40,7 +40,8 @@ type Config struct {
 // Client calls ECS. The SDK's clients are not safe for concurrent use (each call rewrites
 // fields of the client, and the SDK's shared HTTP client has its timeout rewritten under
 // every request), so Client keeps a pool of SDK clients per region, lends one to each call,
-// and gives them all one plain *http.Client of its own.
+// and gives them all one plain *http.Client of its own. The pool of a region unused for
+// poolIdle is dropped (see pool.go), so memory does not grow with every region id ever seen.
 type Client struct {
 	cfg      Config
 	protocol string
@@ -48,24 +49,31 @@ type Client struct {
 	cred     credentials.Credential
 	http     httpCaller
 
-	mu    sync.Mutex
-	pools map[string]chan *ecs.Client
-}
+	now      func() time.Time // the clock; time.Now except in tests
+	poolIdle time.Duration    // drop a region's pool unused for this long
 
-// poolSize is how many idle SDK clients are kept per region.
-const poolSize = 64
+	mu        sync.Mutex
+	pools     map[string]*regionPool
+	lastSweep time.Time
+}
 
 // httpCaller lets the SDK send requests through a plain, concurrency-safe *http.Client.
 type httpCaller struct{ c *http.Client }
 
 // Call implements the SDK's dara.HttpClient; the SDK's per-request transport is ignored.
+// The response body is cut off after MaxResponseBytes (see limitedBody).
 func (h httpCaller) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
-	return h.c.Do(req)
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = newLimitedBody(resp.Body, MaxResponseBytes)
+	return resp, nil
 }
 
 // New checks cfg and builds a Client. It makes no call.
 func New(cfg Config) (*Client, error) {
-	c := &Client{cfg: cfg, protocol: "https", pools: map[string]chan *ecs.Client{}}
+	c := &Client{cfg: cfg, protocol: "https", now: time.Now, poolIdle: defaultPoolIdle, pools: map[string]*regionPool{}}
 	if c.cfg.Timeout <= 0 {
 		c.cfg.Timeout = 10 * time.Second
 	}
@@ -79,14 +87,14 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.protocol, c.host = u.Scheme, u.Host
 	}
-	c.cred = cfg.Credential
-	if c.cred == nil {
-		cred, err := credentials.NewCredential(nil)
-		if err != nil {
+	cred := cfg.Credential
+	if cred == nil {
+		var err error
+		if cred, err = credentials.NewCredential(nil); err != nil {
 			return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
 		}
-		c.cred = cred
 	}
+	c.cred = redactedCredential{cred}
 	return c, nil
 }
 
@@ -99,46 +107,6 @@ func (c *Client) Endpoint(region string) string {
 		return "ecs-cn-hangzhou.aliyuncs.com"
 	}
 	return "ecs." + region + ".aliyuncs.com"
-}
-
-func (c *Client) pool(region string) chan *ecs.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.pools[region]
-	if !ok {
-		p = make(chan *ecs.Client, poolSize)
-		c.pools[region] = p
-	}
-	return p
-}
-
-// client lends an SDK client for region; give it back with release.
-func (c *Client) client(region string) (*ecs.Client, error) {
-	select {
-	case cl := <-c.pool(region):
-		return cl, nil
-	default:
-	}
-	ms := int(c.cfg.Timeout / time.Millisecond)
-	cl, err := ecs.NewClient(&openapiutil.Config{
-		Endpoint:    tea.String(c.Endpoint(region)),
-		Protocol:    tea.String(c.protocol),
-		RegionId:    tea.String(region),
-		Credential:  c.cred,
-		ReadTimeout: tea.Int(ms),
-		HttpClient:  c.http,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ecs client for %s: %w", region, err)
-	}
-	return cl, nil
-}
-
-func (c *Client) release(region string, cl *ecs.Client) {
-	select {
-	case c.pool(region) <- cl:
-	default:
-	}
 }
 
 // runtime returns the per-call SDK options. They are empty: the SDK's timeouts only configure
@@ -209,8 +177,14 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 }
 
 // convertError turns the SDK's error answers into *poller.APIError; transport and decoding
-// errors (*url.Error, *json.SyntaxError) are returned wrapped, as they are.
+// errors (*url.Error, *json.SyntaxError, ErrResponseTooLarge) are returned wrapped, as they
+// are, so that poller.Classify finds them transient. A failed credential becomes ClientError
+// (a worker error) with a fixed description that never quotes the credential's own error.
 func convertError(err error) error {
+	var ce *credentialError
+	if errors.As(err, &ce) {
+		return &poller.APIError{Code: "ClientError", Message: ce.Error()}
+	}
 	var te *tea.SDKError
 	if errors.As(err, &te) {
 		return apiError(tea.StringValue(te.Code), tea.IntValue(te.StatusCode), tea.StringValue(te.Message), tea.StringValue(te.Data), err)
@@ -221,10 +195,12 @@ func convertError(err error) error {
 	}
 	var ue *url.Error
 	var se *json.SyntaxError
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, ErrResponseTooLarge) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("ecs call: %w", err)
 	}
-	// Anything else failed inside the client before an answer: most often the credential chain.
+	// Anything else failed inside the client before an answer (the credential's errors were
+	// handled above).
 	return &poller.APIError{Code: "ClientError", Message: err.Error()}
 }
 

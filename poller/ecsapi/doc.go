@@ -3,6 +3,12 @@
 // imports the SDK: it turns the SDK's pointer models into poller.Task values and the SDK's
 // errors into *poller.APIError, so the rest of the code never sees either.
 //
+// Every answer's body is read up to MaxResponseBytes; a longer one fails the call with
+// ErrResponseTooLarge, a transient error. A failing credential (chain) gives a ClientError
+// whose message names the failed providers with fixed text and never quotes the credential's
+// own error, which can contain the content of credential files.
+//
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
-// A Client is safe for concurrent use.
+// A Client is safe for concurrent use. Its memory is bounded by the regions it called in the
+// last 15 minutes: the SDK clients of a region unused for 10 minutes are dropped.
 package ecsapi

@@ -62,7 +62,7 @@ func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (st
 			sig = v
 		}
 	}
-	if akID == "" || signed == "" || sig == "" {
+	if akID == "" || signed == "" || sig == "" || !coversRequired(signed, req.header) {
 		return "", errorFor(CodeIncompleteSignature, "")
 	}
 	cred, aerr := a.credential(akID, headerValue(req.header, "X-Acs-Security-Token"))
@@ -88,6 +88,37 @@ func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (st
 		return "", aerr
 	}
 	return akID, nil
+}
+
+// coversRequired reports whether signedHeaders, the SignedHeaders list of an ACS3
+// Authorization header, names host and every x-acs-* header in h, as the real service
+// requires. Without this a signature over fewer headers (SignedHeaders=host) would stay
+// valid for a copy of the request with another x-acs-action or x-acs-version. Names are
+// compared without regard to case; other headers (content-type, user-agent) are optional.
+func coversRequired(signedHeaders string, h http.Header) bool {
+	if !inList(signedHeaders, "host") {
+		return false
+	}
+	for k := range h {
+		if len(k) >= len(acsHeaderPrefix) && strings.EqualFold(k[:len(acsHeaderPrefix)], acsHeaderPrefix) &&
+			!inList(signedHeaders, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// acsHeaderPrefix starts the names of the headers an ACS3 signature must cover.
+const acsHeaderPrefix = "x-acs-"
+
+// inList reports whether the ";"-separated list names name, in any case.
+func inList(list, name string) bool {
+	for n := range strings.SplitSeq(list, ";") {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // canonicalRequest builds the ACS3 canonical request of req.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,13 @@ func signedRequest(endpoint, action string, params url.Values, ak, secret string
 
 // sign builds a request of method like signedRequest.
 func sign(method, endpoint, action string, params url.Values, ak, secret string) *http.Request {
+	return signOnly(method, endpoint, action, params, ak, secret, nil)
+}
+
+// signOnly builds a request like sign, with a correct signature over only the
+// headers named in signed (lower case); nil signs them all, as the SDK does.
+// The request carries every header either way.
+func signOnly(method, endpoint, action string, params url.Values, ak, secret string, signed []string) *http.Request {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
@@ -44,24 +52,28 @@ func sign(method, endpoint, action string, params url.Values, ak, secret string)
 		"x-acs-signature-nonce": "n" + strconv.FormatInt(time.Now().UnixNano(), 36) + strconv.FormatInt(nonceSeq.Add(1), 36),
 		"x-acs-content-sha256":  payload,
 	}
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
+	for k, v := range h {
+		if k != "host" {
+			req.Header.Set(k, v)
+		}
 	}
-	sort.Strings(names)
+	names := signed
+	if names == nil {
+		for k := range h {
+			names = append(names, k)
+		}
+	}
+	names = slices.Sorted(slices.Values(names))
 	var canon strings.Builder
 	canon.WriteString(method + "\n/\n" + query + "\n")
 	for _, k := range names {
 		canon.WriteString(k + ":" + h[k] + "\n")
-		if k != "host" {
-			req.Header.Set(k, h[k])
-		}
 	}
-	signed := strings.Join(names, ";")
-	canon.WriteString("\n" + signed + "\n" + payload)
+	list := strings.Join(names, ";")
+	canon.WriteString("\n" + list + "\n" + payload)
 	sum := sha256.Sum256([]byte(canon.String()))
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte("ACS3-HMAC-SHA256\n" + hex.EncodeToString(sum[:])))
-	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+ak+",SignedHeaders="+signed+",Signature="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+ak+",SignedHeaders="+list+",Signature="+hex.EncodeToString(mac.Sum(nil)))
 	return req
 }

@@ -1,0 +1,131 @@
+package ecsapi
+
+import (
+	"strings"
+
+	"github.com/aliyun/credentials-go/credentials"
+)
+
+// credentialHint is the fixed advice of every credential error.
+const credentialHint = "check ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, ~/.aliyun/config.json, ~/.alibabacloud/credentials " +
+	"(or the files named by ALIBABA_CLOUD_CONFIG_FILE, ALIBABA_CLOUD_CREDENTIALS_FILE)"
+
+// credentialError is a failure of the credential provider, described by fixed text only.
+type credentialError struct{ summary string }
+
+func (e *credentialError) Error() string { return e.summary }
+
+// redactedCredential passes every call to a credentials.Credential and replaces the errors it
+// returns with a *credentialError. The errors of credentials-go (v1.4.14) cannot be shown as
+// they are: its default chain joins the messages of every provider into one string, and the
+// CLI profile provider quotes the whole of a malformed ~/.aliyun/config.json, the profile
+// provider the offending line of ~/.alibabacloud/credentials, secrets included. The SDK
+// returns the credential's error unchanged, so convertError finds the *credentialError with
+// errors.As. It is safe for concurrent use if the wrapped credential is.
+type redactedCredential struct{ credentials.Credential }
+
+// GetCredential implements credentials.Credential.
+func (r redactedCredential) GetCredential() (*credentials.CredentialModel, error) {
+	m, err := r.Credential.GetCredential()
+	if err != nil {
+		return nil, redact(err)
+	}
+	return m, nil
+}
+
+// GetAccessKeyId implements credentials.Credential. The SDK's request path only calls
+// GetCredential; the deprecated getters are redacted too so that no caller can get the raw text.
+func (r redactedCredential) GetAccessKeyId() (*string, error) {
+	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
+	return redacted(r.Credential.GetAccessKeyId())
+}
+
+// GetAccessKeySecret implements credentials.Credential.
+func (r redactedCredential) GetAccessKeySecret() (*string, error) {
+	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
+	return redacted(r.Credential.GetAccessKeySecret())
+}
+
+// GetSecurityToken implements credentials.Credential.
+func (r redactedCredential) GetSecurityToken() (*string, error) {
+	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
+	return redacted(r.Credential.GetSecurityToken())
+}
+
+func redacted(s *string, err error) (*string, error) {
+	if err != nil {
+		return nil, redact(err)
+	}
+	return s, nil
+}
+
+func redact(err error) error {
+	return &credentialError{summary: credentialFailure(err.Error())}
+}
+
+// providerFailures recognise, by fixed fragments of credentials-go's messages, which providers
+// of the default chain failed and, for the two files, whether the file was unreadable or
+// malformed. What they recognise only chooses among fixed texts.
+var providerFailures = []struct {
+	name    string
+	markers []string
+	detail  func(msg string) string
+}{
+	{name: "env", markers: []string{"enviroment variables", "environment variables"}},
+	{name: "oidc_role_arn", markers: []string{"OIDC", "oidc", "get session token failed", "RoleArn"}},
+	{name: "cli_profile", markers: []string{"aliyun cli config", "configured profiles", "unable to get profile with", "profile mode", "source profile"},
+		detail: func(msg string) string {
+			if strings.Contains(msg, "unmarshal aliyun cli config") {
+				return "config.json is not valid JSON"
+			}
+			return ""
+		}},
+	{name: "profile", markers: []string{"ERROR: Can not", "ERROR: Failed to get", "ERROR: Value can't be empty"},
+		detail: func(msg string) string {
+			// "ERROR: Can not open file" is followed by the error of os.Open ("open <path>: ...")
+			// or by that of the INI parser, which quotes the file.
+			_, rest, ok := strings.Cut(msg, "ERROR: Can not open file")
+			switch {
+			case !ok:
+				return ""
+			case !strings.HasPrefix(rest, "open "):
+				return "credentials file is not valid INI"
+			case !strings.Contains(rest, "no such file or directory"):
+				return "credentials file unreadable"
+			}
+			return ""
+		}},
+	{name: "ecs_ram_role", markers: []string{"Ecs sts token", "get role name failed", "get metadata token failed", "IMDS"}},
+	{name: "credential_uri", markers: []string{"get credentials from http", "refresh credentials from http"}},
+}
+
+// credentialFailure describes the error message msg of a failed credential provider with fixed
+// text only: the names of the providers it recognises as failed and credentialHint. No part of
+// msg is ever copied, so no secret quoted in it can leak into logs or /readyz.
+func credentialFailure(msg string) string {
+	var failed []string
+	for _, p := range providerFailures {
+		hit := false
+		for _, m := range p.markers {
+			if strings.Contains(msg, m) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		name := p.name
+		if p.detail != nil {
+			if d := p.detail(msg); d != "" {
+				name += " (" + d + ")"
+			}
+		}
+		failed = append(failed, name)
+	}
+	what := "alibaba cloud credentials unavailable"
+	if len(failed) > 0 {
+		what += "; failed: " + strings.Join(failed, ", ")
+	}
+	return what + "; details withheld as they can quote credential files; " + credentialHint
+}
