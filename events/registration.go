@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"unicode/utf8"
 
 	"github.com/taskpoller/taskpoller/poller"
 )
@@ -39,6 +40,10 @@ var ErrInvalidRegistration = errors.New("invalid registration")
 func ParseRegistration(payload []byte) (poller.Registration, error) {
 	if len(payload) > MaxRegistrationBytes {
 		return poller.Registration{}, invalidf("payload is %d bytes, more than %d", len(payload), MaxRegistrationBytes)
+	}
+	if !utf8.Valid(payload) {
+		// JSON is UTF-8; invalid bytes in metadata would be echoed into every event.
+		return poller.Registration{}, invalidf("payload is not valid UTF-8")
 	}
 	var m RegistrationMessage
 	dec := json.NewDecoder(bytes.NewReader(payload))

@@ -27,6 +27,8 @@ func TestParseRegistration(t *testing.T) {
 		{`{"region_id":"cn-hangzhou","task_id":"t-` + strings.Repeat("a", 63) + `"}`, false, ""},
 		{`{"region_id":"cn-hangzhou","task_id":"t-abc","metadata":"x"}`, false, ""},
 		{`{"region_id":1,"task_id":"t-abc"}`, false, ""},
+		{"{\"region_id\":\"cn-hangzhou\",\"task_id\":\"t-abc\",\"metadata\":{\"a\":\"\xff\xfe\"}}", false, ""}, // not UTF-8
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","metadata":{"a":"中文 ✓"}}`, true, `{"a":"中文 ✓"}`},
 	}
 	for _, tt := range tests {
 		reg, err := ParseRegistration([]byte(tt.payload))

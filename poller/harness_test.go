@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -56,7 +58,14 @@ func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
 
 func (e *env) connect() (*nats.Conn, jetstream.JetStream) {
 	e.t.Helper()
-	nc, err := nats.Connect(e.srv.ClientURL())
+	return e.connectTo(e.srv.ClientURL())
+}
+
+// connectTo connects with the project's connection policy (events.Connect: no reconnect
+// buffer), to url, which may be a proxy in front of the server.
+func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
+	e.t.Helper()
+	nc, err := events.Connect(url, "test", zap.NewNop())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -78,28 +87,38 @@ func fastConfig() poller.Config {
 
 // worker is a running worker with its own NATS connection.
 type worker struct {
-	w      *poller.Worker
-	nc     *nats.Conn
-	cancel context.CancelFunc
-	done   chan error
+	w       *poller.Worker
+	metrics *poller.Metrics
+	nc      *nats.Conn
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 func (e *env) startWorker(cfg poller.Config) *worker {
 	e.t.Helper()
-	nc, js := e.connect()
+	return e.startWorkerVia(cfg, e.srv.ClientURL())
+}
+
+// startWorkerVia starts a worker whose NATS connection goes to url (a proxy, say), with the
+// wiring of the real service: a Healer behind every adapter.
+func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
+	e.t.Helper()
+	nc, js := e.connectTo(url)
 	ctx, cancel := context.WithCancel(context.Background())
 	assets, err := events.Setup(ctx, js, e.subjects, e.setup)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	pub := events.NewPublisher(js, e.subjects)
 	log := zaptest.NewLogger(e.t)
-	src := events.NewSource(assets, pub, log, 8)
-	w, err := poller.NewWorker(cfg, e.api, pub, events.NewStateStore(assets.State), src, poller.WithLogger(log))
+	heal := events.WithHealer(events.NewHealer(js, e.subjects, e.setup, assets, log))
+	pub := events.NewPublisher(js, e.subjects, heal)
+	src := events.NewSource(assets, pub, log, 8, heal)
+	metrics := poller.NewMetrics(prometheus.NewRegistry())
+	w, err := poller.NewWorker(cfg, e.api, pub, events.NewStateStore(assets.State, heal), src, poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	wk := &worker{w: w, nc: nc, cancel: cancel, done: make(chan error, 1)}
+	wk := &worker{w: w, metrics: metrics, nc: nc, cancel: cancel, done: make(chan error, 1)}
 	go func() { wk.done <- w.Run(ctx) }()
 	e.t.Cleanup(wk.stop)
 	return wk

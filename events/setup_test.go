@@ -1,0 +1,84 @@
+package events_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+)
+
+// Case 6 of the exactly-once issue: a worker started with smaller settings neither purges
+// the state of others' tasks nor shortens their ack wait or the events' memory; a worker with
+// larger ones raises them.
+func TestSetupNeverLowersSharedSettings(t *testing.T) {
+	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	nc, err := events.Connect(srv.ClientURL(), "test", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, _ := events.NewSubjects(events.DefaultPrefix)
+	ctx := context.Background()
+	big := events.SetupConfig{AckWait: 30 * time.Second, StateTTL: 8 * 24 * time.Hour, EventsMaxAge: 7 * 24 * time.Hour, DedupWindow: 10 * time.Minute, MaxAckPending: 1000}
+	a, err := events.Setup(ctx, js, s, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Kept) != 0 || a.AckWait != big.AckWait {
+		t.Fatalf("first setup kept %v, ack wait %s", a.Kept, a.AckWait)
+	}
+	if _, err := a.State.Put(ctx, "cn-hangzhou.t-1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	small := events.SetupConfig{AckWait: 2 * time.Second, StateTTL: time.Second, EventsMaxAge: time.Minute, DedupWindow: time.Second, MaxAckPending: 10}
+	b, err := events.Setup(ctx, js, s, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.AckWait != big.AckWait {
+		t.Errorf("ack wait in force = %s, want the larger %s", b.AckWait, big.AckWait)
+	}
+	if got := b.Consumer.CachedInfo().Config; got.AckWait != big.AckWait || got.MaxAckPending != big.MaxAckPending {
+		t.Errorf("consumer ack wait %s, max ack pending %d: lowered", got.AckWait, got.MaxAckPending)
+	}
+	if got := b.Events.CachedInfo().Config; got.MaxAge != big.EventsMaxAge || got.Duplicates != big.DedupWindow {
+		t.Errorf("events max age %s, duplicates %s: lowered", got.MaxAge, got.Duplicates)
+	}
+	st, err := b.State.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != big.StateTTL {
+		t.Errorf("state TTL %s: lowered", st.TTL())
+	}
+	if len(b.Kept) != 5 {
+		t.Errorf("kept %d settings, want 5 (ack wait, max ack pending, max age, duplicates, TTL): %v", len(b.Kept), b.Kept)
+	}
+	time.Sleep(1500 * time.Millisecond) // longer than the small TTL: the entry must still be there
+	if _, err := b.State.Get(ctx, "cn-hangzhou.t-1"); err != nil {
+		t.Errorf("state purged by a worker with a smaller TTL: %v", err)
+	}
+
+	larger := big
+	larger.AckWait, larger.StateTTL = time.Minute, 9*24*time.Hour
+	c, err := events.Setup(ctx, js, s, larger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AckWait != time.Minute {
+		t.Errorf("ack wait not raised: %s", c.AckWait)
+	}
+	if st, _ := c.State.Status(ctx); st.TTL() != larger.StateTTL {
+		t.Errorf("state TTL not raised: %s", st.TTL())
+	}
+}
