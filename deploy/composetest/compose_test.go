@@ -220,7 +220,7 @@ func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader)
 	for id, p := range tasks {
 		got := r.byTask[id]
 		if len(got) != 1 {
-			t.Errorf("task %s (%s, n=%s): %d terminal events, want exactly 1: %+v", id, p.Action, p.N, len(got), got)
+			t.Errorf("task %s (%s, n=%s): %d terminal events, want exactly 1: %v", id, p.Action, p.N, len(got), got)
 			continue
 		}
 		e := got[0]
