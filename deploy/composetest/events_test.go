@@ -113,3 +113,16 @@ func (r *eventReader) missing(tasks map[string]producedTask) []producedTask {
 	}
 	return out
 }
+
+// newest returns when the stream stored the last terminal event read so far.
+func (r *eventReader) newest() time.Time {
+	var last time.Time
+	for _, terms := range r.byTask {
+		for _, term := range terms {
+			if term.Stored.After(last) {
+				last = term.Stored
+			}
+		}
+	}
+	return last
+}
