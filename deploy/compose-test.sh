@@ -27,9 +27,15 @@ if [ -z "${COMPOSE:-}" ]; then
 fi
 
 # The test tears the stack down itself (t.Cleanup); this catches what it cannot: a test binary
-# killed by -timeout, or an interrupt. The project name matches deploy/composetest.
-# shellcheck disable=SC2086 # COMPOSE may be two words
-trap '$COMPOSE -p taskpoller-ci -f deploy/docker-compose.yml down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true' EXIT
+# killed by -timeout, or an interrupt. The project name matches deploy/composetest. A worker the
+# test froze (docker pause) is thawed first, so that it stops like the others.
+teardown() {
+	docker ps -q --filter label=com.docker.compose.project=taskpoller-ci --filter status=paused |
+		xargs -r docker unpause >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086 # COMPOSE may be two words
+	$COMPOSE -p taskpoller-ci -f deploy/docker-compose.yml down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
+}
+trap teardown EXIT
 trap 'exit 130' INT TERM
 
 start=$(date +%s)

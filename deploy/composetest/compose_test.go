@@ -23,10 +23,14 @@ import (
 
 const (
 	project    = "taskpoller-ci"
-	taskCount  = 60
-	taskRate   = "2" // tasks per second: production takes 30 s
+	taskCount  = 80
+	taskRate   = "2" // tasks per second: production takes 40 s
 	workerKill = "worker1"
 	natsStop   = "nats2"
+	// The faults come when the producer has started this many tasks: kill and stop, start
+	// again, and (once the cluster and worker1 are back) freeze a worker while 20 more tasks
+	// are still to come.
+	killAt, restartAt, freezeAt = 20, 50, 60
 	// consumerKill is killed with the worker: its durable consumer must catch up on restart.
 	consumerKill = "export-consumer"
 )
@@ -59,6 +63,8 @@ func TestCompose(t *testing.T) {
 		"TASKPOLLER_ECS_ENDPOINT":     "http://ecs-emulator:8080",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID": "test-ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "test-secret",
 		"SUBJECT_PREFIX": events.DefaultPrefix, "NATS_IMAGE": os.Getenv("NATS_IMAGE"),
+		"TASKPOLLER_ACK_WAIT": ackWait.String(), "TASKPOLLER_DEDUP_WINDOW": dedupWindow.String(),
+		"TASKPOLLER_API_TIMEOUT": apiTimeout.String(),
 	}
 	for k := range ports {
 		env[k] = port(k)
@@ -106,7 +112,8 @@ func TestCompose(t *testing.T) {
 
 	s.must(ctx, "up", "-d", "--no-deps", "task-producer")
 
-	// Faults while tasks are in flight: SIGKILL a worker, stop a NATS node; later restart both.
+	// Faults while tasks are in flight: SIGKILL a worker and a consumer, stop a NATS node; later
+	// restart them; then freeze another worker (freeze_test.go).
 	produced := func(n int) func(context.Context) error {
 		return func(ctx context.Context) error {
 			lines, err := s.stdout(ctx, "task-producer")
@@ -123,7 +130,7 @@ func TestCompose(t *testing.T) {
 			return nil
 		}
 	}
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount/4), 3*time.Minute, produced(taskCount/4))
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", killAt), 3*time.Minute, produced(killAt))
 	var killed []string
 	for _, svc := range []string{workerKill, consumerKill} {
 		id, err := s.container(ctx, svc)
@@ -138,12 +145,19 @@ func TestCompose(t *testing.T) {
 	}
 	s.must(ctx, "stop", "--timeout", "10", natsStop)
 	t.Logf("stopped %s", natsStop)
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", taskCount*3/4), 3*time.Minute, produced(taskCount*3/4))
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", restartAt), 3*time.Minute, produced(restartAt))
 	s.must(ctx, "start", natsStop)
 	if _, err := s.docker(ctx, append([]string{"start"}, killed...)...); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("restarted %s, %s and %s", natsStop, workerKill, consumerKill)
+
+	// Freeze a worker that holds tasks once the others are whole again, so that its tasks are
+	// taken over by healthy workers on a healthy cluster.
+	waitFor(ctx, t, natsStop+" healthz", 2*time.Minute, httpOK("http://127.0.0.1:"+port("TP_NATS2_MONITOR_PORT")+"/healthz"))
+	waitFor(ctx, t, workerKill+" readyz", 2*time.Minute, httpOK(workerURL(workerKill)+"/readyz"))
+	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", freezeAt), 3*time.Minute, produced(freezeAt))
+	frozen := freeze(ctx, t, s)
 
 	waitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
 		code, err := s.exitCode(ctx, "task-producer")
@@ -164,7 +178,9 @@ func TestCompose(t *testing.T) {
 		t.Fatalf("producer printed %d tasks, want %d", len(tasks), taskCount)
 	}
 
-	// Every task ends; wait a little more so that a late duplicate would be seen too.
+	// Every task ends, those of the frozen worker too (the others take them over). Then it
+	// thaws, once its tasks' terminal events are older than the duplicate window, and must let
+	// go of them; wait a little more so that a late duplicate would be seen too.
 	reader, err := newEventReader(ctx, js, subjects)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +194,10 @@ func TestCompose(t *testing.T) {
 		}
 		return nil
 	})
+	waitFor(ctx, t, "frozen past the ack wait and the duplicate window", 5*time.Minute, frozen.thawable(reader, tasks))
+	frozen.thaw(ctx, t, s)
+	waitFor(ctx, t, frozen.svc+" lets go of the tasks it lost", 2*time.Minute, frozen.letGo)
+	waitFor(ctx, t, frozen.svc+" readyz after the thaw", 2*time.Minute, httpOK(workerURL(frozen.svc)+"/readyz"))
 	settle := time.NewTimer(2 * time.Second)
 	<-settle.C
 	waitFor(ctx, t, "final read of the events stream", time.Minute, reader.readAll)
@@ -220,7 +240,7 @@ func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader)
 	for id, p := range tasks {
 		got := r.byTask[id]
 		if len(got) != 1 {
-			t.Errorf("task %s (%s, n=%s): %d terminal events, want exactly 1: %+v", id, p.Action, p.N, len(got), got)
+			t.Errorf("task %s (%s, n=%s): %d terminal events, want exactly 1: %v", id, p.Action, p.N, len(got), got)
 			continue
 		}
 		e := got[0]

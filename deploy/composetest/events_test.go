@@ -17,9 +17,18 @@ import (
 
 // terminal is one terminal event as stored in the events stream.
 type terminal struct {
-	Kind  poller.Kind
-	Seq   uint64
-	Event events.Event
+	Kind   poller.Kind
+	Seq    uint64
+	Stored time.Time // when the stream stored it
+	Event  events.Event
+}
+
+// clock formats the times the test logs, in UTC like the stream's.
+const clock = "15:04:05.000"
+
+// String is the event in short: its stream sequence, kind, reason and when it was stored.
+func (term terminal) String() string {
+	return fmt.Sprintf("seq %d %s/%s stored %s", term.Seq, term.Kind, term.Event.Data.Reason, term.Stored.UTC().Format(clock))
 }
 
 // eventReader reads the terminal and invalid events of the events stream with an ordered
@@ -90,7 +99,7 @@ func (r *eventReader) add(msg jetstream.Msg) error {
 	if e.Type == events.TypeFailed {
 		kind = poller.KindFailed
 	}
-	r.byTask[e.Data.TaskID] = append(r.byTask[e.Data.TaskID], terminal{Kind: kind, Seq: meta.Sequence.Stream, Event: e})
+	r.byTask[e.Data.TaskID] = append(r.byTask[e.Data.TaskID], terminal{Kind: kind, Seq: meta.Sequence.Stream, Stored: meta.Timestamp, Event: e})
 	return nil
 }
 
@@ -103,4 +112,17 @@ func (r *eventReader) missing(tasks map[string]producedTask) []producedTask {
 		}
 	}
 	return out
+}
+
+// newest returns when the stream stored the last terminal event read so far.
+func (r *eventReader) newest() time.Time {
+	var last time.Time
+	for _, terms := range r.byTask {
+		for _, term := range terms {
+			if term.Stored.After(last) {
+				last = term.Stored
+			}
+		}
+	}
+	return last
 }
