@@ -5,10 +5,17 @@
 //   - A task is polled by one loop at a time: one Scheduler per Worker hands each key to one
 //     goroutine, and the StateStore records which registration owns a task, so a second
 //     registration of a tracked (or finished) task is settled without polling.
-//   - Notices of a task are published in order (status_changed, progress, then finished or
-//     failed) and are idempotent: republishing after a crash repeats the same notice, which the
-//     Publisher stores once. The registration is acknowledged only after the terminal notice and
-//     the terminal state are stored, so a crash never loses a task.
+//   - Commit, then publish: what a worker announces is first recorded in the task's State (the
+//     outbox) with compare-and-set under the worker's lease, then published in order
+//     (status_changed, progress, then finished or failed), each on condition that the task's
+//     latest stored event is the one the state names (Publisher's fence). A worker that lost
+//     the task can neither record nor publish; a new holder finishes the recorded outbox first
+//     and skips what it finds stored. So each task has one terminal event and each status
+//     change is stored once, whatever the Publisher's duplicate window. The registration is
+//     acknowledged only after the terminal notice is stored and recorded, so a crash never
+//     loses a task.
+//   - A task is failed with reason timeout only from a successful observation made after its
+//     deadline; a worker ECS keeps refusing hands its tasks back (Config.HandBackAfter).
 //   - Transient ECS errors never fail a task; errors that blame the worker (credentials,
 //     permissions, clock) keep tasks and make Ready report the cause.
 //   - Every goroutine Worker.Run starts has returned when Run returns, and every registration

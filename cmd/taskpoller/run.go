@@ -48,7 +48,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, "a task not finished this long after registration fails with reason timeout")
 	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
-	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered for a while after throttling")
+	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered under sustained throttling, never below a quarter")
 	fs.IntVar(&c.Poll.APIBurst, "api-burst", 20, "burst of calls per region above --api-qps")
 	fs.DurationVar(&c.Poll.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
