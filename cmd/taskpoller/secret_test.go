@@ -42,7 +42,7 @@ func TestPlantedSecretNeverLeaks(t *testing.T) {
 	const secret = "SECRET-PLANTED-7f3a9c"
 	home := t.TempDir()
 	for path, content := range map[string]string{
-		".aliyun/config.json":      `{"current":"default","profiles":[{"name":"default","mode":"AK","access_key_id":"AKID","access_key_secret":"` + secret + `",`,
+		".aliyun/config.json":       `{"current":"default","profiles":[{"name":"default","mode":"AK","access_key_id":"AKID","access_key_secret":"` + secret + `",`,
 		".alibabacloud/credentials": "[default]\ntype = access_key\naccess_key_id = AKID\n" + secret + "\n",
 	} {
 		p := filepath.Join(home, path)
