@@ -50,7 +50,7 @@ func (h *Healer) Heal(ctx context.Context, cause error) (Assets, bool) {
 		h.log.Warn("cannot set up the JetStream assets again", zap.NamedError("cause", cause), zap.Error(err))
 		return h.assets, false
 	}
-	h.log.Info("JetStream assets checked and recreated where missing", zap.NamedError("cause", cause))
+	h.log.Info("JetStream assets checked (missing ones created)", zap.NamedError("cause", cause))
 	h.assets = a
 	return a, true
 }

@@ -80,7 +80,9 @@ func (s *Source) iterator() (jetstream.MessagesContext, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.iter == nil {
-		it, err := s.cons.Messages(jetstream.PullMaxMessages(s.batch))
+		// A short expiry makes the iterator's heartbeats frequent, so a consumer that is gone
+		// is noticed (ErrNoHeartbeat) within about 10 s.
+		it, err := s.cons.Messages(jetstream.PullMaxMessages(s.batch), jetstream.PullExpiry(10*time.Second))
 		if err != nil {
 			return nil, fmt.Errorf("consume registrations: %w", err)
 		}

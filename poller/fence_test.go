@@ -3,6 +3,7 @@ package poller_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/ecsemu"
 )
 
 // The exactly-once cases against a real nats-server, the emulator and the SDK. Each counts
@@ -161,5 +163,35 @@ func TestPublisherFencesOnTheTasksLatestEvent(t *testing.T) {
 	}
 	if last, _, _ := pub.Last(ctx, region, task.TaskID); last.Position != endPos || last.Kind != poller.KindFinished {
 		t.Errorf("Last = %+v", last)
+	}
+}
+
+// Case 8 (second half): an answer too large for one event (here ~600 KiB of related items) is
+// trimmed, said to be so, and published — never retried until the task times out.
+func TestOversizedAnswerIsTrimmedAndPublished(t *testing.T) {
+	e := newEnv(t)
+	_, js := e.connect()
+	col := e.collect(js)
+	var items []ecsemu.Item
+	for i := range 3000 {
+		items = append(items, ecsemu.Item{Name: "OSSObject", Value: fmt.Sprintf("%0200d.raw", i)})
+	}
+	id, err := e.emu.AddTask(ecsemu.Script{RegionID: region, Action: "ExportImage", Steps: []ecsemu.Step{
+		{Status: "Finished", Process: "100%", Operations: []ecsemu.Operation{{Status: "Success", Items: items}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startWorker(fastConfig())
+	e.register(js, id, "")
+	ev := col.waitTerminal(t, 10*time.Second, id)[id]
+	if ev.Event.Type != events.TypeFinished || !ev.Event.Data.Truncated {
+		t.Fatalf("terminal %s truncated=%v, want finished and truncated", ev.Event.Type, ev.Event.Data.Truncated)
+	}
+	if n := len(ev.Event.Data.OSSObjects); n == 0 || n >= len(items) {
+		t.Errorf("%d OSS objects kept of %d", n, len(items))
+	}
+	if len(ev.Raw) > 64<<10 {
+		t.Errorf("event is %d bytes", len(ev.Raw))
 	}
 }

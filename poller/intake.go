@@ -32,20 +32,23 @@ func (w *Worker) intake(ctx context.Context) error {
 			}
 			continue
 		}
+		w.consuming.Store(true)
 		select {
 		case w.slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
+		w.nextSince.Store(time.Now().UnixNano())
 		d, err := w.src.Next(ctx)
 		if err != nil {
 			<-w.slots
 			if ctx.Err() != nil {
 				return nil
 			}
-			w.consuming.Store(false)
+			now := time.Now().UnixNano()
 			w.metrics.IntakeErrors.Inc()
-			w.failingFrom.CompareAndSwap(0, time.Now().UnixNano())
+			w.lastFail.Store(now)
+			w.failingFrom.CompareAndSwap(0, now)
 			w.log.Warn("cannot take registrations; retrying in 1s", zap.Error(err))
 			if !wait(time.Second) {
 				return nil
@@ -58,6 +61,26 @@ func (w *Worker) intake(ctx context.Context) error {
 			<-w.slots
 		}
 	}
+}
+
+// intakeRecovered is how long a call of Source.Next must wait without an error, after errors,
+// for taking registrations to count as working again: longer than a source takes to notice
+// that its consumer is gone (events.Source: about 10 s of missed heartbeats).
+const intakeRecovered = 20 * time.Second
+
+// intakeFailing reports whether taking registrations is failing, and since when. A failure
+// ends when Next returns a registration, or has waited quietly for intakeRecovered: an idle
+// queue is not a failure. Safe for concurrent use.
+func (w *Worker) intakeFailing(now time.Time) (time.Duration, bool) {
+	from := w.failingFrom.Load()
+	if from == 0 {
+		return 0, false
+	}
+	if since := w.nextSince.Load(); since > w.lastFail.Load() && now.Sub(time.Unix(0, since)) >= intakeRecovered {
+		w.failingFrom.CompareAndSwap(from, 0)
+		return 0, false
+	}
+	return now.Sub(time.Unix(0, from)), true
 }
 
 // claim decides what a registration means, using the state store as the record of which

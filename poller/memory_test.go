@@ -206,11 +206,24 @@ func newMemQueue() *memQueue { return &memQueue{pending: map[uint64]bool{}} }
 
 // memSource is one worker's Source; the test hands it deliveries.
 type memSource struct {
-	q  *memQueue
-	ch chan *memDelivery
+	q      *memQueue
+	ch     chan *memDelivery
+	broken atomic.Bool   // Next fails, as with a deleted consumer
+	kick   chan struct{} // wakes a waiting Next to notice broken
 }
 
-func (q *memQueue) source() *memSource { return &memSource{q: q, ch: make(chan *memDelivery, 1024)} }
+// setBroken makes Next fail (or work again); a Next waiting now notices at once.
+func (s *memSource) setBroken(b bool) {
+	s.broken.Store(b)
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (q *memQueue) source() *memSource {
+	return &memSource{q: q, ch: make(chan *memDelivery, 1024), kick: make(chan struct{}, 1)}
+}
 
 // register enqueues a new registration for this source's worker and returns its delivery,
 // which fails to settle while dead is true.
@@ -225,11 +238,17 @@ func (s *memSource) register(taskID string, dead *atomic.Bool) *memDelivery {
 }
 
 func (s *memSource) Next(ctx context.Context) (Delivery, error) {
-	select {
-	case d := <-s.ch:
-		return d, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		if s.broken.Load() {
+			return nil, errors.New("consumer not found")
+		}
+		select {
+		case d := <-s.ch:
+			return d, nil
+		case <-s.kick:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 

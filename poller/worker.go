@@ -35,6 +35,8 @@ type Worker struct {
 	consuming   atomic.Bool
 	paused      atomic.Bool  // intake paused: ECS refuses this worker's calls
 	failingFrom atomic.Int64 // unix nanoseconds since intake has failed; 0 while it works
+	lastFail    atomic.Int64 // unix nanoseconds of the latest intake error
+	nextSince   atomic.Int64 // unix nanoseconds when the current call of Source.Next began
 	leaseBase   string       // unique per Worker; leases are leaseBase + a counter
 	leases      atomic.Uint64
 	mu          sync.Mutex
@@ -98,10 +100,11 @@ func (w *Worker) Run(ctx context.Context) error {
 // error saying why not. Safe for concurrent use.
 func (w *Worker) Ready() error {
 	p := w.health.problem()
+	_, failing := w.intakeFailing(time.Now())
 	switch {
 	case w.paused.Load():
 		return fmt.Errorf("paused: ECS refuses calls (%s); registrations handed back", p)
-	case !w.consuming.Load():
+	case !w.consuming.Load() || failing:
 		return errors.New("not consuming registrations")
 	case p != "":
 		return fmt.Errorf("ECS refuses calls: %s", p)
@@ -112,10 +115,8 @@ func (w *Worker) Ready() error {
 // Healthy returns an error when the worker is stuck: taking registrations has failed for
 // longer than Config.StallAfter. Safe for concurrent use.
 func (w *Worker) Healthy() error {
-	if from := w.failingFrom.Load(); from != 0 {
-		if d := time.Since(time.Unix(0, from)); d >= w.cfg.StallAfter {
-			return fmt.Errorf("cannot take registrations for %s", d.Round(time.Second))
-		}
+	if d, failing := w.intakeFailing(time.Now()); failing && d >= w.cfg.StallAfter {
+		return fmt.Errorf("cannot take registrations for %s", d.Round(time.Second))
 	}
 	return nil
 }
