@@ -25,8 +25,7 @@ func TestCutOffWorkerPublishesNothingAfterTakeover(t *testing.T) {
 				r.api.script("t-1", answers(task(StatusProcessing, "10%"), 3, finished(), 1)...)
 				a := r.start(rigConfig())
 				d := a.register("t-1")
-				time.Sleep(150 * time.Millisecond) // A has announced Processing
-				synctest.Wait()
+				settle(150 * time.Millisecond) // A has announced Processing
 				if when == "after recording the outcome" {
 					// A records the finished outcome, then loses NATS before publishing it.
 					r.journal.setFail(func(n Notice) error {
@@ -39,20 +38,17 @@ func TestCutOffWorkerPublishesNothingAfterTakeover(t *testing.T) {
 				} else {
 					a.cut.Store(true)
 				}
-				time.Sleep(time.Second)
-				synctest.Wait()
+				settle(time.Second)
 				r.journal.setFail(nil)
 				b := r.start(rigConfig())
 				b.redeliver(d) // A's ack wait ran out
-				time.Sleep(5 * time.Second)
-				synctest.Wait()
+				settle(5 * time.Second)
 				if r.terminals("t-1") != 1 || r.q.isPending(d.seq) {
 					t.Fatalf("B did not end the task: %v, pending %v", r.history("t-1"), r.q.isPending(d.seq))
 				}
 				r.journal.setDedup(false) // the duplicate window has passed
 				a.cut.Store(false)        // A is back
-				time.Sleep(10 * time.Second)
-				synctest.Wait()
+				settle(10 * time.Second)
 				r.checkConsistent("t-1")
 				if n := a.w.Tracked(); n != 0 {
 					t.Errorf("A still tracks %d tasks", n)
@@ -78,8 +74,7 @@ func TestCrashBetweenPublishAndRecordEndsOnce(t *testing.T) {
 			}
 		})
 		d := a.register("t-1")
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		a.kill()
 		r.journal.setOnStore(nil)
 		if r.terminals("t-1") != 1 || !r.q.isPending(d.seq) {
@@ -88,8 +83,7 @@ func TestCrashBetweenPublishAndRecordEndsOnce(t *testing.T) {
 		r.journal.setDedup(false)
 		b := r.start(rigConfig())
 		b.redeliver(d)
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 		if r.q.isPending(d.seq) {
 			t.Error("the registration was never acked")
@@ -105,19 +99,16 @@ func TestStateStoreOutageAnnouncesNothing(t *testing.T) {
 		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 2, finished(), 1)...)
 		a := r.start(rigConfig())
 		a.register("t-1")
-		time.Sleep(100 * time.Millisecond)
-		synctest.Wait()
+		settle(100 * time.Millisecond)
 		before := len(r.journal.events("t-1"))
 		r.store.setDown(true)
 		r.journal.setDedup(false) // an outage longer than the duplicate window
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		settle(time.Minute)
 		if got := len(r.journal.events("t-1")); got != before {
 			t.Fatalf("%d events stored during the outage: %v", got-before, r.history("t-1"))
 		}
 		r.store.setDown(false)
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 	})
 }
@@ -135,15 +126,13 @@ func TestCrashAfterStatusChangeKeepsTheSequence(t *testing.T) {
 			}
 		})
 		d := a.register("t-1")
-		time.Sleep(time.Second)
-		synctest.Wait()
+		settle(time.Second)
 		a.kill()
 		r.journal.setOnStore(nil)
 		r.journal.setDedup(false)
 		b := r.start(rigConfig())
 		b.redeliver(d)
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 		want := "[status_changed:Waiting progress status_changed:Processing progress status_changed:Finished progress finished]"
 		if got := fmt.Sprint(r.history("t-1")); got != want {
@@ -160,13 +149,11 @@ func TestReregisteredAfterStateExpiryIsSettled(t *testing.T) {
 		r.api.script("t-1", answers(finished(), 1)...)
 		a := r.start(rigConfig())
 		a.register("t-1")
-		time.Sleep(time.Second)
-		synctest.Wait()
+		settle(time.Second)
 		calls := len(r.api.callTimes("t-1"))
 		r.store.forget(Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
 		d := a.register("t-1")
-		time.Sleep(time.Second)
-		synctest.Wait()
+		settle(time.Second)
 		r.checkConsistent("t-1")
 		if r.q.isPending(d.seq) {
 			t.Error("the second registration was not settled")
@@ -190,8 +177,7 @@ func TestAnswerAboutAnotherTaskIsNotAnnounced(t *testing.T) {
 		)
 		a := r.start(rigConfig())
 		a.register("t-1")
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 		for _, n := range r.journal.events("t-1") {
 			if n.Task.TaskID != "t-1" || n.Task.RegionID != testRegion {
@@ -223,14 +209,12 @@ func TestTimeoutOnlyAfterAFreshLook(t *testing.T) {
 				cfg.TaskTimeout = 2 * time.Second
 				a := r.start(cfg)
 				a.register("t-1")
-				time.Sleep(time.Minute)
-				synctest.Wait()
+				settle(time.Minute)
 				if n := len(r.journal.events("t-1")); n != 0 {
 					t.Fatalf("%d events while ECS could not be asked: %v", n, r.history("t-1"))
 				}
 				r.api.setRefuse(nil)
-				time.Sleep(5 * time.Second)
-				synctest.Wait()
+				settle(5 * time.Second)
 				r.checkConsistent("t-1")
 				if h := r.history("t-1"); h[len(h)-1] != "finished" {
 					t.Errorf("history %v, want it to end finished", h)
@@ -251,8 +235,7 @@ func TestTimeoutAfterTheDeadline(t *testing.T) {
 		a := r.start(cfg)
 		start := time.Now()
 		a.register("t-1")
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		settle(time.Minute)
 		r.checkConsistent("t-1")
 		evs := r.journal.events("t-1")
 		last := evs[len(evs)-1]
@@ -276,8 +259,7 @@ func TestRefusedWorkerHandsBackAndRecovers(t *testing.T) {
 		cfg.HandBackAfter = 5 * time.Second
 		a := r.start(cfg)
 		d := a.register("t-1")
-		time.Sleep(10 * time.Second)
-		synctest.Wait()
+		settle(10 * time.Second)
 		if a.w.Tracked() != 0 || r.q.nakCount() != 1 || !r.q.isPending(d.seq) {
 			t.Fatalf("tracked %d, handed back %d, pending %v", a.w.Tracked(), r.q.nakCount(), r.q.isPending(d.seq))
 		}
@@ -285,14 +267,12 @@ func TestRefusedWorkerHandsBackAndRecovers(t *testing.T) {
 			t.Error("ready while paused")
 		}
 		r.api.setRefuse(nil)
-		time.Sleep(probeEvery + 2*time.Second)
-		synctest.Wait()
+		settle(probeEvery + 2*time.Second)
 		if err := a.w.Ready(); err != nil {
 			t.Fatalf("not ready after ECS accepted the probe: %v", err)
 		}
 		a.redeliver(d)
-		time.Sleep(time.Second)
-		synctest.Wait()
+		settle(time.Second)
 		r.checkConsistent("t-1")
 	})
 }
@@ -308,8 +288,7 @@ func TestLostWriteAnswerKeepsTheTask(t *testing.T) {
 		a := r.start(rigConfig())
 		a.register("t-1")
 		lossy.loseNext.Store(true)
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 		if got := testutil.ToFloat64(a.w.metrics.Lost); got != 0 {
 			t.Errorf("gave up %g tasks", got)
@@ -327,8 +306,7 @@ func TestBackoffGrowsToCapAndResets(t *testing.T) {
 		cfg.PollInitial, cfg.PollMax, cfg.PollMultiplier = 50*time.Millisecond, 400*time.Millisecond, 2
 		a := r.start(cfg)
 		a.register("t-1")
-		time.Sleep(10 * time.Second)
-		synctest.Wait()
+		settle(10 * time.Second)
 		r.checkConsistent("t-1")
 		calls := r.api.callTimes("t-1")
 		// 50, 100, 200, 400, 400, 400 between the Waiting answers, 400 to the first Processing
@@ -383,8 +361,7 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 			})
 			a.register(id)
 		}
-		time.Sleep(30 * time.Second)
-		synctest.Wait()
+		settle(30 * time.Second)
 		for i := range tasks {
 			id := fmt.Sprintf("t-%d", i)
 			r.checkConsistent(id)

@@ -15,25 +15,21 @@ func TestIntakeStallIsReported(t *testing.T) {
 		cfg := rigConfig()
 		cfg.StallAfter = time.Minute
 		a := r.start(cfg)
-		time.Sleep(time.Second)
-		synctest.Wait()
+		settle(time.Second)
 		if err := a.w.Ready(); err != nil {
 			t.Fatalf("not ready with an idle source: %v", err)
 		}
 		a.src.setBroken(true)
-		time.Sleep(2 * time.Second)
-		synctest.Wait()
+		settle(2 * time.Second)
 		if a.w.Ready() == nil || a.w.Healthy() != nil {
 			t.Fatalf("after 2 s of failures: ready %v, healthy %v; want not ready, healthy", a.w.Ready(), a.w.Healthy())
 		}
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		settle(time.Minute)
 		if a.w.Healthy() == nil {
 			t.Fatal("healthy after a minute of failures")
 		}
 		a.src.setBroken(false)
-		time.Sleep(intakeRecovered + 2*time.Second)
-		synctest.Wait()
+		settle(intakeRecovered + 2*time.Second)
 		if err := a.w.Healthy(); err != nil {
 			t.Errorf("still unhealthy after the source recovered: %v", err)
 		}

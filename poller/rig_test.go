@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/zap"
@@ -144,6 +145,12 @@ func (r *rig) checkConsistent(taskID string) {
 			r.t.Errorf("task %s: %s event carries ordinal %d status %s, want %d %s", taskID, n.Kind, n.Ordinal, n.Task.Status, ordinal, status)
 		}
 	}
+}
+
+// settle lets d pass on the bubble's clock and waits until every goroutine is blocked again.
+func settle(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
 }
 
 func task(status Status, process string) Task { return Task{Status: status, Process: process} }
