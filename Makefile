@@ -31,7 +31,7 @@ bench:
 
 ## fuzz: fuzz the emulator's parameter parsing and the registration parser for 30s each
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./poller/ecsemu/
+	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./cmd/ecs-emulator/ecsemu/
 	$(GO) test -run '^$$' -fuzz FuzzParseRegistration -fuzztime 30s ./events/
 
 clean:

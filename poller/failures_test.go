@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 func TestFailureReasons(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // The exactly-once cases against a real nats-server, the emulator and the SDK. Each counts

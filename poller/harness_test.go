@@ -17,7 +17,7 @@ import (
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 const region = "cn-hangzhou"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // Errors that say the worker is at fault (here Forbidden.RAM) keep tasks tracked, make the

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 func kinds(evs []stored) []string {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // A task registered again while it is tracked, and again after it ended, is polled by one

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // Transient answers (throttling, 5xx, a non-JSON 502, a dropped connection) are retried with

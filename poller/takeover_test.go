@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 func addLifecycles(t *testing.T, e *env, n int, stepFor time.Duration) []string {

@@ -1,5 +1,5 @@
 // Command ecs-emulator serves the ECS OpenAPI emulator of package
-// poller/ecsemu over HTTP for demos, docker-compose and tests in other
+// cmd/ecs-emulator/ecsemu over HTTP for demos, docker-compose and tests in other
 // languages. Run it with --help for its flags and environment variables.
 package main
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // demoConfig is the configuration of `taskpoller demo`.

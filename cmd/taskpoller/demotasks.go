@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // demoTask is one task the demo starts.

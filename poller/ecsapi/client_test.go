@@ -11,7 +11,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 func TestMain(m *testing.M) {

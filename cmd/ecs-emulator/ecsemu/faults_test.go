@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 func TestFaultRates(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // TestSignedHeadersCoverage checks that an ACS3 signature must cover host and

@@ -5,7 +5,7 @@ import (
 
 	"github.com/alibabacloud-go/tea/tea"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // TestSampleResponse scripts a task so that DescribeTaskAttribute answers

@@ -10,7 +10,7 @@ import (
 	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // ctl sends a control request and decodes the JSON answer into out.

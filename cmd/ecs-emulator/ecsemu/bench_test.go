@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/taskpoller/taskpoller/poller/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // BenchmarkDescribeTaskAttributeSDK measures signed DescribeTaskAttribute
