@@ -1,43 +1,42 @@
 package events
 
 import (
+	"strings"
 	"testing"
-	"time"
-
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 func TestIDsAreDeterministicAndDistinct(t *testing.T) {
-	task := poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Action: "ExportImage", Status: poller.StatusProcessing, Process: "40%"}
-	n := poller.Notice{Kind: poller.KindStatusChanged, Task: task, Ordinal: 2, ObservedAt: time.Unix(1, 0)}
-	later := n
-	later.ObservedAt = time.Unix(99, 0)
-	if ID(n) != ID(later) {
-		t.Errorf("id depends on the observation time: %s vs %s", ID(n), ID(later))
+	type tr struct {
+		task    string
+		kind    Kind
+		ordinal int
+		status  string
+		process string
 	}
-	ids := map[string]string{}
-	for _, c := range []poller.Notice{
-		n,
-		{Kind: poller.KindStatusChanged, Task: task, Ordinal: 3},
+	ids := map[string]tr{}
+	for _, c := range []tr{
+		{"t-1", KindStatusChanged, 2, "Processing", "40%"},
+		{"t-1", KindStatusChanged, 3, "Processing", "40%"},
 		// The same ordinal with another status: a renumbered change is a new event, never a
 		// duplicate of the one it would otherwise replace.
-		{Kind: poller.KindStatusChanged, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Status: poller.StatusFinished}, Ordinal: 2},
-		{Kind: poller.KindProgress, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Status: poller.StatusWaiting, Process: "40%"}, Ordinal: 2},
-		{Kind: poller.KindProgress, Task: task, Ordinal: 2},
-		{Kind: poller.KindProgress, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou", Process: "41%"}, Ordinal: 2},
-		{Kind: poller.KindFinished, Task: task},
-		{Kind: poller.KindStatusChanged, Task: poller.Task{TaskID: "t-2", RegionID: "cn-hangzhou"}, Ordinal: 2},
+		{"t-1", KindStatusChanged, 2, "Finished", ""},
+		{"t-1", KindProgress, 2, "Waiting", "40%"},
+		{"t-1", KindProgress, 2, "Processing", "40%"},
+		{"t-1", KindProgress, 2, "Processing", "41%"},
+		{"t-1", KindFinished, 3, "Finished", "100%"},
+		{"t-2", KindStatusChanged, 2, "Processing", ""},
 	} {
-		id := ID(c)
+		id := ID("cn-hangzhou", c.task, c.kind, c.ordinal, c.status, c.process)
 		if prev, ok := ids[id]; ok {
-			t.Errorf("id %s shared by %s and %v", id, prev, c.Kind)
+			t.Errorf("id %s shared by %+v and %+v", id, prev, c)
 		}
-		ids[id] = string(c.Kind)
+		ids[id] = c
 	}
-	fin := poller.Notice{Kind: poller.KindFinished, Task: task}
-	fail := poller.Notice{Kind: poller.KindFailed, Task: task, Reason: poller.ReasonTimeout}
-	if ID(fin) != ID(fail) {
-		t.Error("finished and failed of one task must share one id: a task has one terminal event")
+	if a, b := ID("cn-hangzhou", "t-1", KindFinished, 3, "Finished", "100%"), ID("cn-hangzhou", "t-1", KindFailed, 2, "Processing", ""); a != b {
+		t.Errorf("finished and failed of one task must share one id (a task has one terminal event): %s, %s", a, b)
+	}
+	if id := ID("cn-hangzhou", "t-1", KindStatusChanged, 1, "Weird status\r\n*", ""); strings.ContainsAny(id, " \r\n*") {
+		t.Errorf("unsafe id %q", id)
 	}
 }
 
@@ -46,7 +45,7 @@ func TestSubjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Event(poller.KindFailed, "cn-hangzhou", "Export.Image>", "t-1"); got != "ecs.tasks.failed.cn-hangzhou.Export_Image_.t-1" {
+	if got := s.Event(KindFailed, "cn-hangzhou", "Export.Image>", "t-1"); got != "ecs.tasks.failed.cn-hangzhou.Export_Image_.t-1" {
 		t.Errorf("event subject = %s", got)
 	}
 	if got := s.StreamName(EventsRole); got != "ECS_TASKS_EVENTS" {

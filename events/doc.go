@@ -1,12 +1,11 @@
-// Package events is taskpoller's NATS side: the CloudEvents it publishes (Event, Invalid), the
-// subjects they go to (Subjects, the only place subject names are built), the registration
-// payload and its validation, and the JetStream adapters of the poller's ports — Publisher,
-// Source, StateStore — with Setup, which creates their streams, consumer and bucket.
+// Package events is taskpoller's public contract, apart from any transport: the CloudEvents
+// it publishes (Event with Data, Invalid), their kinds and failure reasons (Kind, Reason),
+// their ids (ID), the subjects they go to (Subjects, the only place subject and stream names
+// are built), and the registration payload with its validation (ParseRegistration,
+// Registration).
 //
-// Publisher stores an event only if the task's latest event is the one its caller names
-// (Nats-Expected-Last-Subject-Sequence on Subjects.TaskEvents), and each id once within the
-// duplicate window; Setup never lowers a shared setting and Healer recreates missing assets;
-// Source hands out only valid registrations and reports the others on <prefix>.invalid once;
-// Follow gives downstream services a durable, at-least-once view of the events. All types are
-// safe for concurrent use unless their doc says otherwise.
+// It imports neither NATS nor the worker: a downstream service that only wants the event
+// types compiles this package alone (check with `go list -deps`). The JetStream side — the
+// worker's adapters, Follow for consumers, Register for producers — is package
+// github.com/taskpoller/taskpoller/poller/natsjs.
 package events

@@ -15,6 +15,9 @@ const DataSchema = "urn:taskpoller:events:v1"
 // ContentType is the NATS Content-Type header of every event (CloudEvents structured mode).
 const ContentType = "application/cloudevents+json"
 
+// EventSource is the CloudEvents source of events about tasks of a region.
+func EventSource(regionID string) string { return "/taskpoller/ecs/" + regionID }
+
 // Event types, one per subject family.
 const (
 	TypeStatusChanged = "ecs.task.status_changed"
@@ -55,7 +58,7 @@ type Data struct {
 	OSSObjects     []string        `json:"oss_objects"`
 	OSSBucket      string          `json:"oss_bucket,omitempty"`
 	Metadata       json.RawMessage `json:"metadata,omitempty"`
-	Reason         string          `json:"reason,omitempty"`
+	Reason         Reason          `json:"reason,omitempty"`
 	ErrorCode      string          `json:"error_code,omitempty"`
 	ErrorMessage   string          `json:"error_message,omitempty"`
 	// StatusOrdinal counts the status changes announced for the task up to and including

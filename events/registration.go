@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"regexp"
 	"unicode/utf8"
-
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 // Limits of a registration message.
@@ -32,35 +30,50 @@ type RegistrationMessage struct {
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 }
 
+// Registration is a validated request to track one task.
+type Registration struct {
+	RegionID string
+	TaskID   string
+	Metadata json.RawMessage // a JSON object, compacted; nil when none
+}
+
+// Key identifies a task across workers and registrations: "<region>.<task>".
+func (r Registration) Key() string { return r.RegionID + "." + r.TaskID }
+
+// Payload returns the registration as producers publish it on <prefix>.registered.
+func (r Registration) Payload() ([]byte, error) {
+	return json.Marshal(RegistrationMessage{RegionID: r.RegionID, TaskID: r.TaskID, Metadata: r.Metadata})
+}
+
 // ErrInvalidRegistration wraps every reason a registration is refused.
 var ErrInvalidRegistration = errors.New("invalid registration")
 
 // ParseRegistration decodes and validates a registration payload. Errors wrap
 // ErrInvalidRegistration and say what is wrong in words fit for the <prefix>.invalid report.
-func ParseRegistration(payload []byte) (poller.Registration, error) {
+func ParseRegistration(payload []byte) (Registration, error) {
 	if len(payload) > MaxRegistrationBytes {
-		return poller.Registration{}, invalidf("payload is %d bytes, more than %d", len(payload), MaxRegistrationBytes)
+		return Registration{}, invalidf("payload is %d bytes, more than %d", len(payload), MaxRegistrationBytes)
 	}
 	if !utf8.Valid(payload) {
 		// JSON is UTF-8; invalid bytes in metadata would be echoed into every event.
-		return poller.Registration{}, invalidf("payload is not valid UTF-8")
+		return Registration{}, invalidf("payload is not valid UTF-8")
 	}
 	var m RegistrationMessage
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&m); err != nil {
-		return poller.Registration{}, invalidf("not a JSON object with region_id and task_id: %v", err)
+		return Registration{}, invalidf("not a JSON object with region_id and task_id: %v", err)
 	}
 	if dec.More() {
-		return poller.Registration{}, invalidf("trailing data after the JSON object")
+		return Registration{}, invalidf("trailing data after the JSON object")
 	}
 	if err := ValidateIDs(m.RegionID, m.TaskID); err != nil {
-		return poller.Registration{}, err
+		return Registration{}, err
 	}
 	md, err := checkMetadata(m.Metadata)
 	if err != nil {
-		return poller.Registration{}, err
+		return Registration{}, err
 	}
-	return poller.Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md}, nil
+	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md}, nil
 }
 
 // ValidateIDs checks a region id and task id before they become subject tokens.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 // Subjects builds every subject name of one deployment from its prefix. It is the only place
@@ -38,7 +36,7 @@ func (s Subjects) Invalid() string { return s.prefix + ".invalid" }
 
 // Event is the subject of a task event: <prefix>.<kind>.<region>.<action>.<task>.
 // region and task must have passed ValidateRegistration; action is sanitised here.
-func (s Subjects) Event(kind poller.Kind, region, action, taskID string) string {
+func (s Subjects) Event(kind Kind, region, action, taskID string) string {
 	return s.prefix + "." + string(kind) + "." + region + "." + token(action) + "." + taskID
 }
 
@@ -49,15 +47,24 @@ func (s Subjects) TaskEvents(region, taskID string) string {
 }
 
 // Kind is the wildcard subject of every event of one kind, e.g. "ecs.tasks.failed.>".
-func (s Subjects) Kind(kind poller.Kind) string { return s.prefix + "." + string(kind) + ".>" }
+func (s Subjects) Kind(kind Kind) string { return s.prefix + "." + string(kind) + ".>" }
 
 // AllEvents are the subjects of the events stream.
 func (s Subjects) AllEvents() []string {
-	return []string{
-		s.Kind(poller.KindStatusChanged), s.Kind(poller.KindProgress),
-		s.Kind(poller.KindFinished), s.Kind(poller.KindFailed), s.Invalid(),
+	out := make([]string, 0, len(Kinds)+1)
+	for _, k := range Kinds {
+		out = append(out, s.Kind(k))
 	}
+	return append(out, s.Invalid())
 }
+
+// Roles name the JetStream assets of one deployment; StreamName derives the names, e.g.
+// ECS_TASKS_EVENTS for the default prefix. Consumers read events from the EventsRole stream.
+const (
+	RegistrationsRole = "REGISTRATIONS"
+	EventsRole        = "EVENTS"
+	StateRole         = "STATE"
+)
 
 // StreamName derives a JetStream name from the prefix and a role, e.g. ECS_TASKS_EVENTS.
 func (s Subjects) StreamName(role string) string {

@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"fmt"
 	"runtime"
@@ -35,11 +37,11 @@ func (nopSource) Alive(context.Context, uint64) (bool, error) { return true, nil
 func (nopSource) Drain(context.Context)                       {}
 
 type nopDelivery struct {
-	reg Registration
+	reg events.Registration
 	seq uint64
 }
 
-func (d *nopDelivery) Registration() Registration               { return d.reg }
+func (d *nopDelivery) Registration() events.Registration        { return d.reg }
 func (d *nopDelivery) Seq() uint64                              { return d.seq }
 func (d *nopDelivery) InProgress(context.Context) error         { return nil }
 func (d *nopDelivery) Ack(context.Context) error                { return nil }
@@ -74,7 +76,7 @@ func BenchmarkScheduler(b *testing.B) {
 // limit, call, classify, compare, reschedule. Reports polls per second of one goroutine.
 func BenchmarkPoll(b *testing.B) {
 	w := benchWorker(b)
-	d := &nopDelivery{reg: Registration{RegionID: "cn-hangzhou", TaskID: "t-bench"}, seq: 1}
+	d := &nopDelivery{reg: events.Registration{RegionID: "cn-hangzhou", TaskID: "t-bench"}, seq: 1}
 	w.slots <- struct{}{}
 	w.track(d, State{RegisteredAt: time.Now()}, 1)
 	ctx := context.Background()
@@ -96,7 +98,7 @@ func BenchmarkTrackedMemory(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		for j := range n {
-			d := &nopDelivery{reg: Registration{RegionID: "cn-hangzhou", TaskID: fmt.Sprintf("t-%020d", j)}, seq: uint64(j)}
+			d := &nopDelivery{reg: events.Registration{RegionID: "cn-hangzhou", TaskID: fmt.Sprintf("t-%020d", j)}, seq: uint64(j)}
 			w.slots <- struct{}{}
 			w.track(d, State{RegisteredAt: time.Now()}, 1)
 		}

@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"errors"
 	"fmt"
 	"testing"
@@ -121,7 +123,7 @@ func TestCrashAfterStatusChangeKeepsTheSequence(t *testing.T) {
 		r.api.script("t-1", answers(task(StatusWaiting, "0%"), 1, task(StatusProcessing, "40%"), 1, task(StatusFinished, "100%"), 1)...)
 		a := r.start(rigConfig())
 		r.journal.setOnStore(func(n Notice) {
-			if n.Kind == KindStatusChanged && n.Task.Status == StatusProcessing {
+			if n.Kind == events.KindStatusChanged && n.Task.Status == StatusProcessing {
 				a.cut.Store(true)
 			}
 		})
@@ -151,7 +153,7 @@ func TestReregisteredAfterStateExpiryIsSettled(t *testing.T) {
 		a.register("t-1")
 		settle(time.Second)
 		calls := len(r.api.callTimes("t-1"))
-		r.store.forget(Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
+		r.store.forget(events.Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
 		d := a.register("t-1")
 		settle(time.Second)
 		r.checkConsistent("t-1")
@@ -239,7 +241,7 @@ func TestTimeoutAfterTheDeadline(t *testing.T) {
 		r.checkConsistent("t-1")
 		evs := r.journal.events("t-1")
 		last := evs[len(evs)-1]
-		if last.Reason != ReasonTimeout || last.Task.Status != StatusProcessing {
+		if last.Reason != events.ReasonTimeout || last.Task.Status != StatusProcessing {
 			t.Fatalf("last event %s %s %s", last.Kind, last.Reason, last.Task.Status)
 		}
 		if at := last.ObservedAt.Sub(start); at != cfg.TaskTimeout {
@@ -367,7 +369,7 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 			id := fmt.Sprintf("t-%d", i)
 			r.checkConsistent(id)
 			evs := r.journal.events(id)
-			if len(evs) == 0 || evs[len(evs)-1].Kind != KindFinished {
+			if len(evs) == 0 || evs[len(evs)-1].Kind != events.KindFinished {
 				t.Errorf("task %s: %v", id, r.history(id))
 				continue
 			}

@@ -48,7 +48,7 @@ func TestFailureReasons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := got[tt.id]
 			d := ev.Event.Data
-			if ev.Event.Type != tt.typ || d.Reason != tt.reason || d.ErrorCode != tt.code || d.TaskAction != tt.action {
+			if ev.Event.Type != tt.typ || string(d.Reason) != tt.reason || d.ErrorCode != tt.code || d.TaskAction != tt.action {
 				t.Errorf("got type %s reason %q code %q action %q; want %s %q %q %q", ev.Event.Type, d.Reason, d.ErrorCode, d.TaskAction, tt.typ, tt.reason, tt.code, tt.action)
 			}
 			wantSubject := "ecs.tasks." + map[string]string{"ecs.task.failed": "failed", "ecs.task.finished": "finished"}[tt.typ] + "." + region + "." + tt.action + "." + tt.id

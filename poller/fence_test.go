@@ -1,6 +1,8 @@
 package poller_test
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
-	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 // The exactly-once cases against a real nats-server, the emulator and the SDK. Each counts
@@ -102,7 +104,7 @@ func TestDeletedAssetsAreRecreated(t *testing.T) {
 	w := e.startWorker(fastConfig())
 	ctx := context.Background()
 	waitFor(t, 10*time.Second, "consuming", every(t, 20*time.Millisecond), func() bool { return w.w.Ready() == nil })
-	if err := js.DeleteConsumer(ctx, e.subjects.StreamName(events.RegistrationsRole), events.ConsumerName); err != nil {
+	if err := js.DeleteConsumer(ctx, e.subjects.StreamName(events.RegistrationsRole), natsjs.ConsumerName); err != nil {
 		t.Fatal(err)
 	}
 	if err := js.DeleteKeyValue(ctx, e.subjects.StreamName(events.StateRole)); err != nil {
@@ -129,10 +131,10 @@ func TestPublisherFencesOnTheTasksLatestEvent(t *testing.T) {
 	e.setup.DedupWindow = time.Second
 	_, js := e.connect()
 	col := e.collect(js)
-	pub := events.NewPublisher(js, e.subjects)
+	pub := natsjs.NewPublisher(js, e.subjects)
 	ctx := context.Background()
 	task := poller.Task{TaskID: "t-fence", RegionID: region, Action: "ExportImage", Status: poller.StatusProcessing}
-	first := poller.Notice{Kind: poller.KindStatusChanged, Task: task, Ordinal: 1}
+	first := poller.Notice{Kind: events.KindStatusChanged, Task: task, Ordinal: 1}
 	pos, err := pub.Publish(ctx, first, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +147,7 @@ func TestPublisherFencesOnTheTasksLatestEvent(t *testing.T) {
 		t.Fatalf("Last = %+v %v %v", last, ok, err)
 	}
 	task.Status = poller.StatusFinished
-	end := poller.Notice{Kind: poller.KindFinished, Task: task, Ordinal: 2}
+	end := poller.Notice{Kind: events.KindFinished, Task: task, Ordinal: 2}
 	if _, err := pub.Publish(ctx, end, 0); !errors.Is(err, poller.ErrFenced) {
 		t.Errorf("a publish after 0 when the task has an event: %v, want ErrFenced", err)
 	}
@@ -161,7 +163,7 @@ func TestPublisherFencesOnTheTasksLatestEvent(t *testing.T) {
 	if n := len(col.forTask(task.TaskID)); n != 2 {
 		t.Errorf("%d events stored, want 2", n)
 	}
-	if last, _, _ := pub.Last(ctx, region, task.TaskID); last.Position != endPos || last.Kind != poller.KindFinished {
+	if last, _, _ := pub.Last(ctx, region, task.TaskID); last.Position != endPos || last.Kind != events.KindFinished {
 		t.Errorf("Last = %+v", last)
 	}
 }

@@ -1,6 +1,8 @@
 package poller_test
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"encoding/json"
 	"sync"
@@ -14,10 +16,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
 
 const region = "cn-hangzhou"
@@ -29,12 +31,12 @@ type env struct {
 	emu      *ecsemu.Server
 	api      *ecsapi.Client
 	subjects events.Subjects
-	setup    events.SetupConfig
+	setup    natsjs.SetupConfig
 }
 
 func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
 	t.Helper()
-	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
 		t.Fatal(err)
 	}
 	subjects, _ := events.NewSubjects(events.DefaultPrefix)
-	return &env{t: t, srv: srv, emu: emu, api: api, subjects: subjects, setup: events.SetupConfig{AckWait: 2 * time.Second}}
+	return &env{t: t, srv: srv, emu: emu, api: api, subjects: subjects, setup: natsjs.SetupConfig{AckWait: 2 * time.Second}}
 }
 
 func (e *env) connect() (*nats.Conn, jetstream.JetStream) {
@@ -61,11 +63,11 @@ func (e *env) connect() (*nats.Conn, jetstream.JetStream) {
 	return e.connectTo(e.srv.ClientURL())
 }
 
-// connectTo connects with the project's connection policy (events.Connect: no reconnect
+// connectTo connects with the project's connection policy (natsjs.Connect: no reconnect
 // buffer), to url, which may be a proxy in front of the server.
 func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
 	e.t.Helper()
-	nc, err := events.Connect(url, "test", zap.NewNop())
+	nc, err := natsjs.Connect(url, "test", zap.NewNop())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -105,16 +107,16 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 	e.t.Helper()
 	nc, js := e.connectTo(url)
 	ctx, cancel := context.WithCancel(context.Background())
-	assets, err := events.Setup(ctx, js, e.subjects, e.setup)
+	assets, err := natsjs.Setup(ctx, js, e.subjects, e.setup)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	log := zaptest.NewLogger(e.t)
-	heal := events.WithHealer(events.NewHealer(js, e.subjects, e.setup, assets, log))
-	pub := events.NewPublisher(js, e.subjects, heal)
-	src := events.NewSource(assets, pub, log, 8, heal)
+	heal := natsjs.WithHealer(natsjs.NewHealer(js, e.subjects, e.setup, assets, log))
+	pub := natsjs.NewPublisher(js, e.subjects, heal)
+	src := natsjs.NewSource(assets, pub, log, 8, heal)
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
-	w, err := poller.NewWorker(cfg, e.api, pub, events.NewStateStore(assets.State, heal), src, poller.WithLogger(log), poller.WithMetrics(metrics))
+	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), src, poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func (e *env) collect(js jetstream.JetStream) *collector {
 	e.t.Helper()
 	ctx := context.Background()
 	// The stream exists once a worker set it up; make sure of it here too.
-	if _, err := events.Setup(ctx, js, e.subjects, e.setup); err != nil {
+	if _, err := natsjs.Setup(ctx, js, e.subjects, e.setup); err != nil {
 		e.t.Fatal(err)
 	}
 	cons, err := js.OrderedConsumer(ctx, e.subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{})

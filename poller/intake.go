@@ -65,7 +65,7 @@ func (w *Worker) intake(ctx context.Context) error {
 
 // intakeRecovered is how long a call of Source.Next must wait without an error, after errors,
 // for taking registrations to count as working again: longer than a source takes to notice
-// that its consumer is gone (events.Source: about 10 s of missed heartbeats).
+// that its consumer is gone (natsjs.Source: about 10 s of missed heartbeats).
 const intakeRecovered = 20 * time.Second
 
 // intakeFailing reports whether taking registrations is failing, and since when. A failure

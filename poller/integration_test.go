@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
 )
 
 func kinds(evs []stored) []string {

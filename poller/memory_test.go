@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +20,7 @@ import (
 type memJournal struct {
 	mu      sync.Mutex
 	pos     uint64
-	tasks   map[string][]memEvent // by Registration.Key
+	tasks   map[string][]memEvent // by events.Registration.Key
 	byID    map[string]uint64
 	dedup   bool                 // within the duplicate window: a known id is not stored again
 	fail    func(n Notice) error // if set and non-nil for n, Publish fails before storing
@@ -46,7 +48,7 @@ func (j *memJournal) Publish(_ context.Context, n Notice, after uint64) (uint64,
 		j.mu.Unlock()
 		return pos, nil
 	}
-	key := Registration{RegionID: n.Task.RegionID, TaskID: n.Task.TaskID}.Key()
+	key := events.Registration{RegionID: n.Task.RegionID, TaskID: n.Task.TaskID}.Key()
 	evs := j.tasks[key]
 	var last uint64
 	if len(evs) > 0 {
@@ -70,7 +72,7 @@ func (j *memJournal) Publish(_ context.Context, n Notice, after uint64) (uint64,
 func (j *memJournal) Last(_ context.Context, regionID, taskID string) (Announced, bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	evs := j.tasks[Registration{RegionID: regionID, TaskID: taskID}.Key()]
+	evs := j.tasks[events.Registration{RegionID: regionID, TaskID: taskID}.Key()]
 	if len(evs) == 0 {
 		return Announced{}, false, nil
 	}
@@ -104,7 +106,7 @@ func (j *memJournal) events(taskID string) []Notice {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Notice
-	for _, e := range j.tasks[Registration{RegionID: testRegion, TaskID: taskID}.Key()] {
+	for _, e := range j.tasks[events.Registration{RegionID: testRegion, TaskID: taskID}.Key()] {
 		out = append(out, e.notice)
 	}
 	return out
@@ -230,7 +232,7 @@ func (q *memQueue) source() *memSource {
 func (s *memSource) register(taskID string, dead *atomic.Bool) *memDelivery {
 	s.q.mu.Lock()
 	s.q.seq++
-	d := &memDelivery{q: s.q, reg: Registration{RegionID: testRegion, TaskID: taskID}, seq: s.q.seq, dead: dead}
+	d := &memDelivery{q: s.q, reg: events.Registration{RegionID: testRegion, TaskID: taskID}, seq: s.q.seq, dead: dead}
 	s.q.pending[d.seq] = true
 	s.q.mu.Unlock()
 	s.ch <- d
@@ -274,7 +276,7 @@ func (q *memQueue) nakCount() int {
 
 type memDelivery struct {
 	q    *memQueue
-	reg  Registration
+	reg  events.Registration
 	seq  uint64
 	dead *atomic.Bool // when set and true, settling fails (the worker is cut off)
 }
@@ -288,9 +290,9 @@ func (d *memDelivery) cut() error {
 	return nil
 }
 
-func (d *memDelivery) Registration() Registration       { return d.reg }
-func (d *memDelivery) Seq() uint64                      { return d.seq }
-func (d *memDelivery) InProgress(context.Context) error { return d.cut() }
+func (d *memDelivery) Registration() events.Registration { return d.reg }
+func (d *memDelivery) Seq() uint64                       { return d.seq }
+func (d *memDelivery) InProgress(context.Context) error  { return d.cut() }
 func (d *memDelivery) Ack(context.Context) error {
 	if err := d.cut(); err != nil {
 		return err

@@ -2,36 +2,9 @@ package poller
 
 import (
 	"encoding/json"
-	"fmt"
-	"regexp"
 	"time"
-)
 
-// Kind says what a Notice announces.
-type Kind string
-
-// The kinds of notice the worker publishes, one per outgoing subject family.
-const (
-	KindStatusChanged Kind = "status_changed"
-	KindProgress      Kind = "progress"
-	KindFinished      Kind = "finished"
-	KindFailed        Kind = "failed"
-)
-
-// Terminal reports whether the kind ends tracking of a task.
-func (k Kind) Terminal() bool { return k == KindFinished || k == KindFailed }
-
-// Reason is the stable cause of a failed notice.
-type Reason string
-
-// The reasons a task can fail; users match on these strings, so they never change.
-const (
-	ReasonTaskFailed       Reason = "task_failed"       // TaskStatus Failed
-	ReasonOperationsFailed Reason = "operations_failed" // Finished with FailedCount > 0
-	ReasonTaskCanceled     Reason = "task_canceled"     // TaskStatus Deleted
-	ReasonTaskNotFound     Reason = "task_not_found"    // InvalidTaskId.NotFound after the grace
-	ReasonInvalidRegion    Reason = "invalid_region"    // InvalidRegionId.NotFound
-	ReasonTimeout          Reason = "timeout"           // the task timeout was reached
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // Notice is what the worker asks a Publisher to announce: one transition of one task.
@@ -40,7 +13,7 @@ const (
 // Ordinal and the kind together identify the transition: publishing the same notice twice
 // must produce the same message id, so the events stream stores it once.
 type Notice struct {
-	Kind           Kind
+	Kind           events.Kind
 	Task           Task
 	PreviousStatus Status
 	// Ordinal is the number of status changes seen before and including this notice's
@@ -48,37 +21,16 @@ type Notice struct {
 	// the status they were observed in.
 	Ordinal      int
 	Metadata     json.RawMessage // the registration's metadata, echoed verbatim (nil if none)
-	Reason       Reason          // failed notices only
+	Reason       events.Reason   // failed notices only
 	ErrorCode    string          // failed notices, when ECS gave one
 	ErrorMessage string
 	ObservedAt   time.Time
 }
 
-// ID returns the deterministic id of the event announcing n. Two different transitions never
-// share an id: a status change is named by its ordinal and status, a progress by ordinal,
-// status and process. Every terminal notice of a task shares one id, so a task can never end
-// twice. Ids are built from the registration's region and task ids only.
+// ID returns the deterministic id of the event announcing n (events.ID). It is built from
+// the registration's region and task ids, which Notice.Task carries.
 func (n Notice) ID() string {
-	base := n.Task.RegionID + "/" + n.Task.TaskID
-	switch n.Kind {
-	case KindStatusChanged:
-		return fmt.Sprintf("%s/status/%d/%s", base, n.Ordinal, idToken(string(n.Task.Status)))
-	case KindProgress:
-		return fmt.Sprintf("%s/progress/%d/%s/%s", base, n.Ordinal, idToken(string(n.Task.Status)), idToken(n.Task.Process))
-	default:
-		return base + "/terminal"
-	}
-}
-
-var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9%._-]`)
-
-// idToken keeps an untrusted value (a status or process ECS reported) fit for an id and a
-// NATS header.
-func idToken(s string) string {
-	if len(s) > 32 {
-		s = s[:32]
-	}
-	return idUnsafe.ReplaceAllString(s, "_")
+	return events.ID(n.Task.RegionID, n.Task.TaskID, n.Kind, n.Ordinal, string(n.Task.Status), n.Task.Process)
 }
 
 // Action returns the task action for subjects, or "unknown" when ECS never told it.
@@ -87,4 +39,61 @@ func (n Notice) Action() string {
 		return "unknown"
 	}
 	return n.Task.Action
+}
+
+// Event builds the CloudEvent announcing n, as the contract in package events defines it.
+func (n Notice) Event() events.Event {
+	t := n.Task
+	ops := make([]events.Operation, len(t.Operations))
+	for i, op := range t.Operations {
+		if op.RelatedItems == nil {
+			op.RelatedItems = []events.RelatedItem{}
+		}
+		ops[i] = op
+	}
+	objects := t.ItemValues("OSSObject")
+	if objects == nil {
+		objects = []string{}
+	}
+	var bucket string
+	if b := t.ItemValues("OSSBucket"); len(b) > 0 {
+		bucket = b[0]
+	}
+	at := n.ObservedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return events.Event{
+		SpecVersion:     events.SpecVersion,
+		ID:              n.ID(),
+		Source:          events.EventSource(t.RegionID),
+		Type:            n.Kind.Type(),
+		Subject:         t.TaskID,
+		Time:            at.UTC(),
+		DataContentType: "application/json",
+		DataSchema:      events.DataSchema,
+		Data: events.Data{
+			TaskID:         t.TaskID,
+			RegionID:       t.RegionID,
+			TaskAction:     n.Action(),
+			TaskStatus:     string(t.Status),
+			PreviousStatus: string(n.PreviousStatus),
+			TaskProcess:    t.Process,
+			CreationTime:   t.CreationTime,
+			FinishedTime:   t.FinishedTime,
+			TotalCount:     t.TotalCount,
+			SuccessCount:   t.SuccessCount,
+			FailedCount:    t.FailedCount,
+			StatusOrdinal:  n.Ordinal,
+			Truncated:      t.Truncated,
+			SupportCancel:  t.SupportCancel,
+			Operations:     ops,
+			OSSObjects:     objects,
+			OSSBucket:      bucket,
+			Metadata:       n.Metadata,
+			Reason:         n.Reason,
+			ErrorCode:      n.ErrorCode,
+			ErrorMessage:   n.ErrorMessage,
+		},
+	}
 }

@@ -1,6 +1,10 @@
 package poller
 
-import "time"
+import (
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+)
 
 // Outbox is what a worker decided to announce about a task and recorded in the task's State
 // before publishing anything: the notices of one observation, in order. The notices share the
@@ -15,11 +19,11 @@ type Outbox struct {
 
 // Pending is one notice of an Outbox.
 type Pending struct {
-	Kind         Kind   `json:"kind"`
-	Ordinal      int    `json:"ordinal"`
-	Reason       Reason `json:"reason,omitempty"`
-	ErrorCode    string `json:"error_code,omitempty"`
-	ErrorMessage string `json:"error_message,omitempty"`
+	Kind         events.Kind   `json:"kind"`
+	Ordinal      int           `json:"ordinal"`
+	Reason       events.Reason `json:"reason,omitempty"`
+	ErrorCode    string        `json:"error_code,omitempty"`
+	ErrorMessage string        `json:"error_message,omitempty"`
 }
 
 // newOutbox records notices of one observation (they must share Task, PreviousStatus and
@@ -36,7 +40,7 @@ func newOutbox(ns []Notice) *Outbox {
 }
 
 // notice rebuilds item i as a Notice of registration r (whose ids and metadata it carries).
-func (o *Outbox) notice(i int, r Registration) Notice {
+func (o *Outbox) notice(i int, r events.Registration) Notice {
 	p := o.Items[i]
 	t := o.Task
 	t.TaskID, t.RegionID = r.TaskID, r.RegionID
@@ -58,7 +62,7 @@ func (o *Outbox) after(n int) *Outbox {
 }
 
 // terminal returns the kind of the outbox's terminal notice, or "" if it has none.
-func (o *Outbox) terminal() Kind {
+func (o *Outbox) terminal() events.Kind {
 	if o == nil {
 		return ""
 	}
@@ -78,7 +82,7 @@ func (o *Outbox) terminal() Kind {
 //   - anything else (an event st does not know of, or a journal that lost events): the
 //     journal is the truth of what was announced; st adopts its latest event and drops its
 //     outbox, so that the next observation is announced relative to what consumers saw.
-func reconcile(st State, r Registration, last Announced, found bool) State {
+func reconcile(st State, r events.Registration, last Announced, found bool) State {
 	if !found {
 		st.LastEvent = 0
 		return st
@@ -106,7 +110,7 @@ func reconcile(st State, r Registration, last Announced, found bool) State {
 }
 
 // seenFrom is what a worker knows of a task from its state alone.
-func seenFrom(st State, r Registration) observed {
+func seenFrom(st State, r events.Registration) observed {
 	return observed{
 		Task:    Task{TaskID: r.TaskID, RegionID: r.RegionID, Action: st.Action, Status: st.Status, Process: st.Process},
 		Ordinal: st.Ordinal,

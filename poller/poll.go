@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"errors"
 	"fmt"
@@ -71,14 +73,14 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 		w.metrics.WorkerErrors.WithLabelValues(code).Inc()
 		w.health.report(code, t.reg.RegionID, err, now)
 	case ClassInvalidRegion:
-		w.fail(ctx, t, ReasonInvalidRegion, code, apiMessage(err), now)
+		w.fail(ctx, t, events.ReasonInvalidRegion, code, apiMessage(err), now)
 		return
 	case ClassNotFound:
 		if t.notFoundSince.IsZero() {
 			t.notFoundSince = now
 		}
 		if now.Sub(t.notFoundSince) >= w.cfg.NotFoundGrace {
-			w.fail(ctx, t, ReasonTaskNotFound, code, apiMessage(err), now)
+			w.fail(ctx, t, events.ReasonTaskNotFound, code, apiMessage(err), now)
 			return
 		}
 		log.Debug("task not found yet; within the grace", zap.Duration("grace", w.cfg.NotFoundGrace))
@@ -113,8 +115,8 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	notices, seen := transitions(t.seen, task, t.reg.Metadata, now)
 	if !task.Status.Terminal() && !now.Before(t.deadline) {
 		notices = append(notices, Notice{
-			Kind: KindFailed, Task: seen.Task, PreviousStatus: t.seen.Task.Status, Ordinal: seen.Ordinal,
-			Metadata: t.reg.Metadata, Reason: ReasonTimeout, ObservedAt: now,
+			Kind: events.KindFailed, Task: seen.Task, PreviousStatus: t.seen.Task.Status, Ordinal: seen.Ordinal,
+			Metadata: t.reg.Metadata, Reason: events.ReasonTimeout, ObservedAt: now,
 			ErrorMessage: fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, task.Status),
 		})
 	}
@@ -133,7 +135,7 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 }
 
 // fail ends a task that ECS did not end itself (not found, invalid region).
-func (w *Worker) fail(ctx context.Context, t *tracked, reason Reason, code, msg string, now time.Time) {
+func (w *Worker) fail(ctx context.Context, t *tracked, reason events.Reason, code, msg string, now time.Time) {
 	n := failure(t.seen, t.reg, reason, code, msg, t.reg.Metadata, now)
 	w.logger(t).Info("task failed", zap.String("reason", string(reason)), zap.String("code", code))
 	if w.announce(ctx, t, t.seen, []Notice{n}, now) {
@@ -260,9 +262,9 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 	}
 	kind := t.outcome
 	if kind == "" {
-		kind = KindFailed
+		kind = events.KindFailed
 		if t.state.Status == StatusFinished {
-			kind = KindFinished
+			kind = events.KindFinished
 		}
 	}
 	w.metrics.TimeToOutcome.WithLabelValues(string(kind)).Observe(now.Sub(t.state.RegisteredAt).Seconds())

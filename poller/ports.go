@@ -1,8 +1,9 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
-	"encoding/json"
 	"time"
 )
 
@@ -34,27 +35,17 @@ type Publisher interface {
 type Announced struct {
 	Position uint64 // position in the task's journal (the stream sequence)
 	ID       string // Notice.ID of the event
-	Kind     Kind
+	Kind     events.Kind
 	Action   string // as announced; "unknown" when ECS never said
 	Status   Status
 	Process  string
 	Ordinal  int // status changes announced up to and including this event
 }
 
-// Registration is a validated request to track one task.
-type Registration struct {
-	RegionID string
-	TaskID   string
-	Metadata json.RawMessage
-}
-
-// Key identifies a task across workers and registrations.
-func (r Registration) Key() string { return r.RegionID + "." + r.TaskID }
-
 // Delivery is one registration handed to a worker by a Source. The worker owns it until it
 // calls Ack, Nak or Term exactly once. Methods may be called from any goroutine.
 type Delivery interface {
-	Registration() Registration
+	Registration() events.Registration
 	// Seq identifies the registration message; redeliveries of one message share it.
 	Seq() uint64
 	// InProgress asks the source not to redeliver the registration for another ack wait.

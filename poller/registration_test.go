@@ -1,14 +1,16 @@
 package poller_test
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // A task registered again while it is tracked, and again after it ended, is polled by one
@@ -120,7 +122,7 @@ func TestInvalidRegistrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := st.Consumer(context.Background(), events.ConsumerName)
+	cons, err := st.Consumer(context.Background(), natsjs.ConsumerName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"sync/atomic"
 	"testing"
@@ -104,9 +106,9 @@ func (r *rig) history(taskID string) []string {
 	for _, n := range r.journal.events(taskID) {
 		s := string(n.Kind)
 		switch n.Kind {
-		case KindStatusChanged:
+		case events.KindStatusChanged:
 			s += ":" + string(n.Task.Status)
-		case KindFailed:
+		case events.KindFailed:
 			s += ":" + string(n.Reason)
 		}
 		out = append(out, s)
@@ -134,7 +136,7 @@ func (r *rig) checkConsistent(taskID string) {
 	}
 	ordinal, status := 0, Status("")
 	for _, n := range r.journal.events(taskID) {
-		if n.Kind == KindStatusChanged {
+		if n.Kind == events.KindStatusChanged {
 			ordinal++
 			if n.Ordinal != ordinal || n.PreviousStatus != status {
 				r.t.Errorf("task %s: status change %d (%s after %q) has ordinal %d and previous %q: %v",
@@ -157,5 +159,5 @@ func task(status Status, process string) Task { return Task{Status: status, Proc
 
 func finished() Task {
 	return Task{Status: StatusFinished, Process: "100%", TotalCount: 1, SuccessCount: 1,
-		Operations: []Operation{{Status: "Success", Items: []Item{{Name: "OSSObject", Value: "x.raw"}}}}}
+		Operations: []events.Operation{{OperationStatus: "Success", RelatedItems: []events.RelatedItem{{Name: "OSSObject", Value: "x.raw"}}}}}
 }

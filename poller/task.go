@@ -1,6 +1,10 @@
 package poller
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/taskpoller/taskpoller/events"
+)
 
 // Task is one observation of an ECS asynchronous task, as DescribeTaskAttribute reported it.
 // It is a plain value: the ECS adapter builds it from the SDK's pointer-heavy models.
@@ -16,23 +20,9 @@ type Task struct {
 	SuccessCount  int
 	FailedCount   int
 	SupportCancel bool
-	Operations    []Operation
+	Operations    []events.Operation
 	// Truncated is set when the observation was cut to fit an event (see bounded).
 	Truncated bool `json:",omitempty"`
-}
-
-// Operation is one entry of OperationProgressSet.
-type Operation struct {
-	Status    string // OperationStatus
-	ErrorCode string
-	ErrorMsg  string
-	Items     []Item // RelatedItemSet
-}
-
-// Item is one RelatedItem (Name is e.g. "OSSBucket", "OSSObject", "ImageFormat").
-type Item struct {
-	Name  string
-	Value string
 }
 
 // Status is an ECS TaskStatus.
@@ -67,7 +57,7 @@ func (s Status) Known() bool {
 func (t Task) ItemValues(name string) []string {
 	var out []string
 	for _, op := range t.Operations {
-		for _, it := range op.Items {
+		for _, it := range op.RelatedItems {
 			if it.Name == name {
 				out = append(out, it.Value)
 			}
@@ -80,7 +70,7 @@ func (t Task) ItemValues(name string) []string {
 func (t Task) FirstError() (code, msg string) {
 	for _, op := range t.Operations {
 		if op.ErrorCode != "" || op.ErrorMsg != "" {
-			if !strings.EqualFold(op.Status, "Success") {
+			if !strings.EqualFold(op.OperationStatus, "Success") {
 				return op.ErrorCode, op.ErrorMsg
 			}
 		}
@@ -114,17 +104,17 @@ func bounded(t Task) Task {
 	t.Action, t.Process, t.CreationTime, t.FinishedTime = cut(t.Action), cut(t.Process), cut(t.CreationTime), cut(t.FinishedTime)
 	t.Status = Status(cut(string(t.Status)))
 	budget := maxDetailBytes
-	ops := make([]Operation, 0, len(t.Operations))
+	ops := make([]events.Operation, 0, len(t.Operations))
 	for _, op := range t.Operations {
-		op.Status, op.ErrorCode, op.ErrorMsg = cut(op.Status), cut(op.ErrorCode), cut(op.ErrorMsg)
-		cost := len(op.Status) + len(op.ErrorCode) + len(op.ErrorMsg) + 80
+		op.OperationStatus, op.ErrorCode, op.ErrorMsg = cut(op.OperationStatus), cut(op.ErrorCode), cut(op.ErrorMsg)
+		cost := len(op.OperationStatus) + len(op.ErrorCode) + len(op.ErrorMsg) + 80
 		if cost > budget {
 			t.Truncated = true
 			break
 		}
 		budget -= cost
-		items := make([]Item, 0, len(op.Items))
-		for _, it := range op.Items {
+		items := make([]events.RelatedItem, 0, len(op.RelatedItems))
+		for _, it := range op.RelatedItems {
 			it.Name, it.Value = cut(it.Name), cut(it.Value)
 			cost := len(it.Name) + len(it.Value) + 30
 			if cost > budget {
@@ -134,7 +124,7 @@ func bounded(t Task) Task {
 			budget -= cost
 			items = append(items, it)
 		}
-		op.Items = items
+		op.RelatedItems = items
 		ops = append(ops, op)
 	}
 	if t.Operations != nil {

@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -11,14 +13,14 @@ import (
 // Worker.mu because the heartbeat and a redelivery read or replace it.
 type tracked struct {
 	key   string
-	reg   Registration
+	reg   events.Registration
 	d     Delivery
 	state State    // what this worker holds true; committed unless dirty
 	rev   uint64   // revision of the last commit
 	dirty bool     // state has changes (events sent) not committed yet
 	seen  observed // last observation, for the next transitions
 
-	outcome Kind // kind of the terminal event, once stored
+	outcome events.Kind // kind of the terminal event, once stored
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time

@@ -1,6 +1,10 @@
 package poller
 
-import "time"
+import (
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+)
 
 // observed is what a worker knows of a task between polls.
 type observed struct {
@@ -21,19 +25,19 @@ func transitions(prev observed, cur Task, md []byte, at time.Time) ([]Notice, ob
 	if cur.Status != prev.Task.Status {
 		next.Ordinal++
 		n := base
-		n.Kind, n.Ordinal = KindStatusChanged, next.Ordinal
+		n.Kind, n.Ordinal = events.KindStatusChanged, next.Ordinal
 		out = append(out, n)
 	}
 	if cur.Process != prev.Task.Process && cur.Process != "" {
 		n := base
-		n.Kind, n.Ordinal = KindProgress, next.Ordinal
+		n.Kind, n.Ordinal = events.KindProgress, next.Ordinal
 		out = append(out, n)
 	}
 	if cur.Status.Terminal() {
 		n := base
 		n.Ordinal = next.Ordinal
 		n.Kind, n.Reason = outcome(cur)
-		if n.Kind == KindFailed {
+		if n.Kind == events.KindFailed {
 			n.ErrorCode, n.ErrorMessage = cur.FirstError()
 		}
 		out = append(out, n)
@@ -42,26 +46,26 @@ func transitions(prev observed, cur Task, md []byte, at time.Time) ([]Notice, ob
 }
 
 // outcome decides how a terminal task ended.
-func outcome(t Task) (Kind, Reason) {
+func outcome(t Task) (events.Kind, events.Reason) {
 	switch {
 	case t.Status == StatusFinished && t.FailedCount == 0:
-		return KindFinished, ""
+		return events.KindFinished, ""
 	case t.Status == StatusFinished:
-		return KindFailed, ReasonOperationsFailed
+		return events.KindFailed, events.ReasonOperationsFailed
 	case t.Status == StatusDeleted:
-		return KindFailed, ReasonTaskCanceled
+		return events.KindFailed, events.ReasonTaskCanceled
 	default:
-		return KindFailed, ReasonTaskFailed
+		return events.KindFailed, events.ReasonTaskFailed
 	}
 }
 
 // failure builds the failed notice for a task that ends without ECS saying so (not found,
 // invalid region, timeout), from what was last known.
-func failure(prev observed, r Registration, reason Reason, code, msg string, md []byte, at time.Time) Notice {
+func failure(prev observed, r events.Registration, reason events.Reason, code, msg string, md []byte, at time.Time) Notice {
 	t := prev.Task
 	t.TaskID, t.RegionID = r.TaskID, r.RegionID
 	return Notice{
-		Kind: KindFailed, Task: t, PreviousStatus: prev.Task.Status, Ordinal: prev.Ordinal,
+		Kind: events.KindFailed, Task: t, PreviousStatus: prev.Task.Status, Ordinal: prev.Ordinal,
 		Metadata: md, Reason: reason, ErrorCode: code, ErrorMessage: msg, ObservedAt: at,
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 )
 
 // envPrefix prefixes the environment variable of every flag:

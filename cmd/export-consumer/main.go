@@ -17,7 +17,6 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/internal/follower"
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 var spec = follower.Spec{
@@ -25,7 +24,7 @@ var spec = follower.Spec{
 	EnvPrefix:   "EXPORT_CONSUMER_",
 	Description: "export-consumer: finished ExportImage events",
 	Filter: func(s events.Subjects) string {
-		return s.Event(poller.KindFinished, "*", "ExportImage", "*")
+		return s.Event(events.KindFinished, "*", "ExportImage", "*")
 	},
 	Handle: printExported,
 }

@@ -16,7 +16,7 @@ import (
 func alertLine(e events.Event) string {
 	d := e.Data
 	return fmt.Sprintf("ALERT task=%s region=%s action=%s reason=%s code=%s msg=%s",
-		field(d.TaskID), field(d.RegionID), field(d.TaskAction), field(d.Reason), field(d.ErrorCode),
+		field(d.TaskID), field(d.RegionID), field(d.TaskAction), field(string(d.Reason)), field(d.ErrorCode),
 		field(strings.Join(strings.Fields(d.ErrorMessage), " ")))
 }
 

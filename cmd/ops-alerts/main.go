@@ -16,14 +16,13 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/internal/follower"
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 var spec = follower.Spec{
 	Name:        "ops-alerts",
 	EnvPrefix:   "OPS_ALERTS_",
 	Description: "ops-alerts: every failed task",
-	Filter:      func(s events.Subjects) string { return s.Kind(poller.KindFailed) },
+	Filter:      func(s events.Subjects) string { return s.Kind(events.KindFailed) },
 	// An error hands the event back: an alert may be printed twice, never skipped.
 	Handle: func(out io.Writer, e events.Event) error {
 		_, err := fmt.Fprintln(out, alertLine(e))

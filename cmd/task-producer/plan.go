@@ -1,9 +1,9 @@
 package main
 
 import (
-	"fmt"
+	"github.com/taskpoller/taskpoller/events"
 
-	"github.com/taskpoller/taskpoller/poller"
+	"fmt"
 )
 
 // failPrefix is the emulator's convention: an export to a bucket, or an import of an object,
@@ -42,21 +42,21 @@ func planJob(n int, cfg Config) job {
 
 // outcome is what the task's one terminal event should say.
 type outcome struct {
-	Kind   poller.Kind   // KindFinished or KindFailed
-	Reason poller.Reason // failed only
+	Kind   events.Kind   // KindFinished or KindFailed
+	Reason events.Reason // failed only
 }
 
 func (o outcome) String() string {
-	if o.Kind == poller.KindFinished {
+	if o.Kind == events.KindFinished {
 		return "expect=finished"
 	}
 	return fmt.Sprintf("expect=%s reason=%s", o.Kind, o.Reason)
 }
 
 var (
-	finished = outcome{Kind: poller.KindFinished}
-	failed   = outcome{Kind: poller.KindFailed, Reason: poller.ReasonTaskFailed}
-	canceled = outcome{Kind: poller.KindFailed, Reason: poller.ReasonTaskCanceled}
+	finished = outcome{Kind: events.KindFinished}
+	failed   = outcome{Kind: events.KindFailed, Reason: events.ReasonTaskFailed}
+	canceled = outcome{Kind: events.KindFailed, Reason: events.ReasonTaskCanceled}
 )
 
 // expected is the outcome of j before any cancellation is attempted.

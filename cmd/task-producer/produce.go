@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,7 +29,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, log *zap.Logger) error 
 	if err != nil {
 		return err
 	}
-	nc, err := events.Connect(cfg.NATSURL, "task-producer", log, nats.RetryOnFailedConnect(true))
+	nc, err := natsjs.Connect(cfg.NATSURL, "task-producer", log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/taskpoller/taskpoller/poller/ecsapi"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
 
 // demoTask is one task the demo starts.

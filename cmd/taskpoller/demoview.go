@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // ANSI styles of the live view.
@@ -116,7 +116,7 @@ func (v *demoView) apply(subject string, data []byte) events.Event {
 			v.terminal++
 		case events.TypeFailed:
 			row.ended, row.failed = true, true
-			row.outcome = "reason=" + ev.Data.Reason
+			row.outcome = "reason=" + string(ev.Data.Reason)
 			if ev.Data.ErrorCode != "" {
 				row.outcome += " code=" + ev.Data.ErrorCode
 			}

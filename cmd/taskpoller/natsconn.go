@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"errors"
 	"flag"
 	"fmt"
@@ -8,8 +10,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
-
-	"github.com/taskpoller/taskpoller/events"
 )
 
 // natsConfig are the flags that reach a NATS server. User and password or a token go in the
@@ -68,7 +68,7 @@ func (c natsConfig) connect(url, name string, log *zap.Logger, extra ...nats.Opt
 	if err != nil {
 		return nil, err
 	}
-	return events.Connect(url, name, log, append(opts, extra...)...)
+	return natsjs.Connect(url, name, log, append(opts, extra...)...)
 }
 
 // connectJS is connect plus a JetStream context on the connection. The caller closes nc.

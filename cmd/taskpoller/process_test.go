@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -17,8 +19,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // world is a NATS server and an ECS emulator for workers run as separate processes.
@@ -33,7 +35,7 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
-	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

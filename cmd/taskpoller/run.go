@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"errors"
 	"flag"
@@ -28,7 +30,7 @@ type runConfig struct {
 	ECSEndpoint   string
 	SubjectPrefix string
 	Poll          poller.Config
-	Setup         events.SetupConfig
+	Setup         natsjs.SetupConfig
 	HTTPAddr      string
 	Log           logConfig
 }
@@ -118,7 +120,7 @@ func run(ctx context.Context, cfg runConfig, logOut io.Writer) error {
 func startEmbedded(listen, storeDir string) (*server.Server, error) {
 	host, p, _ := net.SplitHostPort(listen)
 	port, _ := strconv.Atoi(p)
-	return events.StartServer(events.ServerConfig{Host: host, Port: port, StoreDir: storeDir})
+	return natsjs.StartServer(natsjs.ServerConfig{Host: host, Port: port, StoreDir: storeDir})
 }
 
 // runWorker serves the HTTP endpoints at once (/healthz answers while the worker still waits

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"errors"
 	"fmt"
@@ -55,16 +57,16 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	// longer one, which Setup never shortens.
 	poll := cfg.Poll
 	poll.AckWait = assets.AckWait
-	healer := events.NewHealer(js, subjects, setup, assets, log)
+	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
 	if err != nil {
 		svc.close()
 		return nil, err
 	}
 	metrics := poller.NewMetrics(reg)
-	pub := events.NewPublisher(js, subjects, events.WithHealer(healer))
-	src := events.NewSource(assets, pub, log, 16, events.WithHealer(healer))
-	svc.worker, err = poller.NewWorker(poll, api, pub, events.NewStateStore(assets.State, events.WithHealer(healer)), src,
+	pub := natsjs.NewPublisher(js, subjects, natsjs.WithHealer(healer))
+	src := natsjs.NewSource(assets, pub, log, 16, natsjs.WithHealer(healer))
+	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
 		poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		svc.close()
@@ -84,25 +86,25 @@ func withCredential(c ecsapi.Credential) serviceOption {
 	return func(o *serviceOptions) { o.credential = c }
 }
 
-func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg events.SetupConfig, log *zap.Logger) (events.Assets, error) {
+func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg natsjs.SetupConfig, log *zap.Logger) (natsjs.Assets, error) {
 	wait := 500 * time.Millisecond
 	timer := time.NewTimer(wait)
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		a, err := events.Setup(ctx, js, s, cfg)
+		a, err := natsjs.Setup(ctx, js, s, cfg)
 		if err == nil {
 			return a, nil
 		}
 		if ctx.Err() != nil {
-			return events.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
+			return natsjs.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
 		}
 		log.Warn("cannot set up JetStream streams yet; retrying", zap.Error(err), zap.Duration("in", wait))
 		timer.Reset(wait)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
-			return events.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
+			return natsjs.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
 		}
 		wait = min(2*wait, 10*time.Second)
 	}

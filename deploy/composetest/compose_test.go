@@ -16,9 +16,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
 )
 
 const (
@@ -263,7 +262,7 @@ func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader)
 		t.Errorf("%d registrations were refused as invalid", r.invalids)
 	}
 	t.Logf("outcomes: %v", counts)
-	for _, want := range []string{"finished/", "failed/" + string(poller.ReasonTaskFailed), "failed/" + string(poller.ReasonTaskCanceled)} {
+	for _, want := range []string{"finished/", "failed/" + string(events.ReasonTaskFailed), "failed/" + string(events.ReasonTaskCanceled)} {
 		if counts[want] == 0 {
 			t.Errorf("no task ended %s: the demo should show every outcome", want)
 		}
@@ -277,11 +276,11 @@ func expectedLines(r *eventReader, tasks map[string]producedTask) (exports, fail
 		for _, term := range r.byTask[id] {
 			d := term.Event.Data
 			switch {
-			case term.Kind == poller.KindFinished && d.TaskAction == "ExportImage":
+			case term.Kind == events.KindFinished && d.TaskAction == "ExportImage":
 				for _, obj := range d.OSSObjects {
 					exports = append(exports, fmt.Sprintf("EXPORTED oss://%s/%s task=%s region=%s", d.OSSBucket, obj, d.TaskID, d.RegionID))
 				}
-			case term.Kind == poller.KindFailed:
+			case term.Kind == events.KindFailed:
 				failures = append(failures, fmt.Sprintf("ALERT task=%s region=%s action=%s reason=%s ", d.TaskID, d.RegionID, d.TaskAction, d.Reason))
 			}
 		}

@@ -12,12 +12,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 // terminal is one terminal event as stored in the events stream.
 type terminal struct {
-	Kind   poller.Kind
+	Kind   events.Kind
 	Seq    uint64
 	Stored time.Time // when the stream stored it
 	Event  events.Event
@@ -43,7 +42,7 @@ type eventReader struct {
 
 func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events.Subjects) (*eventReader, error) {
 	cons, err := js.OrderedConsumer(ctx, subjects.StreamName("EVENTS"), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subjects.Kind(poller.KindFinished), subjects.Kind(poller.KindFailed), subjects.Invalid()},
+		FilterSubjects: []string{subjects.Kind(events.KindFinished), subjects.Kind(events.KindFailed), subjects.Invalid()},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
@@ -95,9 +94,9 @@ func (r *eventReader) add(msg jetstream.Msg) error {
 	if err := json.Unmarshal(msg.Data(), &e); err != nil {
 		return fmt.Errorf("event at seq %d on %s is not JSON: %w", meta.Sequence.Stream, msg.Subject(), err)
 	}
-	kind := poller.KindFinished
+	kind := events.KindFinished
 	if e.Type == events.TypeFailed {
-		kind = poller.KindFailed
+		kind = events.KindFailed
 	}
 	r.byTask[e.Data.TaskID] = append(r.byTask[e.Data.TaskID], terminal{Kind: kind, Seq: meta.Sequence.Stream, Stored: meta.Timestamp, Event: e})
 	return nil

@@ -1,6 +1,8 @@
 package ecsapi
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,15 +161,15 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 		if op == nil {
 			continue
 		}
-		o := poller.Operation{
-			Status:    tea.StringValue(op.OperationStatus),
-			ErrorCode: tea.StringValue(op.ErrorCode),
-			ErrorMsg:  tea.StringValue(op.ErrorMsg),
+		o := events.Operation{
+			OperationStatus: tea.StringValue(op.OperationStatus),
+			ErrorCode:       tea.StringValue(op.ErrorCode),
+			ErrorMsg:        tea.StringValue(op.ErrorMsg),
 		}
 		if op.RelatedItemSet != nil {
 			for _, it := range op.RelatedItemSet.RelatedItem {
 				if it != nil {
-					o.Items = append(o.Items, poller.Item{Name: tea.StringValue(it.Name), Value: tea.StringValue(it.Value)})
+					o.RelatedItems = append(o.RelatedItems, events.RelatedItem{Name: tea.StringValue(it.Name), Value: tea.StringValue(it.Value)})
 				}
 			}
 		}

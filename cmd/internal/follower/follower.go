@@ -4,6 +4,8 @@
 package follower
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"errors"
 	"flag"
@@ -87,7 +89,7 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	nc, err := events.Connect(cfg.NATSURL, s.Name, log, nats.RetryOnFailedConnect(true))
+	nc, err := natsjs.Connect(cfg.NATSURL, s.Name, log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	err = events.Follow(ctx, js, subjects, events.FollowConfig{
+	err = natsjs.Follow(ctx, js, subjects, natsjs.FollowConfig{
 		Durable: cfg.Durable, Description: s.Description, FilterSubject: s.Filter(subjects),
 		AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending,
 	}, log, func(e events.Event) error { return s.Handle(out, e) })

@@ -1,6 +1,8 @@
-package events
+package natsjs
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"errors"
 	"fmt"
@@ -67,7 +69,7 @@ func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
 			_ = msg.Term()
 			continue
 		}
-		reg, perr := ParseRegistration(msg.Data())
+		reg, perr := events.ParseRegistration(msg.Data())
 		if perr != nil {
 			s.refuse(ctx, msg, meta.Sequence.Stream, perr)
 			continue
@@ -119,7 +121,7 @@ func (s *Source) reset() {
 // registration is handed back for a later try, so no refusal goes unreported.
 func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reason error) {
 	s.log.Warn("refusing registration", zap.Uint64("stream_seq", seq), zap.Error(reason))
-	if err := s.pub.PublishInvalid(ctx, NewInvalid(seq, msg.Data(), reason, time.Now())); err != nil {
+	if err := s.pub.PublishInvalid(ctx, events.NewInvalid(seq, msg.Data(), reason, time.Now())); err != nil {
 		s.log.Warn("cannot report refused registration; handing it back", zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)
 		return
@@ -169,11 +171,11 @@ func (s *Source) Drain(ctx context.Context) {
 // delivery adapts a JetStream message to poller.Delivery.
 type delivery struct {
 	msg jetstream.Msg
-	reg poller.Registration
+	reg events.Registration
 	seq uint64
 }
 
-func (d *delivery) Registration() poller.Registration { return d.reg }
+func (d *delivery) Registration() events.Registration { return d.reg }
 func (d *delivery) Seq() uint64                       { return d.seq }
 
 func (d *delivery) InProgress(context.Context) error { return d.msg.InProgress() }

@@ -1,6 +1,8 @@
-package events
+package natsjs
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"errors"
 	"sync"
@@ -17,7 +19,7 @@ import (
 // most once per healEvery, whatever the number of callers. Safe for concurrent use.
 type Healer struct {
 	js       jetstream.JetStream
-	subjects Subjects
+	subjects events.Subjects
 	cfg      SetupConfig
 	log      *zap.Logger
 
@@ -29,7 +31,7 @@ type Healer struct {
 const healEvery = 2 * time.Second
 
 // NewHealer heals the assets Setup(js, subjects, cfg) makes; a are the ones made at start.
-func NewHealer(js jetstream.JetStream, subjects Subjects, cfg SetupConfig, a Assets, log *zap.Logger) *Healer {
+func NewHealer(js jetstream.JetStream, subjects events.Subjects, cfg SetupConfig, a Assets, log *zap.Logger) *Healer {
 	if log == nil {
 		log = zap.NewNop()
 	}

@@ -1,6 +1,8 @@
-package events
+package natsjs
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,7 +16,7 @@ import (
 type FollowConfig struct {
 	Durable       string        // durable consumer name; required
 	Description   string        // shown by `nats consumer info`
-	FilterSubject string        // e.g. Subjects.Kind(poller.KindFailed); empty: every event
+	FilterSubject string        // e.g. events.Subjects.Kind(events.KindFailed); empty: every event
 	AckWait       time.Duration // redelivery after this long without an ack; 30s
 	MaxAckPending int           // events delivered and not yet acked; 256
 }
@@ -25,14 +27,14 @@ type FollowConfig struct {
 // event is acked after handle returns nil, handed back for redelivery when handle returns an
 // error, and terminated when it cannot be decoded: delivery is at least once. handle is called
 // from one goroutine at a time. Follow returns nil when ctx ends.
-func Follow(ctx context.Context, js jetstream.JetStream, s Subjects, cfg FollowConfig, log *zap.Logger, handle func(Event) error) error {
+func Follow(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg FollowConfig, log *zap.Logger, handle func(events.Event) error) error {
 	if cfg.AckWait == 0 {
 		cfg.AckWait = 30 * time.Second
 	}
 	if cfg.MaxAckPending == 0 {
 		cfg.MaxAckPending = 256
 	}
-	stream := s.StreamName(EventsRole)
+	stream := s.StreamName(events.EventsRole)
 	cc := jetstream.ConsumerConfig{
 		Durable: cfg.Durable, Description: cfg.Description, FilterSubject: cfg.FilterSubject,
 		DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckExplicitPolicy,
@@ -47,7 +49,7 @@ func Follow(ctx context.Context, js jetstream.JetStream, s Subjects, cfg FollowC
 	}
 	log.Info("consuming", zap.String("stream", stream), zap.String("filter", cc.FilterSubject), zap.String("durable", cc.Durable))
 	sub, err := cons.Consume(func(msg jetstream.Msg) {
-		var e Event
+		var e events.Event
 		if err := json.Unmarshal(msg.Data(), &e); err != nil {
 			log.Error("not a task event; terminating it", zap.String("subject", msg.Subject()), zap.Error(err))
 			_ = msg.Term()

@@ -1,6 +1,8 @@
-package events
+package natsjs
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +24,7 @@ var _ poller.Publisher = (*Publisher)(nil)
 // recognised it as a duplicate). Safe for concurrent use.
 type Publisher struct {
 	js       jetstream.JetStream
-	subjects Subjects
+	subjects events.Subjects
 	stream   string
 	opts     options
 
@@ -31,13 +33,13 @@ type Publisher struct {
 }
 
 // NewPublisher publishes to the events stream of subjects.
-func NewPublisher(js jetstream.JetStream, subjects Subjects, opts ...Option) *Publisher {
-	return &Publisher{js: js, subjects: subjects, stream: subjects.StreamName(EventsRole), opts: applyOptions(opts)}
+func NewPublisher(js jetstream.JetStream, subjects events.Subjects, opts ...Option) *Publisher {
+	return &Publisher{js: js, subjects: subjects, stream: subjects.StreamName(events.EventsRole), opts: applyOptions(opts)}
 }
 
 // Publish implements poller.Publisher.
 func (p *Publisher) Publish(ctx context.Context, n poller.Notice, after uint64) (uint64, error) {
-	ev := New(n)
+	ev := n.Event()
 	subject := p.subjects.Event(n.Kind, n.Task.RegionID, n.Action(), n.Task.TaskID)
 	data, err := p.encode(ev)
 	if err != nil {
@@ -57,7 +59,7 @@ func (p *Publisher) Publish(ctx context.Context, n poller.Notice, after uint64) 
 // encode marshals ev; an event larger than the connection's payload limit allows is trimmed:
 // its operations lose their related items (the OSS objects stay in oss_objects), then the
 // operations go, and data.truncated says so.
-func (p *Publisher) encode(ev Event) ([]byte, error) {
+func (p *Publisher) encode(ev events.Event) ([]byte, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
@@ -76,18 +78,18 @@ func (p *Publisher) encode(ev Event) ([]byte, error) {
 const headerRoom = 4 << 10
 
 // trim drops detail from d, more at each step.
-func trim(d Data, step int) Data {
+func trim(d events.Data, step int) events.Data {
 	d.Truncated = true
 	switch step {
 	case 0:
-		ops := make([]Operation, len(d.Operations))
+		ops := make([]events.Operation, len(d.Operations))
 		for i, op := range d.Operations {
-			op.RelatedItems = []RelatedItem{}
+			op.RelatedItems = []events.RelatedItem{}
 			ops[i] = op
 		}
 		d.Operations = ops
 	case 1:
-		d.Operations = []Operation{}
+		d.Operations = []events.Operation{}
 	default:
 		if len(d.OSSObjects) > 16 {
 			d.OSSObjects = d.OSSObjects[:16]
@@ -114,11 +116,11 @@ func (p *Publisher) Last(ctx context.Context, regionID, taskID string) (poller.A
 		}
 		return poller.Announced{}, false, fmt.Errorf("latest event of %s/%s: %w", regionID, taskID, err)
 	}
-	var ev Event
+	var ev events.Event
 	if err := json.Unmarshal(msg.Data, &ev); err != nil {
 		return poller.Announced{}, false, fmt.Errorf("decode event %d: %w", msg.Sequence, err)
 	}
-	return Announced(ev, msg.Sequence), true, nil
+	return announced(ev, msg.Sequence), true, nil
 }
 
 func (p *Publisher) eventsStream(ctx context.Context) (jetstream.Stream, error) {
@@ -141,7 +143,7 @@ func (p *Publisher) forgetStream() {
 }
 
 // PublishInvalid reports a refused registration on <prefix>.invalid.
-func (p *Publisher) PublishInvalid(ctx context.Context, inv Invalid) error {
+func (p *Publisher) PublishInvalid(ctx context.Context, inv events.Invalid) error {
 	data, err := json.Marshal(inv)
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w", inv.ID, err)
@@ -153,7 +155,7 @@ func (p *Publisher) PublishInvalid(ctx context.Context, inv Invalid) error {
 func (p *Publisher) publish(ctx context.Context, subject, id string, data []byte, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	msg := nats.NewMsg(subject)
 	msg.Data = data
-	msg.Header.Set("Content-Type", ContentType)
+	msg.Header.Set("Content-Type", events.ContentType)
 	opts = append(opts, jetstream.WithMsgID(id), jetstream.WithExpectStream(p.stream))
 	ack, err := p.js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
@@ -171,4 +173,17 @@ func isWrongLastSequence(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+// announced tells what the stored event ev at stream sequence seq announced.
+func announced(ev events.Event, seq uint64) poller.Announced {
+	return poller.Announced{
+		Position: seq,
+		ID:       ev.ID,
+		Kind:     events.KindOf(ev.Type),
+		Action:   ev.Data.TaskAction,
+		Status:   poller.Status(ev.Data.TaskStatus),
+		Process:  ev.Data.TaskProcess,
+		Ordinal:  ev.Data.StatusOrdinal,
+	}
 }

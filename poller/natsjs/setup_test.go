@@ -1,6 +1,8 @@
-package events_test
+package natsjs_test
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"testing"
 	"time"
@@ -15,12 +17,12 @@ import (
 // the state of others' tasks nor shortens their ack wait or the events' memory; a worker with
 // larger ones raises them.
 func TestSetupNeverLowersSharedSettings(t *testing.T) {
-	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := events.Connect(srv.ClientURL(), "test", zap.NewNop())
+	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +30,8 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 	js, _ := jetstream.New(nc)
 	s, _ := events.NewSubjects(events.DefaultPrefix)
 	ctx := context.Background()
-	big := events.SetupConfig{AckWait: 30 * time.Second, StateTTL: 8 * 24 * time.Hour, EventsMaxAge: 7 * 24 * time.Hour, DedupWindow: 10 * time.Minute, MaxAckPending: 1000}
-	a, err := events.Setup(ctx, js, s, big)
+	big := natsjs.SetupConfig{AckWait: 30 * time.Second, StateTTL: 8 * 24 * time.Hour, EventsMaxAge: 7 * 24 * time.Hour, DedupWindow: 10 * time.Minute, MaxAckPending: 1000}
+	a, err := natsjs.Setup(ctx, js, s, big)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +42,8 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	small := events.SetupConfig{AckWait: 2 * time.Second, StateTTL: time.Second, EventsMaxAge: time.Minute, DedupWindow: time.Second, MaxAckPending: 10}
-	b, err := events.Setup(ctx, js, s, small)
+	small := natsjs.SetupConfig{AckWait: 2 * time.Second, StateTTL: time.Second, EventsMaxAge: time.Minute, DedupWindow: time.Second, MaxAckPending: 10}
+	b, err := natsjs.Setup(ctx, js, s, small)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 
 	larger := big
 	larger.AckWait, larger.StateTTL = time.Minute, 9*24*time.Hour
-	c, err := events.Setup(ctx, js, s, larger)
+	c, err := natsjs.Setup(ctx, js, s, larger)
 	if err != nil {
 		t.Fatal(err)
 	}

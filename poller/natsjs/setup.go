@@ -1,6 +1,8 @@
-package events
+package natsjs
 
 import (
+	"github.com/taskpoller/taskpoller/events"
+
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Roles name the JetStream assets of one deployment; Subjects.StreamName derives the names,
-// e.g. ECS_TASKS_REGISTRATIONS for the default prefix.
 const (
-	RegistrationsRole = "REGISTRATIONS"
-	EventsRole        = "EVENTS"
-	StateRole         = "STATE"
 	// ConsumerName is the durable consumer all workers share.
 	ConsumerName = "taskpoller-workers"
 )
@@ -72,7 +69,7 @@ type Assets struct {
 // fleet is — events max age, duplicate window, state TTL, ack wait, max ack pending, replicas
 // (see Assets.Kept) — and raises it where cfg asks for more. A worker started with smaller
 // settings therefore can neither purge state nor shorten the ack wait of the others.
-func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupConfig) (Assets, error) {
+func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg SetupConfig) (Assets, error) {
 	cfg.setDefaults()
 	if cfg.DedupWindow > cfg.EventsMaxAge {
 		return Assets{}, errors.New("events dedup window must not exceed the events max age")
@@ -80,20 +77,20 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	var a Assets
 	var err error
 	a.Registrations, err = ensureStream(ctx, js, &a.Kept, jetstream.StreamConfig{
-		Name:        s.StreamName(RegistrationsRole),
+		Name:        s.StreamName(events.RegistrationsRole),
 		Description: "taskpoller: task registrations, removed once their task has its terminal event",
 		Subjects:    []string{s.Registered()},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		Duplicates:  2 * time.Minute,
-		MaxMsgSize:  MaxRegistrationBytes * 4,
+		MaxMsgSize:  events.MaxRegistrationBytes * 4,
 	})
 	if err != nil {
 		return Assets{}, fmt.Errorf("registrations stream: %w", err)
 	}
 	a.Events, err = ensureStream(ctx, js, &a.Kept, jetstream.StreamConfig{
-		Name:        s.StreamName(EventsRole),
+		Name:        s.StreamName(events.EventsRole),
 		Description: "taskpoller: task events (CloudEvents JSON)",
 		Subjects:    s.AllEvents(),
 		Retention:   jetstream.LimitsPolicy,
@@ -119,7 +116,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s Subjects, cfg SetupCon
 	}
 	a.AckWait = a.Consumer.CachedInfo().Config.AckWait
 	a.State, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
-		Bucket:      s.StreamName(StateRole),
+		Bucket:      s.StreamName(events.StateRole),
 		Description: "taskpoller: last known state of each task",
 		History:     1,
 		TTL:         cfg.StateTTL,

@@ -1,6 +1,8 @@
-package events_test
+package natsjs_test
 
 import (
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+
 	"context"
 	"errors"
 	"sync"
@@ -20,12 +22,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Follow delivers events stored before it started, only those matching its filter, and
 // redelivers an event whose handler failed.
 func TestFollow(t *testing.T) {
-	srv, err := events.StartServer(events.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := events.Connect(srv.ClientURL(), "test", zap.NewNop())
+	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +36,14 @@ func TestFollow(t *testing.T) {
 	s, _ := events.NewSubjects(events.DefaultPrefix)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := events.Setup(ctx, js, s, events.SetupConfig{}); err != nil {
+	if _, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	pub := events.NewPublisher(js, s)
+	pub := natsjs.NewPublisher(js, s)
 	for _, n := range []poller.Notice{
-		{Kind: poller.KindFailed, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou"}, Reason: poller.ReasonTaskFailed},
-		{Kind: poller.KindFinished, Task: poller.Task{TaskID: "t-2", RegionID: "cn-hangzhou"}},
-		{Kind: poller.KindFailed, Task: poller.Task{TaskID: "t-3", RegionID: "cn-hangzhou"}, Reason: poller.ReasonTimeout},
+		{Kind: events.KindFailed, Task: poller.Task{TaskID: "t-1", RegionID: "cn-hangzhou"}, Reason: events.ReasonTaskFailed},
+		{Kind: events.KindFinished, Task: poller.Task{TaskID: "t-2", RegionID: "cn-hangzhou"}},
+		{Kind: events.KindFailed, Task: poller.Task{TaskID: "t-3", RegionID: "cn-hangzhou"}, Reason: events.ReasonTimeout},
 	} {
 		if _, err := pub.Publish(ctx, n, 0); err != nil {
 			t.Fatal(err)
@@ -53,7 +55,7 @@ func TestFollow(t *testing.T) {
 	done := make(chan struct{})
 	followErr := make(chan error, 1)
 	go func() {
-		followErr <- events.Follow(ctx, js, s, events.FollowConfig{Durable: "ops", FilterSubject: s.Kind(poller.KindFailed)}, zap.NewNop(),
+		followErr <- natsjs.Follow(ctx, js, s, natsjs.FollowConfig{Durable: "ops", FilterSubject: s.Kind(events.KindFailed)}, zap.NewNop(),
 			func(e events.Event) error {
 				mu.Lock()
 				defer mu.Unlock()
@@ -61,7 +63,7 @@ func TestFollow(t *testing.T) {
 					failedOnce = true
 					return errors.New("printer jammed")
 				}
-				got = append(got, e.Subject+":"+e.Data.Reason)
+				got = append(got, e.Subject+":"+string(e.Data.Reason))
 				if len(got) == 2 {
 					close(done)
 				}

@@ -1,0 +1,39 @@
+package events
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// ID returns the deterministic id of a task event; it is also the Nats-Msg-Id. Two different
+// transitions never share an id: a status change is named by its ordinal and status, a
+// progress by ordinal, status and process. Every terminal event of a task shares one id, so
+// a task can never end twice:
+//
+//	<region>/<task>/status/<ordinal>/<status>
+//	<region>/<task>/progress/<ordinal>/<status>/<process>
+//	<region>/<task>/terminal
+//
+// region and task come from a validated registration; status and process are made safe here.
+func ID(region, task string, kind Kind, ordinal int, status, process string) string {
+	base := region + "/" + task
+	switch kind {
+	case KindStatusChanged:
+		return fmt.Sprintf("%s/status/%d/%s", base, ordinal, idToken(status))
+	case KindProgress:
+		return fmt.Sprintf("%s/progress/%d/%s/%s", base, ordinal, idToken(status), idToken(process))
+	default:
+		return base + "/terminal"
+	}
+}
+
+var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9%._-]`)
+
+// idToken keeps an untrusted value (a status or process ECS reported) fit for an id and a
+// NATS header.
+func idToken(s string) string {
+	if len(s) > 32 {
+		s = s[:32]
+	}
+	return idUnsafe.ReplaceAllString(s, "_")
+}

@@ -1,0 +1,11 @@
+// Package natsjs is taskpoller's NATS JetStream side: the adapters of the worker's ports —
+// Publisher (events, fenced on each task's latest event), Source (registrations) and
+// StateStore (task state in a KV bucket) — with Setup, which creates their streams, consumer
+// and bucket without ever lowering a shared setting, and Healer, which recreates them when
+// they disappear; Connect, the project's connection policy (no reconnect buffer); StartServer,
+// an embedded nats-server; Follow, a durable at-least-once view of the events for downstream
+// services; and Register, for producers.
+//
+// The event contract itself (types, subjects, ids, registration format) is package events.
+// All types are safe for concurrent use unless their doc says otherwise.
+package natsjs
