@@ -32,20 +32,21 @@ func (nopStore) Update(context.Context, string, State, uint64) (uint64, error) {
 
 type nopSource struct{}
 
-func (nopSource) Next(ctx context.Context) (Delivery, error)  { <-ctx.Done(); return nil, ctx.Err() }
-func (nopSource) Alive(context.Context, uint64) (bool, error) { return true, nil }
-func (nopSource) Drain(context.Context)                       {}
+func (nopSource) Next(ctx context.Context) (Lease, error)    { <-ctx.Done(); return nil, ctx.Err() }
+func (nopSource) Held(context.Context, uint64) (bool, error) { return true, nil }
+func (nopSource) Drain(context.Context)                      {}
+func (nopSource) Run(ctx context.Context) error              { <-ctx.Done(); return nil }
 
 type nopDelivery struct {
 	reg events.Registration
 	seq uint64
 }
 
-func (d *nopDelivery) Registration() events.Registration        { return d.reg }
-func (d *nopDelivery) Seq() uint64                              { return d.seq }
-func (d *nopDelivery) InProgress(context.Context) error         { return nil }
-func (d *nopDelivery) Ack(context.Context) error                { return nil }
-func (d *nopDelivery) Nak(context.Context, time.Duration) error { return nil }
+func (d *nopDelivery) Registration() events.Registration            { return d.reg }
+func (d *nopDelivery) ID() uint64                                   { return d.seq }
+func (d *nopDelivery) Abandon()                                     {}
+func (d *nopDelivery) Done(context.Context) error                   { return nil }
+func (d *nopDelivery) Release(context.Context, time.Duration) error { return nil }
 
 func benchWorker(b *testing.B) *Worker {
 	w, err := NewWorker(Config{APIQPS: 1e9, APIBurst: 1 << 30, MaxTracked: 1 << 22}, nopAPI{}, nopPub{}, nopStore{}, nopSource{})

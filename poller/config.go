@@ -18,7 +18,6 @@ type Config struct {
 	APIQPS         float64       // calls per second per region; 10
 	APIBurst       int           // token bucket size per region; 2 x APIQPS, at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long: a lowered rate climbs back; 10s
-	AckWait        time.Duration // the registration consumer's ack wait; heartbeats every third; 30s
 	MaxTracked     int           // tasks one worker tracks at once; 10000
 	Concurrency    int           // polls in flight at once; 16
 	WorkerID       string        // names this worker in the state store and logs; "worker"
@@ -43,7 +42,6 @@ func (c *Config) setDefaults() {
 	def(&c.NotFoundGrace, 30*time.Second)
 	def(&c.CallTimeout, 10*time.Second)
 	def(&c.ThrottleQuiet, 10*time.Second)
-	def(&c.AckWait, 30*time.Second)
 	def(&c.HandBackAfter, time.Minute)
 	def(&c.StallAfter, time.Minute)
 	if c.PollMultiplier == 0 {
@@ -83,8 +81,6 @@ func (c Config) Validate() error {
 	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)
 	check(c.APIQPS > 0, "API QPS must be positive, got %g", c.APIQPS)
 	check(c.APIBurst >= 1, "API burst must be at least 1, got %d", c.APIBurst)
-	check(c.AckWait >= time.Second, "ack wait must be at least 1s, got %s", c.AckWait)
-	check(c.CallTimeout < c.AckWait, "call timeout (%s) must be shorter than the ack wait (%s)", c.CallTimeout, c.AckWait)
 	check(c.MaxTracked >= 1, "max tracked must be at least 1, got %d", c.MaxTracked)
 	check(c.Concurrency >= 1, "concurrency must be at least 1, got %d", c.Concurrency)
 	check(c.HandBackAfter > 0, "hand-back delay must be positive, got %s", c.HandBackAfter)

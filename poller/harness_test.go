@@ -83,7 +83,7 @@ func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
 func fastConfig() poller.Config {
 	return poller.Config{
 		PollInitial: 10 * time.Millisecond, PollMax: 80 * time.Millisecond, PollMultiplier: 2, PollJitter: 0,
-		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, AckWait: 2 * time.Second, CallTimeout: time.Second,
+		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, CallTimeout: time.Second,
 	}
 }
 

@@ -97,7 +97,7 @@ func (w *Worker) intakeFailing(now time.Time) (time.Duration, bool) {
 // Resuming and taking over write a new lease with compare-and-set, so the previous holder's
 // next write fails and it stops. It returns true when it started tracking a task (the
 // caller's slot is then kept).
-func (w *Worker) claim(ctx context.Context, d Delivery) bool {
+func (w *Worker) claim(ctx context.Context, d Lease) bool {
 	reg := d.Registration()
 	key := reg.Key()
 	log := w.log.With(zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID))
@@ -111,7 +111,7 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 				w.requeue(ctx, d, log, err)
 				return false
 			}
-			st = State{OwnerSeq: d.Seq(), Owner: w.cfg.WorkerID, Lease: w.newLease(), RegisteredAt: time.Now().UTC()}
+			st = State{OwnerSeq: d.ID(), Owner: w.cfg.WorkerID, Lease: w.newLease(), RegisteredAt: time.Now().UTC()}
 			st = reconcile(st, reg, last, found)
 			rev, err = w.store.Create(ctx, key, st)
 			if errors.Is(err, ErrStateExists) {
@@ -139,8 +139,8 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 		case st.Terminal && st.Outbox == nil:
 			w.settle(ctx, d, log, "already_done")
 			return false
-		case st.OwnerSeq != d.Seq():
-			alive, err := w.src.Alive(ctx, st.OwnerSeq)
+		case st.OwnerSeq != d.ID():
+			alive, err := w.src.Held(ctx, st.OwnerSeq)
 			if err != nil {
 				w.requeue(ctx, d, log, err)
 				return false
@@ -152,13 +152,15 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 			outcome = "taken_over"
 		}
 		if t := w.lookup(key); t != nil {
-			// Redelivered to the worker that still tracks it: keep polling, hold the new delivery.
+			// Leased again by the worker that still tracks it: keep polling, hold the new lease.
 			w.mu.Lock()
+			old := t.d
 			t.d = d
 			w.mu.Unlock()
+			old.Abandon()
 			return false
 		}
-		st.OwnerSeq, st.Owner, st.Lease = d.Seq(), w.cfg.WorkerID, w.newLease()
+		st.OwnerSeq, st.Owner, st.Lease = d.ID(), w.cfg.WorkerID, w.newLease()
 		rev, err = w.store.Update(ctx, key, st, rev)
 		if errors.Is(err, ErrStateConflict) {
 			continue
@@ -177,16 +179,16 @@ func (w *Worker) claim(ctx context.Context, d Delivery) bool {
 }
 
 // settle acks a registration that needs no tracking.
-func (w *Worker) settle(ctx context.Context, d Delivery, log *zap.Logger, outcome string) {
+func (w *Worker) settle(ctx context.Context, d Lease, log *zap.Logger, outcome string) {
 	w.metrics.Registrations.WithLabelValues(outcome).Inc()
 	log.Info("registration needs no polling", zap.String("why", outcome))
-	if err := d.Ack(ctx); err != nil && ctx.Err() == nil {
+	if err := d.Done(ctx); err != nil && ctx.Err() == nil {
 		log.Warn("cannot ack registration", zap.Error(err))
 	}
 }
 
 // requeue hands a registration back after a pause when the state store failed.
-func (w *Worker) requeue(ctx context.Context, d Delivery, log *zap.Logger, cause error) {
+func (w *Worker) requeue(ctx context.Context, d Lease, log *zap.Logger, cause error) {
 	if ctx.Err() != nil {
 		cause = ctx.Err()
 	}
@@ -198,7 +200,7 @@ func (w *Worker) requeue(ctx context.Context, d Delivery, log *zap.Logger, cause
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 	}
-	if err := d.Nak(ctx, delay); err != nil {
+	if err := d.Release(ctx, delay); err != nil {
 		log.Warn("cannot hand registration back", zap.Error(err))
 	}
 }

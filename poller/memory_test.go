@@ -209,7 +209,7 @@ func newMemQueue() *memQueue { return &memQueue{pending: map[uint64]bool{}} }
 // memSource is one worker's Source; the test hands it deliveries.
 type memSource struct {
 	q      *memQueue
-	ch     chan *memDelivery
+	ch     chan *memLease
 	broken atomic.Bool   // Next fails, as with a deleted consumer
 	kick   chan struct{} // wakes a waiting Next to notice broken
 }
@@ -224,22 +224,22 @@ func (s *memSource) setBroken(b bool) {
 }
 
 func (q *memQueue) source() *memSource {
-	return &memSource{q: q, ch: make(chan *memDelivery, 1024), kick: make(chan struct{}, 1)}
+	return &memSource{q: q, ch: make(chan *memLease, 1024), kick: make(chan struct{}, 1)}
 }
 
 // register enqueues a new registration for this source's worker and returns its delivery,
 // which fails to settle while dead is true.
-func (s *memSource) register(taskID string, dead *atomic.Bool) *memDelivery {
+func (s *memSource) register(taskID string, dead *atomic.Bool) *memLease {
 	s.q.mu.Lock()
 	s.q.seq++
-	d := &memDelivery{q: s.q, reg: events.Registration{RegionID: testRegion, TaskID: taskID}, seq: s.q.seq, dead: dead}
+	d := &memLease{q: s.q, reg: events.Registration{RegionID: testRegion, TaskID: taskID}, seq: s.q.seq, dead: dead}
 	s.q.pending[d.seq] = true
 	s.q.mu.Unlock()
 	s.ch <- d
 	return d
 }
 
-func (s *memSource) Next(ctx context.Context) (Delivery, error) {
+func (s *memSource) Next(ctx context.Context) (Lease, error) {
 	for {
 		if s.broken.Load() {
 			return nil, errors.New("consumer not found")
@@ -254,13 +254,19 @@ func (s *memSource) Next(ctx context.Context) (Delivery, error) {
 	}
 }
 
-func (s *memSource) Alive(_ context.Context, seq uint64) (bool, error) {
+func (s *memSource) Held(_ context.Context, seq uint64) (bool, error) {
 	s.q.mu.Lock()
 	defer s.q.mu.Unlock()
 	return s.q.pending[seq], nil
 }
 
 func (s *memSource) Drain(context.Context) {}
+
+// Run keeps nothing alive: in memory a lease lasts until it is settled, released or abandoned.
+func (s *memSource) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
 
 func (q *memQueue) isPending(seq uint64) bool {
 	q.mu.Lock()
@@ -274,7 +280,7 @@ func (q *memQueue) nakCount() int {
 	return len(q.naked)
 }
 
-type memDelivery struct {
+type memLease struct {
 	q    *memQueue
 	reg  events.Registration
 	seq  uint64
@@ -283,17 +289,17 @@ type memDelivery struct {
 
 var errCutOff = errors.New("cut off from NATS")
 
-func (d *memDelivery) cut() error {
+func (d *memLease) cut() error {
 	if d.dead != nil && d.dead.Load() {
 		return errCutOff
 	}
 	return nil
 }
 
-func (d *memDelivery) Registration() events.Registration { return d.reg }
-func (d *memDelivery) Seq() uint64                       { return d.seq }
-func (d *memDelivery) InProgress(context.Context) error  { return d.cut() }
-func (d *memDelivery) Ack(context.Context) error {
+func (d *memLease) Registration() events.Registration { return d.reg }
+func (d *memLease) ID() uint64                        { return d.seq }
+func (d *memLease) Abandon()                          {}
+func (d *memLease) Done(context.Context) error {
 	if err := d.cut(); err != nil {
 		return err
 	}
@@ -303,7 +309,7 @@ func (d *memDelivery) Ack(context.Context) error {
 	d.q.acked = append(d.q.acked, d.seq)
 	return nil
 }
-func (d *memDelivery) Nak(context.Context, time.Duration) error {
+func (d *memLease) Release(context.Context, time.Duration) error {
 	if err := d.cut(); err != nil {
 		return err
 	}

@@ -251,12 +251,14 @@ func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time
 func (w *Worker) lost(t *tracked) {
 	w.metrics.Lost.Inc()
 	w.logger(t).Warn("task was taken over by another worker; stopping here")
-	w.untrack(t)
+	if w.untrack(t) {
+		w.lease(t).Abandon()
+	}
 }
 
 // complete acks the registration of a task whose terminal event is stored.
 func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
-	if err := w.delivery(t).Ack(ctx); err != nil && ctx.Err() == nil {
+	if err := w.lease(t).Done(ctx); err != nil && ctx.Err() == nil {
 		// The state says terminal: a redelivery is acked without a second event.
 		w.logger(t).Warn("cannot ack registration", zap.Error(err))
 	}

@@ -42,29 +42,34 @@ type Announced struct {
 	Ordinal  int // status changes announced up to and including this event
 }
 
-// Delivery is one registration handed to a worker by a Source. The worker owns it until it
-// calls Ack, Nak or Term exactly once. Methods may be called from any goroutine.
-type Delivery interface {
+// Lease is a worker's hold on one registration. While it is held, no other worker is handed
+// the registration: the Source keeps the lease alive (at its own pace, from its own settings)
+// until the worker calls Done, Release or Abandon, exactly once. Methods may be called from
+// any goroutine.
+type Lease interface {
 	Registration() events.Registration
-	// Seq identifies the registration message; redeliveries of one message share it.
-	Seq() uint64
-	// InProgress asks the source not to redeliver the registration for another ack wait.
-	InProgress(ctx context.Context) error
-	// Ack confirms the registration is done with, waiting for the source to confirm.
-	Ack(ctx context.Context) error
-	// Nak hands the registration back for redelivery after delay (0: at once).
-	Nak(ctx context.Context, delay time.Duration) error
+	// ID names the registration; redeliveries of one registration share it.
+	ID() uint64
+	// Done settles the registration for good (its task needs no more tracking), waiting for
+	// the source to confirm.
+	Done(ctx context.Context) error
+	// Release hands the registration back, to be leased again after delay (0: at once).
+	Release(ctx context.Context, delay time.Duration) error
+	// Abandon stops keeping the lease alive without settling anything: the registration goes
+	// to whoever is handed it next, once the lease runs out. For a task another worker holds.
+	Abandon()
 }
 
-// Source yields registrations. Next blocks until one arrives or ctx ends (then it returns
-// ctx.Err()); it is called by one goroutine at a time. Alive reports whether the registration
-// message seq is still pending (neither acknowledged nor removed). Drain stops fetching and
-// hands back (Naks) every registration fetched but not yet returned by Next; call it once,
-// after the last Next.
+// Source leases registrations. Next blocks until one arrives or ctx ends (then it returns
+// ctx.Err()); it is called by one goroutine at a time. Held reports whether the registration
+// id is still pending (leased, or waiting to be). Drain stops fetching and releases every
+// registration fetched but not yet returned by Next; after Drain, Next fetches again. Run
+// keeps every lease alive until ctx ends; the worker runs it for as long as it runs.
 type Source interface {
-	Next(ctx context.Context) (Delivery, error)
-	Alive(ctx context.Context, seq uint64) (bool, error)
+	Next(ctx context.Context) (Lease, error)
+	Held(ctx context.Context, id uint64) (bool, error)
 	Drain(ctx context.Context)
+	Run(ctx context.Context) error
 }
 
 // State is what the store keeps for each task, so that a worker taking a task over neither

@@ -34,7 +34,7 @@ func newRig(t *testing.T) *rig {
 func rigConfig() Config {
 	return Config{
 		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: 0,
-		NotFoundGrace: time.Second, APIQPS: 1000, AckWait: 30 * time.Second, CallTimeout: time.Second,
+		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second,
 		HandBackAfter: time.Hour,
 	}
 }
@@ -73,14 +73,14 @@ func (r *rig) start(cfg Config) *rigWorker {
 }
 
 // register hands a new registration to this worker; the delivery is cut with the worker.
-func (rw *rigWorker) register(taskID string) *memDelivery {
+func (rw *rigWorker) register(taskID string) *memLease {
 	return rw.src.register(taskID, rw.cut)
 }
 
 // redeliver hands an existing registration to this worker, as JetStream does after the ack
 // wait of a silent holder.
-func (rw *rigWorker) redeliver(d *memDelivery) *memDelivery {
-	again := &memDelivery{q: d.q, reg: d.reg, seq: d.seq, dead: rw.cut}
+func (rw *rigWorker) redeliver(d *memLease) *memLease {
+	again := &memLease{q: d.q, reg: d.reg, seq: d.seq, dead: rw.cut}
 	rw.src.ch <- again
 	return again
 }

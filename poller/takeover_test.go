@@ -102,7 +102,6 @@ func TestShutdownHandsWorkBackAtOnce(t *testing.T) {
 	col := e.collect(js)
 	ids := addLifecycles(t, e, 10, 300*time.Millisecond)
 	cfg := fastConfig()
-	cfg.AckWait = 30 * time.Second
 	a := e.startWorker(cfg)
 	for _, id := range ids {
 		e.register(js, id, "")

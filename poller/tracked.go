@@ -10,11 +10,11 @@ import (
 
 // tracked is one task a worker polls. Its fields are used only by the goroutine processing its
 // key (the scheduler hands a key to one goroutine at a time), except d, which is guarded by
-// Worker.mu because the heartbeat and a redelivery read or replace it.
+// Worker.mu because a new lease of the same registration replaces it.
 type tracked struct {
 	key   string
 	reg   events.Registration
-	d     Delivery
+	d     Lease
 	state State    // what this worker holds true; committed unless dirty
 	rev   uint64   // revision of the last commit
 	dirty bool     // state has changes (events sent) not committed yet
@@ -50,14 +50,14 @@ func (w *Worker) lookup(key string) *tracked {
 	return w.tasks[key]
 }
 
-func (w *Worker) delivery(t *tracked) Delivery {
+func (w *Worker) lease(t *tracked) Lease {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return t.d
 }
 
 // track starts polling a claimed task at once. The caller holds a slot for it.
-func (w *Worker) track(d Delivery, st State, rev uint64) {
+func (w *Worker) track(d Lease, st State, rev uint64) {
 	reg := d.Registration()
 	t := &tracked{
 		key: reg.Key(), reg: reg, d: d, state: st, rev: rev,
@@ -73,9 +73,10 @@ func (w *Worker) track(d Delivery, st State, rev uint64) {
 	w.sched.Schedule(t.key, time.Now())
 }
 
-// untrack forgets a task and frees its slot. It does not settle its registration. A tracked
-// that is no longer the one held for its key (handed back meanwhile) changes nothing.
-func (w *Worker) untrack(t *tracked) {
+// untrack forgets a task and frees its slot; it reports whether t was tracked. It does not
+// settle its registration. A tracked that is no longer the one held for its key (handed back
+// meanwhile) changes nothing.
+func (w *Worker) untrack(t *tracked) bool {
 	w.mu.Lock()
 	cur, ok := w.tasks[t.key]
 	ok = ok && cur == t
@@ -88,4 +89,5 @@ func (w *Worker) untrack(t *tracked) {
 		<-w.slots
 	}
 	w.metrics.Tracked.Set(float64(n))
+	return ok
 }

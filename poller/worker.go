@@ -85,7 +85,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.sched.Run(gctx) })
 	g.Go(func() error { return w.intake(gctx) })
-	g.Go(func() error { return w.heartbeat(gctx) })
+	g.Go(func() error { return w.src.Run(gctx) })
 	g.Go(func() error { return w.guard(gctx) })
 	for range w.cfg.Concurrency {
 		g.Go(func() error { return w.pollLoop(gctx) })
@@ -139,34 +139,6 @@ func (w *Worker) pollLoop(ctx context.Context) error {
 	}
 }
 
-// heartbeat keeps every held registration from being redelivered, three times per ack wait.
-func (w *Worker) heartbeat(ctx context.Context) error {
-	t := time.NewTicker(w.cfg.AckWait / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return nil
-		}
-		for _, d := range w.deliveries() {
-			if err := d.InProgress(ctx); err != nil && ctx.Err() == nil {
-				w.log.Warn("cannot extend a registration's ack wait", zap.Error(err))
-			}
-		}
-	}
-}
-
-func (w *Worker) deliveries() []Delivery {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make([]Delivery, 0, len(w.tasks))
-	for _, t := range w.tasks {
-		out = append(out, t.d)
-	}
-	return out
-}
-
 // handBack returns every held registration to the source for immediate redelivery, when Run
 // ends.
 func (w *Worker) handBack() {
@@ -187,7 +159,7 @@ func (w *Worker) releaseAll(ctx context.Context) int {
 	w.tasks = map[string]*tracked{}
 	w.mu.Unlock()
 	for _, t := range held {
-		if err := t.d.Nak(ctx, 0); err != nil {
+		if err := t.d.Release(ctx, 0); err != nil {
 			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
 		}
 		<-w.slots

@@ -52,7 +52,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
 	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered under sustained throttling, never below a quarter")
 	fs.IntVar(&c.Poll.APIBurst, "api-burst", 20, "burst of calls per region above --api-qps")
-	fs.DurationVar(&c.Poll.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
+	fs.DurationVar(&c.Setup.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
@@ -85,8 +85,14 @@ func (c *runConfig) Validate() error {
 	if c.Setup.Replicas < 1 || c.Setup.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("--replicas must be 1 to 5, got %d", c.Setup.Replicas))
 	}
-	if c.Setup.DedupWindow < 2*c.Poll.AckWait {
-		errs = append(errs, fmt.Errorf("--dedup-window (%s) must be at least twice --ack-wait (%s)", c.Setup.DedupWindow, c.Poll.AckWait))
+	if c.Setup.AckWait < time.Second {
+		errs = append(errs, fmt.Errorf("--ack-wait must be at least 1s, got %s", c.Setup.AckWait))
+	}
+	if c.Poll.CallTimeout >= c.Setup.AckWait {
+		errs = append(errs, fmt.Errorf("--api-timeout (%s) must be shorter than --ack-wait (%s): a lease must outlive a call", c.Poll.CallTimeout, c.Setup.AckWait))
+	}
+	if c.Setup.DedupWindow < 2*c.Setup.AckWait {
+		errs = append(errs, fmt.Errorf("--dedup-window (%s) must be at least twice --ack-wait (%s)", c.Setup.DedupWindow, c.Setup.AckWait))
 	}
 	if c.Setup.StateTTL <= c.Poll.TaskTimeout {
 		errs = append(errs, fmt.Errorf("--state-ttl (%s) must exceed --task-timeout (%s)", c.Setup.StateTTL, c.Poll.TaskTimeout))

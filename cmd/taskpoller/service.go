@@ -44,7 +44,6 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	}
 	svc := &service{nc: nc}
 	setup := cfg.Setup
-	setup.AckWait = cfg.Poll.AckWait
 	assets, err := ensureAssets(ctx, js, subjects, setup, log)
 	if err != nil {
 		svc.close()
@@ -53,10 +52,9 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	for _, k := range assets.Kept {
 		log.Warn("a shared JetStream asset keeps a safer setting than this worker's flags", zap.String("setting", k))
 	}
-	// The consumer's ack wait in force paces the heartbeats: another worker may have set a
-	// longer one, which Setup never shortens.
+	// The source keeps leases alive at the pace of the consumer's ack wait in force: another
+	// worker may have set a longer one, which Setup never shortens.
 	poll := cfg.Poll
-	poll.AckWait = assets.AckWait
 	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
 	if err != nil {

@@ -1,8 +1,6 @@
 package natsjs
 
 import (
-	"github.com/taskpoller/taskpoller/events"
-
 	"context"
 	"errors"
 	"fmt"
@@ -12,26 +10,31 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 )
 
 var _ poller.Source = (*Source)(nil)
 
-// Source hands registrations from the workers' durable consumer to a poller.Worker. It fetches
-// a few at a time (Batch) so that registrations do not wait in a client buffer while their ack
-// wait runs. Refused registrations never reach the worker: they are reported on
-// <prefix>.invalid and terminated, once. Next and Drain are for one goroutine; Alive is safe
-// for concurrent use.
+// Source leases registrations from the workers' durable consumer to a poller.Worker: a lease
+// is an un-acknowledged message, which Run keeps alive with InProgress three times per ack
+// wait of the consumer in force (Assets.AckWait), until the worker settles, releases or
+// abandons it. It fetches a few at a time (batch) so that registrations do not wait in a
+// client buffer while their ack wait runs. Refused registrations never reach the worker: they
+// are reported on <prefix>.invalid and terminated, once. Next and Drain are for one
+// goroutine; the rest is safe for concurrent use.
 type Source struct {
-	pub   *Publisher
-	log   *zap.Logger
-	batch int
-	opts  options
+	pub     *Publisher
+	log     *zap.Logger
+	batch   int
+	opts    options
+	ackWait time.Duration
 
 	mu     sync.Mutex
 	cons   jetstream.Consumer
 	stream jetstream.Stream
 	iter   jetstream.MessagesContext
+	held   map[*lease]struct{}
 }
 
 // NewSource reads registrations through a.Consumer; pub reports refused ones. batch is how
@@ -44,11 +47,51 @@ func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Opt
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch, opts: applyOptions(opts)}
+	ackWait := a.AckWait
+	if ackWait <= 0 {
+		ackWait = 30 * time.Second
+	}
+	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch,
+		opts: applyOptions(opts), ackWait: ackWait, held: map[*lease]struct{}{}}
+}
+
+// Run implements poller.Source: it keeps every lease alive, three times per ack wait, until
+// ctx ends.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.ackWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil
+		}
+		for _, l := range s.leases() {
+			if err := l.msg.InProgress(); err != nil && ctx.Err() == nil {
+				s.log.Warn("cannot extend a lease on a registration", zap.Uint64("stream_seq", l.id), zap.Error(err))
+			}
+		}
+	}
+}
+
+func (s *Source) leases() []*lease {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*lease, 0, len(s.held))
+	for l := range s.held {
+		out = append(out, l)
+	}
+	return out
+}
+
+func (s *Source) forget(l *lease) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, l)
 }
 
 // Next implements poller.Source.
-func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
+func (s *Source) Next(ctx context.Context) (poller.Lease, error) {
 	for {
 		iter, err := s.iterator()
 		if err != nil {
@@ -74,7 +117,11 @@ func (s *Source) Next(ctx context.Context) (poller.Delivery, error) {
 			s.refuse(ctx, msg, meta.Sequence.Stream, perr)
 			continue
 		}
-		return &delivery{msg: msg, reg: reg, seq: meta.Sequence.Stream}, nil
+		l := &lease{src: s, msg: msg, reg: reg, id: meta.Sequence.Stream}
+		s.mu.Lock()
+		s.held[l] = struct{}{}
+		s.mu.Unlock()
+		return l, nil
 	}
 }
 
@@ -131,9 +178,9 @@ func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reas
 	}
 }
 
-// Alive implements poller.Source: a registration is pending while the work-queue stream still
+// Held implements poller.Source: a registration is pending while the work-queue stream still
 // holds it.
-func (s *Source) Alive(ctx context.Context, seq uint64) (bool, error) {
+func (s *Source) Held(ctx context.Context, seq uint64) (bool, error) {
 	s.mu.Lock()
 	stream := s.stream
 	s.mu.Unlock()
@@ -168,23 +215,31 @@ func (s *Source) Drain(ctx context.Context) {
 	}
 }
 
-// delivery adapts a JetStream message to poller.Delivery.
-type delivery struct {
+// lease adapts an un-acknowledged JetStream message to poller.Lease.
+type lease struct {
+	src *Source
 	msg jetstream.Msg
 	reg events.Registration
-	seq uint64
+	id  uint64
 }
 
-func (d *delivery) Registration() events.Registration { return d.reg }
-func (d *delivery) Seq() uint64                       { return d.seq }
+func (l *lease) Registration() events.Registration { return l.reg }
+func (l *lease) ID() uint64                        { return l.id }
 
-func (d *delivery) InProgress(context.Context) error { return d.msg.InProgress() }
+// Done acks the message and waits for the server to confirm.
+func (l *lease) Done(ctx context.Context) error {
+	l.src.forget(l)
+	return l.msg.DoubleAck(ctx)
+}
 
-func (d *delivery) Ack(ctx context.Context) error { return d.msg.DoubleAck(ctx) }
-
-func (d *delivery) Nak(_ context.Context, delay time.Duration) error {
+// Release naks the message, for redelivery after delay.
+func (l *lease) Release(_ context.Context, delay time.Duration) error {
+	l.src.forget(l)
 	if delay <= 0 {
-		return d.msg.Nak()
+		return l.msg.Nak()
 	}
-	return d.msg.NakWithDelay(delay)
+	return l.msg.NakWithDelay(delay)
 }
+
+// Abandon stops extending the message's ack wait.
+func (l *lease) Abandon() { l.src.forget(l) }
