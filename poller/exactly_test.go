@@ -1,7 +1,8 @@
-package poller
+package poller_test
 
 import (
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 
 	"errors"
 	"fmt"
@@ -24,38 +25,38 @@ func TestCutOffWorkerPublishesNothingAfterTakeover(t *testing.T) {
 		t.Run(when, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t)
-				r.api.script("t-1", answers(task(StatusProcessing, "10%"), 3, finished(), 1)...)
+				r.api.script("t-1", answers(task(poller.StatusProcessing, "10%"), 3, finished(), 1)...)
 				a := r.start(rigConfig())
 				d := a.register("t-1")
 				settle(150 * time.Millisecond) // A has announced Processing
 				if when == "after recording the outcome" {
 					// A records the finished outcome, then loses NATS before publishing it.
-					r.journal.setFail(func(n Notice) error {
+					r.journal.FailWith(func(n poller.Notice) error {
 						if n.Kind.Terminal() {
-							a.cut.Store(true)
+							a.setCut(true)
 							return errCutOff
 						}
 						return nil
 					})
 				} else {
-					a.cut.Store(true)
+					a.setCut(true)
 				}
 				settle(time.Second)
-				r.journal.setFail(nil)
+				r.journal.FailWith(nil)
 				b := r.start(rigConfig())
 				b.redeliver(d) // A's ack wait ran out
 				settle(5 * time.Second)
-				if r.terminals("t-1") != 1 || r.q.isPending(d.seq) {
-					t.Fatalf("B did not end the task: %v, pending %v", r.history("t-1"), r.q.isPending(d.seq))
+				if r.terminals("t-1") != 1 || r.q.Pending(d.ID()) {
+					t.Fatalf("B did not end the task: %v, pending %v", r.history("t-1"), r.q.Pending(d.ID()))
 				}
-				r.journal.setDedup(false) // the duplicate window has passed
-				a.cut.Store(false)        // A is back
+				r.journal.SetDedup(false) // the duplicate window has passed
+				a.setCut(false)           // A is back
 				settle(10 * time.Second)
 				r.checkConsistent("t-1")
 				if n := a.w.Tracked(); n != 0 {
 					t.Errorf("A still tracks %d tasks", n)
 				}
-				if got := testutil.ToFloat64(a.w.metrics.Lost); got != 1 {
+				if got := testutil.ToFloat64(a.metrics.Lost); got != 1 {
 					t.Errorf("A lost %g tasks, want 1", got)
 				}
 			})
@@ -68,26 +69,26 @@ func TestCutOffWorkerPublishesNothingAfterTakeover(t *testing.T) {
 func TestCrashBetweenPublishAndRecordEndsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusWaiting, "0%"), 2, task(StatusProcessing, "50%"), 2, finished(), 1)...)
+		r.api.script("t-1", answers(task(poller.StatusWaiting, "0%"), 2, task(poller.StatusProcessing, "50%"), 2, finished(), 1)...)
 		a := r.start(rigConfig())
-		r.journal.setOnStore(func(n Notice) {
+		r.journal.OnStore(func(n poller.Notice) {
 			if n.Kind.Terminal() {
-				a.cut.Store(true) // dies right after the stream stored the event
+				a.setCut(true) // dies right after the stream stored the event
 			}
 		})
 		d := a.register("t-1")
 		settle(5 * time.Second)
 		a.kill()
-		r.journal.setOnStore(nil)
-		if r.terminals("t-1") != 1 || !r.q.isPending(d.seq) {
-			t.Fatalf("setup: %v pending %v", r.history("t-1"), r.q.isPending(d.seq))
+		r.journal.OnStore(nil)
+		if r.terminals("t-1") != 1 || !r.q.Pending(d.ID()) {
+			t.Fatalf("setup: %v pending %v", r.history("t-1"), r.q.Pending(d.ID()))
 		}
-		r.journal.setDedup(false)
+		r.journal.SetDedup(false)
 		b := r.start(rigConfig())
 		b.redeliver(d)
 		settle(5 * time.Second)
 		r.checkConsistent("t-1")
-		if r.q.isPending(d.seq) {
+		if r.q.Pending(d.ID()) {
 			t.Error("the registration was never acked")
 		}
 	})
@@ -98,18 +99,18 @@ func TestCrashBetweenPublishAndRecordEndsOnce(t *testing.T) {
 func TestStateStoreOutageAnnouncesNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 2, finished(), 1)...)
+		r.api.script("t-1", answers(task(poller.StatusProcessing, "10%"), 2, finished(), 1)...)
 		a := r.start(rigConfig())
 		a.register("t-1")
 		settle(100 * time.Millisecond)
-		before := len(r.journal.events("t-1"))
-		r.store.setDown(true)
-		r.journal.setDedup(false) // an outage longer than the duplicate window
+		before := len(r.events("t-1"))
+		r.store.SetDown(true)
+		r.journal.SetDedup(false) // an outage longer than the duplicate window
 		settle(time.Minute)
-		if got := len(r.journal.events("t-1")); got != before {
+		if got := len(r.events("t-1")); got != before {
 			t.Fatalf("%d events stored during the outage: %v", got-before, r.history("t-1"))
 		}
-		r.store.setDown(false)
+		r.store.SetDown(false)
 		settle(5 * time.Second)
 		r.checkConsistent("t-1")
 	})
@@ -120,18 +121,18 @@ func TestStateStoreOutageAnnouncesNothing(t *testing.T) {
 func TestCrashAfterStatusChangeKeepsTheSequence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusWaiting, "0%"), 1, task(StatusProcessing, "40%"), 1, task(StatusFinished, "100%"), 1)...)
+		r.api.script("t-1", answers(task(poller.StatusWaiting, "0%"), 1, task(poller.StatusProcessing, "40%"), 1, task(poller.StatusFinished, "100%"), 1)...)
 		a := r.start(rigConfig())
-		r.journal.setOnStore(func(n Notice) {
-			if n.Kind == events.KindStatusChanged && n.Task.Status == StatusProcessing {
-				a.cut.Store(true)
+		r.journal.OnStore(func(n poller.Notice) {
+			if n.Kind == events.KindStatusChanged && n.Task.Status == poller.StatusProcessing {
+				a.setCut(true)
 			}
 		})
 		d := a.register("t-1")
 		settle(time.Second)
 		a.kill()
-		r.journal.setOnStore(nil)
-		r.journal.setDedup(false)
+		r.journal.OnStore(nil)
+		r.journal.SetDedup(false)
 		b := r.start(rigConfig())
 		b.redeliver(d)
 		settle(5 * time.Second)
@@ -153,11 +154,11 @@ func TestReregisteredAfterStateExpiryIsSettled(t *testing.T) {
 		a.register("t-1")
 		settle(time.Second)
 		calls := len(r.api.callTimes("t-1"))
-		r.store.forget(events.Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
+		r.store.Forget(events.Registration{RegionID: testRegion, TaskID: "t-1"}.Key())
 		d := a.register("t-1")
 		settle(time.Second)
 		r.checkConsistent("t-1")
-		if r.q.isPending(d.seq) {
+		if r.q.Pending(d.ID()) {
 			t.Error("the second registration was not settled")
 		}
 		if got := len(r.api.callTimes("t-1")); got != calls {
@@ -172,24 +173,24 @@ func TestAnswerAboutAnotherTaskIsNotAnnounced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.api.script("t-1",
-			memAnswer{task: Task{TaskID: "t-2", Status: StatusFailed}},
-			memAnswer{task: Task{TaskID: "t 1", Status: StatusFailed}},
-			memAnswer{task: Task{TaskID: "t-1", RegionID: "us-west-1", Status: StatusFailed}},
+			memAnswer{task: poller.Task{TaskID: "t-2", Status: poller.StatusFailed}},
+			memAnswer{task: poller.Task{TaskID: "t 1", Status: poller.StatusFailed}},
+			memAnswer{task: poller.Task{TaskID: "t-1", RegionID: "us-west-1", Status: poller.StatusFailed}},
 			memAnswer{task: finished()},
 		)
 		a := r.start(rigConfig())
 		a.register("t-1")
 		settle(5 * time.Second)
 		r.checkConsistent("t-1")
-		for _, n := range r.journal.events("t-1") {
+		for _, n := range r.events("t-1") {
 			if n.Task.TaskID != "t-1" || n.Task.RegionID != testRegion {
 				t.Errorf("event about %s/%s", n.Task.RegionID, n.Task.TaskID)
 			}
 		}
-		if len(r.journal.events("t-2"))+len(r.journal.events("t 1")) != 0 {
+		if len(r.events("t-2"))+len(r.events("t 1")) != 0 {
 			t.Error("events published for the wrong task")
 		}
-		if got := testutil.ToFloat64(a.w.metrics.Polls.WithLabelValues("transient", CodeMismatchedTask)); got != 3 {
+		if got := testutil.ToFloat64(a.metrics.Polls.WithLabelValues("transient", poller.CodeMismatchedTask)); got != 3 {
 			t.Errorf("mismatched answers counted %g, want 3", got)
 		}
 	})
@@ -199,7 +200,7 @@ func TestAnswerAboutAnotherTaskIsNotAnnounced(t *testing.T) {
 // keep it waiting; the first answer after the deadline decides (finished here).
 func TestTimeoutOnlyAfterAFreshLook(t *testing.T) {
 	for name, refusal := range map[string]error{
-		"refused":     &APIError{Code: "Forbidden.RAM", StatusCode: 403},
+		"refused":     &poller.APIError{Code: "Forbidden.RAM", StatusCode: 403},
 		"unreachable": errors.New("dial tcp: connection refused"),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestTimeoutOnlyAfterAFreshLook(t *testing.T) {
 				a := r.start(cfg)
 				a.register("t-1")
 				settle(time.Minute)
-				if n := len(r.journal.events("t-1")); n != 0 {
+				if n := len(r.events("t-1")); n != 0 {
 					t.Fatalf("%d events while ECS could not be asked: %v", n, r.history("t-1"))
 				}
 				r.api.setRefuse(nil)
@@ -231,7 +232,7 @@ func TestTimeoutOnlyAfterAFreshLook(t *testing.T) {
 func TestTimeoutAfterTheDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 1)...)
+		r.api.script("t-1", answers(task(poller.StatusProcessing, "10%"), 1)...)
 		cfg := rigConfig()
 		cfg.TaskTimeout = 10 * time.Second
 		a := r.start(cfg)
@@ -239,9 +240,9 @@ func TestTimeoutAfterTheDeadline(t *testing.T) {
 		a.register("t-1")
 		settle(time.Minute)
 		r.checkConsistent("t-1")
-		evs := r.journal.events("t-1")
+		evs := r.events("t-1")
 		last := evs[len(evs)-1]
-		if last.Reason != events.ReasonTimeout || last.Task.Status != StatusProcessing {
+		if last.Reason != events.ReasonTimeout || last.Task.Status != poller.StatusProcessing {
 			t.Fatalf("last event %s %s %s", last.Kind, last.Reason, last.Task.Status)
 		}
 		if at := last.ObservedAt.Sub(start); at != cfg.TaskTimeout {
@@ -256,20 +257,20 @@ func TestRefusedWorkerHandsBackAndRecovers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.api.script("t-1", answers(finished(), 1)...)
-		r.api.setRefuse(&APIError{Code: "InvalidAccessKeyId.NotFound", StatusCode: 404})
+		r.api.setRefuse(&poller.APIError{Code: "InvalidAccessKeyId.NotFound", StatusCode: 404})
 		cfg := rigConfig()
 		cfg.HandBackAfter = 5 * time.Second
 		a := r.start(cfg)
 		d := a.register("t-1")
 		settle(10 * time.Second)
-		if a.w.Tracked() != 0 || r.q.nakCount() != 1 || !r.q.isPending(d.seq) {
-			t.Fatalf("tracked %d, handed back %d, pending %v", a.w.Tracked(), r.q.nakCount(), r.q.isPending(d.seq))
+		if a.w.Tracked() != 0 || r.q.Released() != 1 || !r.q.Pending(d.ID()) {
+			t.Fatalf("tracked %d, handed back %d, pending %v", a.w.Tracked(), r.q.Released(), r.q.Pending(d.ID()))
 		}
 		if err := a.w.Ready(); err == nil {
 			t.Error("ready while paused")
 		}
 		r.api.setRefuse(nil)
-		settle(probeEvery + 2*time.Second)
+		settle(poller.ProbeEvery + 2*time.Second)
 		if err := a.w.Ready(); err != nil {
 			t.Fatalf("not ready after ECS accepted the probe: %v", err)
 		}
@@ -284,15 +285,15 @@ func TestRefusedWorkerHandsBackAndRecovers(t *testing.T) {
 func TestLostWriteAnswerKeepsTheTask(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusProcessing, "10%"), 2, finished(), 1)...)
-		lossy := &lossyStore{memStore: r.store}
-		r.wrapStore = func(StateStore) StateStore { return lossy }
+		r.api.script("t-1", answers(task(poller.StatusProcessing, "10%"), 2, finished(), 1)...)
+		lossy := &lossyStore{Store: r.store}
+		r.wrapStore = func(poller.StateStore) poller.StateStore { return lossy }
 		a := r.start(rigConfig())
 		a.register("t-1")
 		lossy.loseNext.Store(true)
 		settle(5 * time.Second)
 		r.checkConsistent("t-1")
-		if got := testutil.ToFloat64(a.w.metrics.Lost); got != 0 {
+		if got := testutil.ToFloat64(a.metrics.Lost); got != 0 {
 			t.Errorf("gave up %g tasks", got)
 		}
 	})
@@ -303,7 +304,7 @@ func TestLostWriteAnswerKeepsTheTask(t *testing.T) {
 func TestBackoffGrowsToCapAndResets(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.api.script("t-1", answers(task(StatusWaiting, ""), 7, task(StatusProcessing, ""), 4, finished(), 1)...)
+		r.api.script("t-1", answers(task(poller.StatusWaiting, ""), 7, task(poller.StatusProcessing, ""), 4, finished(), 1)...)
 		cfg := rigConfig()
 		cfg.PollInitial, cfg.PollMax, cfg.PollMultiplier = 50*time.Millisecond, 400*time.Millisecond, 2
 		a := r.start(cfg)
@@ -335,9 +336,9 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 		cfg.APIQPS, cfg.PollInitial, cfg.PollMax = 20, time.Second, 5*time.Second
 		a := r.start(cfg)
 		faults := []error{
-			&APIError{Code: "Throttling.User", StatusCode: 400},
-			&APIError{Code: "ServiceUnavailable", StatusCode: 503},
-			&APIError{Code: "InternalError", StatusCode: 500},
+			&poller.APIError{Code: "Throttling.User", StatusCode: 400},
+			&poller.APIError{Code: "ServiceUnavailable", StatusCode: 503},
+			&poller.APIError{Code: "InternalError", StatusCode: 500},
 			errors.New("connection reset by peer"),
 		}
 		const tasks = 100
@@ -357,7 +358,7 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 					return memAnswer{err: faults[1+h%3]}
 				}
 				if now.Before(finish) {
-					return memAnswer{task: task(StatusProcessing, "50%")}
+					return memAnswer{task: task(poller.StatusProcessing, "50%")}
 				}
 				return memAnswer{task: finished()}
 			})
@@ -368,7 +369,7 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 		for i := range tasks {
 			id := fmt.Sprintf("t-%d", i)
 			r.checkConsistent(id)
-			evs := r.journal.events(id)
+			evs := r.events(id)
 			if len(evs) == 0 || evs[len(evs)-1].Kind != events.KindFinished {
 				t.Errorf("task %s: %v", id, r.history(id))
 				continue

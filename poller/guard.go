@@ -3,8 +3,6 @@ package poller
 import (
 	"context"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // probeTaskID is the task id of probe calls: a well-formed id no task has, so a worker whose
@@ -15,8 +13,8 @@ const probeTaskID = "t-taskpollerprobe"
 const probeEvery = 10 * time.Second
 
 // guard watches the worker as a whole, once a second:
-//   - ECS has refused the worker's calls for Config.HandBackAfter: pause intake and hand back
-//     every registration held, so that a healthy worker goes on with them (a task is never
+//   - ECS has refused the worker's calls for Config.HandBackAfter: pause, so that intake hands
+//     back every registration held and a healthy worker goes on with them (a task is never
 //     timed out by a worker that cannot look at it);
 //   - while paused: probe ECS every probeEvery; resume intake once a call is accepted;
 //   - publish whether intake is stalled (see Healthy).
@@ -38,12 +36,8 @@ func (w *Worker) guard(ctx context.Context) error {
 			w.metrics.IntakePaused.Set(0)
 			w.log.Info("ECS accepts this worker's calls again; taking registrations")
 		case failing && !w.paused.Load() && now.Sub(since) >= w.cfg.HandBackAfter:
-			w.paused.Store(true)
 			w.metrics.IntakePaused.Set(1)
-			n := w.releaseAll(ctx)
-			w.metrics.HandedBack.Add(float64(n))
-			w.log.Error("ECS has refused this worker's calls for too long; handed its registrations back and stopped taking new ones until a probe call is accepted",
-				zap.Duration("for", now.Sub(since).Round(time.Second)), zap.Int("handed_back", n), zap.String("codes", w.health.problem()))
+			w.pause()
 			lastProbe = now
 		case failing && w.paused.Load() && now.Sub(lastProbe) >= probeEvery:
 			lastProbe = now

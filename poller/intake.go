@@ -8,8 +8,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// intake takes registrations while there is room, and claims each. While the worker is
-// paused (see guard) it hands back what the source fetched ahead and takes nothing.
+// intake takes registrations while there is room, and claims each. When the worker pauses
+// (see guard), intake stops the source fetching (Drain), then hands back every lease the
+// worker holds, in that order, so that none of them comes straight back to this worker; while
+// paused it takes nothing.
 func (w *Worker) intake(ctx context.Context) error {
 	w.consuming.Store(true)
 	retry := time.NewTimer(0)
@@ -23,15 +25,24 @@ func (w *Worker) intake(ctx context.Context) error {
 			return false
 		}
 	}
+	drained := false
 	for {
 		if w.paused.Load() {
 			w.consuming.Store(false)
-			w.src.Drain(ctx)
+			if !drained {
+				w.src.Drain(ctx)
+				n := w.releaseAll(ctx)
+				w.metrics.HandedBack.Add(float64(n))
+				w.log.Error("ECS has refused this worker's calls for too long; handed its registrations back and stopped taking new ones until a probe call is accepted",
+					zap.Int("handed_back", n), zap.String("codes", w.health.problem()))
+				drained = true
+			}
 			if !wait(time.Second) {
 				return nil
 			}
 			continue
 		}
+		drained = false
 		w.consuming.Store(true)
 		select {
 		case w.slots <- struct{}{}:
@@ -39,11 +50,14 @@ func (w *Worker) intake(ctx context.Context) error {
 			return nil
 		}
 		w.nextSince.Store(time.Now().UnixNano())
-		d, err := w.src.Next(ctx)
+		d, err := w.next(ctx)
 		if err != nil {
 			<-w.slots
 			if ctx.Err() != nil {
 				return nil
+			}
+			if w.paused.Load() {
+				continue // Next was interrupted to pause
 			}
 			now := time.Now().UnixNano()
 			w.metrics.IntakeErrors.Inc()
@@ -60,6 +74,30 @@ func (w *Worker) intake(ctx context.Context) error {
 		if !w.claim(ctx, d) {
 			<-w.slots
 		}
+	}
+}
+
+// next calls Source.Next with a context that pause can cancel.
+func (w *Worker) next(ctx context.Context) (Lease, error) {
+	nctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.mu.Lock()
+	w.cancelNext = cancel
+	w.mu.Unlock()
+	if w.paused.Load() { // paused before cancelNext was set
+		cancel()
+	}
+	return w.src.Next(nctx)
+}
+
+// pause stops intake: the next loop of intake drains the source and hands every lease back.
+func (w *Worker) pause() {
+	w.paused.Store(true)
+	w.mu.Lock()
+	cancel := w.cancelNext
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
 }
 

@@ -1,9 +1,11 @@
-package poller
+package poller_test
 
 import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/taskpoller/taskpoller/poller"
 )
 
 // Taking registrations that keeps failing makes the worker not ready at once and unhealthy
@@ -19,7 +21,7 @@ func TestIntakeStallIsReported(t *testing.T) {
 		if err := a.w.Ready(); err != nil {
 			t.Fatalf("not ready with an idle source: %v", err)
 		}
-		a.src.setBroken(true)
+		a.src.SetBroken(true)
 		settle(2 * time.Second)
 		if a.w.Ready() == nil || a.w.Healthy() != nil {
 			t.Fatalf("after 2 s of failures: ready %v, healthy %v; want not ready, healthy", a.w.Ready(), a.w.Healthy())
@@ -28,8 +30,8 @@ func TestIntakeStallIsReported(t *testing.T) {
 		if a.w.Healthy() == nil {
 			t.Fatal("healthy after a minute of failures")
 		}
-		a.src.setBroken(false)
-		settle(intakeRecovered + 2*time.Second)
+		a.src.SetBroken(false)
+		settle(poller.IntakeRecovered + 2*time.Second)
 		if err := a.w.Healthy(); err != nil {
 			t.Errorf("still unhealthy after the source recovered: %v", err)
 		}

@@ -1,17 +1,22 @@
-package poller
+package poller_test
 
 import (
-	"github.com/taskpoller/taskpoller/events"
-
 	"context"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/memory"
 )
+
+const testRegion = region
 
 // rig is a world for workers made of the in-memory ports: one ECS, one journal of events,
 // one state store and one registrations queue shared by every worker started on it. Use it
@@ -19,71 +24,76 @@ import (
 type rig struct {
 	t       *testing.T
 	api     *memAPI
-	journal *memJournal
-	store   *memStore
-	q       *memQueue
+	journal *memory.Journal
+	store   *memory.Store
+	q       *memory.Queue
 	// wrapStore, if set, gives the next started worker another view of the store.
-	wrapStore func(StateStore) StateStore
+	wrapStore func(poller.StateStore) poller.StateStore
 }
 
 func newRig(t *testing.T) *rig {
-	return &rig{t: t, api: newMemAPI(), journal: newMemJournal(), store: newMemStore(), q: newMemQueue()}
+	return &rig{t: t, api: newMemAPI(), journal: memory.NewJournal(), store: memory.NewStore(), q: memory.NewQueue()}
 }
 
 // rigConfig polls often and never hands back for worker-level errors unless a test says so.
-func rigConfig() Config {
-	return Config{
+func rigConfig() poller.Config {
+	return poller.Config{
 		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: 0,
-		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second,
-		HandBackAfter: time.Hour,
+		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second, HandBackAfter: time.Hour,
 	}
 }
 
 // rigWorker is a worker running on a rig, with its own source and its own connection, which
 // the test can cut.
 type rigWorker struct {
-	w      *Worker
-	src    *memSource
-	cut    *atomic.Bool
-	cancel context.CancelFunc
-	done   chan error
+	w       *poller.Worker
+	metrics *poller.Metrics
+	src     *memory.Source
+	cut     *atomic.Bool
+	cancel  context.CancelFunc
+	done    chan error
 }
 
-func (r *rig) start(cfg Config) *rigWorker {
+func (r *rig) start(cfg poller.Config) *rigWorker {
 	r.t.Helper()
 	cut := new(atomic.Bool)
-	src := r.q.source()
+	src := r.q.Source()
 	log := zap.NewNop()
 	if testing.Verbose() {
 		log = zaptest.NewLogger(r.t)
 	}
-	var store StateStore = r.store
+	var store poller.StateStore = r.store
 	if r.wrapStore != nil {
 		store = r.wrapStore(store)
 	}
-	w, err := NewWorker(cfg, r.api, cutPub{r.journal, cut}, cutStore{store, cut}, src, WithLogger(log))
+	metrics := poller.NewMetrics(prometheus.NewRegistry())
+	w, err := poller.NewWorker(cfg, r.api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
+		poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rw := &rigWorker{w: w, src: src, cut: cut, cancel: cancel, done: make(chan error, 1)}
+	rw := &rigWorker{w: w, metrics: metrics, src: src, cut: cut, cancel: cancel, done: make(chan error, 1)}
 	go func() { rw.done <- w.Run(ctx) }()
 	r.t.Cleanup(rw.stop)
 	return rw
 }
 
-// register hands a new registration to this worker; the delivery is cut with the worker.
-func (rw *rigWorker) register(taskID string) *memLease {
-	return rw.src.register(taskID, rw.cut)
+// setCut cuts the worker off from NATS (true) — journal, store and its leases fail — or
+// reconnects it.
+func (rw *rigWorker) setCut(c bool) {
+	rw.cut.Store(c)
+	rw.src.SetDisconnected(c)
+}
+
+// register hands a new registration of taskID to this worker.
+func (rw *rigWorker) register(taskID string) *memory.Lease {
+	return rw.src.Register(events.Registration{RegionID: testRegion, TaskID: taskID})
 }
 
 // redeliver hands an existing registration to this worker, as JetStream does after the ack
 // wait of a silent holder.
-func (rw *rigWorker) redeliver(d *memLease) *memLease {
-	again := &memLease{q: d.q, reg: d.reg, seq: d.seq, dead: rw.cut}
-	rw.src.ch <- again
-	return again
-}
+func (rw *rigWorker) redeliver(l *memory.Lease) *memory.Lease { return rw.src.Redeliver(l) }
 
 // stop shuts the worker down as SIGTERM would and waits for it.
 func (rw *rigWorker) stop() {
@@ -96,14 +106,17 @@ func (rw *rigWorker) stop() {
 
 // kill stops the worker as SIGKILL would: it is cut off first, so it settles nothing.
 func (rw *rigWorker) kill() {
-	rw.cut.Store(true)
+	rw.setCut(true)
 	rw.stop()
 }
 
-// kinds lists the kinds (and statuses, for status changes) of a task's stored events.
+// events returns a task's stored notices.
+func (r *rig) events(taskID string) []poller.Notice { return r.journal.Events(testRegion, taskID) }
+
+// history lists the kinds (and statuses, for status changes) of a task's stored events.
 func (r *rig) history(taskID string) []string {
 	var out []string
-	for _, n := range r.journal.events(taskID) {
+	for _, n := range r.events(taskID) {
 		s := string(n.Kind)
 		switch n.Kind {
 		case events.KindStatusChanged:
@@ -119,7 +132,7 @@ func (r *rig) history(taskID string) []string {
 // terminals counts a task's stored terminal events.
 func (r *rig) terminals(taskID string) int {
 	n := 0
-	for _, e := range r.journal.events(taskID) {
+	for _, e := range r.events(taskID) {
 		if e.Kind.Terminal() {
 			n++
 		}
@@ -134,8 +147,8 @@ func (r *rig) checkConsistent(taskID string) {
 	if n := r.terminals(taskID); n != 1 {
 		r.t.Errorf("task %s: %d terminal events, want exactly 1: %v", taskID, n, r.history(taskID))
 	}
-	ordinal, status := 0, Status("")
-	for _, n := range r.journal.events(taskID) {
+	ordinal, status := 0, poller.Status("")
+	for _, n := range r.events(taskID) {
 		if n.Kind == events.KindStatusChanged {
 			ordinal++
 			if n.Ordinal != ordinal || n.PreviousStatus != status {
@@ -155,9 +168,11 @@ func settle(d time.Duration) {
 	synctest.Wait()
 }
 
-func task(status Status, process string) Task { return Task{Status: status, Process: process} }
+func task(status poller.Status, process string) poller.Task {
+	return poller.Task{Status: status, Process: process}
+}
 
-func finished() Task {
-	return Task{Status: StatusFinished, Process: "100%", TotalCount: 1, SuccessCount: 1,
+func finished() poller.Task {
+	return poller.Task{Status: poller.StatusFinished, Process: "100%", TotalCount: 1, SuccessCount: 1,
 		Operations: []events.Operation{{OperationStatus: "Success", RelatedItems: []events.RelatedItem{{Name: "OSSObject", Value: "x.raw"}}}}}
 }

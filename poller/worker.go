@@ -41,6 +41,7 @@ type Worker struct {
 	leases      atomic.Uint64
 	mu          sync.Mutex
 	tasks       map[string]*tracked
+	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
 }
 
 // Option sets an optional dependency of a Worker.

@@ -1,0 +1,75 @@
+package natsjs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/poller/porttest"
+)
+
+// world is an embedded nats-server with the assets Setup makes.
+type world struct {
+	js       jetstream.JetStream
+	subjects events.Subjects
+	assets   natsjs.Assets
+}
+
+func newWorld(t *testing.T, cfg natsjs.SetupConfig) *world {
+	t.Helper()
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := events.NewSubjects(events.DefaultPrefix)
+	a, err := natsjs.Setup(context.Background(), js, s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{js: js, subjects: s, assets: a}
+}
+
+func TestPublisherKeepsThePortContract(t *testing.T) {
+	porttest.Publisher(t, func(t *testing.T) poller.Publisher {
+		w := newWorld(t, natsjs.SetupConfig{})
+		return natsjs.NewPublisher(w.js, w.subjects)
+	})
+}
+
+func TestStateStoreKeepsThePortContract(t *testing.T) {
+	porttest.StateStore(t, func(t *testing.T) poller.StateStore {
+		return natsjs.NewStateStore(newWorld(t, natsjs.SetupConfig{}).assets.State)
+	})
+}
+
+func TestSourceKeepsThePortContract(t *testing.T) {
+	porttest.Source(t, func(t *testing.T) (poller.Source, func(events.Registration)) {
+		w := newWorld(t, natsjs.SetupConfig{AckWait: 3 * time.Second})
+		src := natsjs.NewSource(w.assets, natsjs.NewPublisher(w.js, w.subjects), zap.NewNop(), 4)
+		return src, func(r events.Registration) {
+			b, err := r.Payload()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.js.Publish(context.Background(), w.subjects.Registered(), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
