@@ -14,6 +14,7 @@ import (
 	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // envPrefix prefixes the environment variable of every flag: --nats-url is TASK_PRODUCER_NATS_URL.
@@ -25,7 +26,7 @@ type Config struct {
 	Rate          float64 // tasks started per second
 	Region        string
 	ECSEndpoint   string // empty: the real regional ECS endpoints
-	NATSURL       string
+	NATS          natsjs.ConnConfig
 	SubjectPrefix string
 	FailEvery     int           // every n-th task is made to fail (exports and imports only); 0 = never
 	CancelEvery   int           // every n-th task is canceled (exports and imports only); 0 = never
@@ -43,7 +44,7 @@ func parseConfig(args []string, getenv func(string) (string, bool)) (Config, err
 	fs.Float64Var(&cfg.Rate, "rate", 1, "tasks started per second")
 	fs.StringVar(&cfg.Region, "region", "cn-hangzhou", "ECS region of the tasks")
 	fs.StringVar(&cfg.ECSEndpoint, "ecs-endpoint", "", "ECS endpoint URL, e.g. http://ecs-emulator:8080; empty = real Alibaba Cloud")
-	fs.StringVar(&cfg.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server URLs, comma separated")
+	cfg.NATS.RegisterFlags(fs, "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
 	fs.StringVar(&cfg.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "subject prefix of the taskpoller deployment")
 	fs.IntVar(&cfg.FailEvery, "fail-every", 7, "make every n-th export or import fail (emulator convention: a fail- bucket or object); 0 = never")
 	fs.IntVar(&cfg.CancelEvery, "cancel-every", 5, "cancel every n-th export or import; 0 = never")
@@ -64,8 +65,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--count %d: want 0 (for ever) or more", c.Count)
 	case c.Rate <= 0 || c.Rate > 1000:
 		return fmt.Errorf("--rate %v: want more than 0 and at most 1000 tasks/s", c.Rate)
-	case c.NATSURL == "":
+	case c.NATS.URL == "":
 		return errors.New("--nats-url is required")
+	case c.NATS.Validate() != nil:
+		return c.NATS.Validate()
 	case c.FailEvery < 0 || c.CancelEvery < 0:
 		return errors.New("--fail-every and --cancel-every must not be negative")
 	case c.CancelAfter < 0:

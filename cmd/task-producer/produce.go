@@ -29,15 +29,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, log *zap.Logger) error 
 	if err != nil {
 		return err
 	}
-	nc, err := natsjs.Connect(cfg.NATSURL, "task-producer", log, nats.RetryOnFailedConnect(true))
+	nc, js, err := cfg.NATS.Dial("", "task-producer", log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
 	p := &producer{cfg: cfg, ecs: ecs, js: js, subjects: subjects, out: out, log: log}
 	if err := p.waitForStream(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -72,7 +68,7 @@ type pendingCancel struct {
 
 // waitForStream waits until the registrations stream exists: the workers create it.
 func (p *producer) waitForStream(ctx context.Context) error {
-	name := p.subjects.StreamName("REGISTRATIONS")
+	name := p.subjects.StreamName(events.RegistrationsRole)
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for attempt := 0; ; attempt++ {
@@ -209,14 +205,9 @@ func (p *producer) register(ctx context.Context, j job, taskID string) error {
 	if err != nil {
 		return err
 	}
-	payload, err := json.Marshal(events.RegistrationMessage{RegionID: p.cfg.Region, TaskID: taskID, Metadata: meta})
-	if err != nil {
-		return err
-	}
-	msgID := "register/" + p.cfg.Region + "/" + taskID
+	reg := events.Registration{RegionID: p.cfg.Region, TaskID: taskID, Metadata: meta}
 	return retry(ctx, p.log, "register", retryableAlways, func(ctx context.Context) error {
-		_, err := p.js.Publish(ctx, p.subjects.Registered(), payload,
-			jetstream.WithMsgID(msgID), jetstream.WithExpectStream(p.subjects.StreamName("REGISTRATIONS")))
+		_, err := natsjs.Register(ctx, p.js, p.subjects, reg)
 		return err
 	})
 }

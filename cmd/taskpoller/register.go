@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // registerConfig is the configuration of `taskpoller register`.
 type registerConfig struct {
-	NATS          natsConfig
+	NATS          natsjs.ConnConfig
 	SubjectPrefix string
 	Region, Task  string
 	Meta          multiFlag
@@ -28,7 +28,7 @@ type registerConfig struct {
 
 func (c *registerConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
-	c.NATS.register(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
+	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
@@ -49,7 +49,7 @@ func (c *registerConfig) Validate() error {
 	if _, err := c.metadata(); err != nil {
 		errs = append(errs, err)
 	}
-	return errors.Join(append(errs, c.NATS.validate())...)
+	return errors.Join(append(errs, c.NATS.Validate())...)
 }
 
 func (c *registerConfig) metadata() (json.RawMessage, error) {
@@ -78,30 +78,21 @@ func (c *registerConfig) metadata() (json.RawMessage, error) {
 func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
 	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
 	md, _ := cfg.metadata()
-	body, err := json.Marshal(events.RegistrationMessage{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
-	if err != nil {
-		return err
-	}
-	nc, js, err := cfg.NATS.connectJS(cfg.NATS.URL, "taskpoller register", zap.NewNop())
+	nc, js, err := cfg.NATS.Dial("", "taskpoller register", zap.NewNop())
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	ack, err := js.Publish(ctx, subjects.Registered(), body,
-		jetstream.WithMsgID("register/"+cfg.Region+"/"+cfg.Task),
-		jetstream.WithExpectStream(subjects.StreamName(events.RegistrationsRole)))
-	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
-		return fmt.Errorf("registration not stored: no JetStream stream takes %s (start a worker first: it creates the streams): %w", subjects.Registered(), err)
-	}
+	got, err := natsjs.Register(ctx, js, subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
 	if err != nil {
 		return fmt.Errorf("registration not stored: %w", err)
 	}
-	if ack.Duplicate {
-		fmt.Fprintf(out, "task %s in %s was already registered moments ago (stream %s, sequence %d)\n", cfg.Task, cfg.Region, ack.Stream, ack.Sequence)
+	if got.Duplicate {
+		fmt.Fprintf(out, "task %s in %s was already registered moments ago (stream %s, sequence %d)\n", cfg.Task, cfg.Region, got.Stream, got.Sequence)
 		return nil
 	}
-	fmt.Fprintf(out, "registered task %s in %s (stream %s, sequence %d)\n", cfg.Task, cfg.Region, ack.Stream, ack.Sequence)
+	fmt.Fprintf(out, "registered task %s in %s (stream %s, sequence %d)\n", cfg.Task, cfg.Region, got.Stream, got.Sequence)
 	return nil
 }

@@ -24,7 +24,7 @@ import (
 
 // runConfig is the configuration of `taskpoller run`.
 type runConfig struct {
-	NATS          natsConfig
+	NATS          natsjs.ConnConfig
 	NATSListen    string
 	DataDir       string
 	ECSEndpoint   string
@@ -38,7 +38,7 @@ type runConfig struct {
 func (c *runConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	host, _ := os.Hostname()
-	c.NATS.register(fs, "", "NATS server URL(s), comma-separated; empty: start an embedded NATS server with JetStream")
+	c.NATS.RegisterFlags(fs, "", "NATS server URL(s), comma-separated; empty: start an embedded NATS server with JetStream")
 	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (only when --nats-url is empty)")
 	fs.StringVar(&c.DataDir, "data-dir", "taskpoller-data", "JetStream storage of the embedded NATS server")
 	fs.StringVar(&c.ECSEndpoint, "ecs-endpoint", "", "ECS endpoint URL such as http://127.0.0.1:8080 (scheme picks HTTP or HTTPS); empty: the official endpoint of each task's region")
@@ -74,7 +74,7 @@ func (c *runConfig) Validate() error {
 	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
 	}
-	errs = append(errs, c.NATS.validate(), c.Log.validate(), c.Poll.Validate())
+	errs = append(errs, c.NATS.Validate(), c.Log.validate(), c.Poll.Validate())
 	if c.NATS.URL == "" {
 		if _, port, err := net.SplitHostPort(c.NATSListen); err != nil {
 			errs = append(errs, fmt.Errorf("--nats-listen: %w", err))

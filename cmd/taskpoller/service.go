@@ -38,7 +38,7 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	nc, js, err := cfg.NATS.connectJS(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
+	nc, js, err := cfg.NATS.Dial(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return nil, err
 	}

@@ -12,11 +12,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // watchConfig is the configuration of `taskpoller watch`.
 type watchConfig struct {
-	NATS          natsConfig
+	NATS          natsjs.ConnConfig
 	SubjectPrefix string
 	Subjects      multiFlag
 	JSON          bool
@@ -25,7 +26,7 @@ type watchConfig struct {
 
 func (c *watchConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	c.NATS.register(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
+	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
 	fs.Var(&c.Subjects, "subject", "subject to watch, wildcards allowed (repeatable); default: every event subject of the prefix")
 	fs.BoolVar(&c.JSON, "json", false, "print each event as its raw CloudEvents JSON")
@@ -36,7 +37,7 @@ func (c *watchConfig) flags() *flag.FlagSet {
 // Validate checks the prefix and connection flags.
 func (c *watchConfig) Validate() error {
 	_, err := events.NewSubjects(c.SubjectPrefix)
-	return errors.Join(err, c.NATS.validate())
+	return errors.Join(err, c.NATS.Validate())
 }
 
 // watch prints events until ctx ends.
@@ -46,7 +47,7 @@ func watch(ctx context.Context, cfg watchConfig, out io.Writer) error {
 	if len(filter) == 0 {
 		filter = subjects.AllEvents()
 	}
-	nc, err := cfg.NATS.connect(cfg.NATS.URL, "taskpoller watch", zap.NewNop())
+	nc, _, err := cfg.NATS.Dial("", "taskpoller watch", zap.NewNop())
 	if err != nil {
 		return err
 	}

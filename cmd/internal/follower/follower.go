@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
@@ -37,7 +36,7 @@ type Spec struct {
 
 // Config is the configuration common to every consumer. Flags win over the environment.
 type Config struct {
-	NATSURL       string
+	NATS          natsjs.ConnConfig
 	SubjectPrefix string
 	Durable       string
 	AckWait       time.Duration
@@ -50,7 +49,7 @@ func (s Spec) ParseConfig(args []string, lookup func(string) (string, bool), usa
 	var cfg Config
 	fs := flag.NewFlagSet(s.Name, flag.ContinueOnError)
 	fs.SetOutput(usage)
-	fs.StringVar(&cfg.NATSURL, "nats-url", nats.DefaultURL, "NATS server URLs, comma separated")
+	cfg.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
 	fs.StringVar(&cfg.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "subject prefix of the taskpoller deployment")
 	fs.StringVar(&cfg.Durable, "durable", s.Name, "name of the durable JetStream consumer")
 	fs.DurationVar(&cfg.AckWait, "ack-wait", 30*time.Second, "redeliver an event not acknowledged within this time")
@@ -65,8 +64,10 @@ func (s Spec) ParseConfig(args []string, lookup func(string) (string, bool), usa
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	switch {
-	case c.NATSURL == "":
+	case c.NATS.URL == "":
 		return errors.New("--nats-url is required")
+	case c.NATS.Validate() != nil:
+		return c.NATS.Validate()
 	case c.Durable == "" || strings.ContainsAny(c.Durable, ". *>"):
 		return fmt.Errorf("--durable %q: want a name without spaces, '.', '*' or '>'", c.Durable)
 	case c.AckWait < time.Second:
@@ -89,15 +90,11 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	nc, err := natsjs.Connect(cfg.NATSURL, s.Name, log, nats.RetryOnFailedConnect(true))
+	nc, js, err := cfg.NATS.Dial("", s.Name, log, nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
 	err = natsjs.Follow(ctx, js, subjects, natsjs.FollowConfig{
 		Durable: cfg.Durable, Description: s.Description, FilterSubject: s.Filter(subjects),
 		AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending,

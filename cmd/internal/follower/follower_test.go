@@ -15,8 +15,8 @@ func TestParseConfigEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.NATSURL != "nats://env:4222" || cfg.Durable != "from-flag" {
-		t.Errorf("got url %q durable %q, want the env url and the flag durable", cfg.NATSURL, cfg.Durable)
+	if cfg.NATS.URL != "nats://env:4222" || cfg.Durable != "from-flag" {
+		t.Errorf("got url %q durable %q, want the env url and the flag durable", cfg.NATS.URL, cfg.Durable)
 	}
 	if cfg, _ := s.ParseConfig(nil, func(string) (string, bool) { return "", false }, io.Discard); cfg.Durable != "demo-consumer" {
 		t.Errorf("default durable = %q, want the command name", cfg.Durable)

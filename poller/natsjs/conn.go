@@ -1,8 +1,6 @@
-package main
+package natsjs
 
 import (
-	"github.com/taskpoller/taskpoller/poller/natsjs"
-
 	"errors"
 	"flag"
 	"fmt"
@@ -12,15 +10,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// natsConfig are the flags that reach a NATS server. User and password or a token go in the
-// URL (nats://user:pass@host:4222, nats://token@host:4222).
-type natsConfig struct {
-	URL                    string
-	Creds, NKey            string
-	TLSCA, TLSCert, TLSKey string
+// ConnConfig says how to reach and authenticate to NATS; every command of the project takes
+// it from the same flags (RegisterFlags). User and password or a token go in the URL
+// (nats://user:pass@host:4222, nats://token@host:4222).
+type ConnConfig struct {
+	URL                    string // server URL(s), comma-separated
+	Creds, NKey            string // user credentials file (JWT and seed), or NKey seed file
+	TLSCA, TLSCert, TLSKey string // CA to verify the server; client certificate and key
 }
 
-func (c *natsConfig) register(fs *flag.FlagSet, defURL, urlHelp string) {
+// RegisterFlags defines --nats-url (with default defURL and help urlHelp), --nats-creds,
+// --nats-nkey, --nats-tls-ca, --nats-tls-cert and --nats-tls-key on fs, into c.
+func (c *ConnConfig) RegisterFlags(fs *flag.FlagSet, defURL, urlHelp string) {
 	fs.StringVar(&c.URL, "nats-url", defURL, urlHelp)
 	fs.StringVar(&c.Creds, "nats-creds", "", "NATS user credentials file (JWT and NKey seed)")
 	fs.StringVar(&c.NKey, "nats-nkey", "", "NATS NKey seed file")
@@ -29,7 +30,8 @@ func (c *natsConfig) register(fs *flag.FlagSet, defURL, urlHelp string) {
 	fs.StringVar(&c.TLSKey, "nats-tls-key", "", "client key file for NATS mutual TLS")
 }
 
-func (c natsConfig) validate() error {
+// Validate reports settings that exclude each other.
+func (c ConnConfig) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--nats-tls-cert and --nats-tls-key go together")
 	}
@@ -39,8 +41,8 @@ func (c natsConfig) validate() error {
 	return nil
 }
 
-// options are the credential and TLS options of the flags.
-func (c natsConfig) options() ([]nats.Option, error) {
+// Options are the credential and TLS options of c.
+func (c ConnConfig) Options() ([]nats.Option, error) {
 	var opts []nats.Option
 	if c.Creds != "" {
 		opts = append(opts, nats.UserCredentials(c.Creds))
@@ -61,19 +63,18 @@ func (c natsConfig) options() ([]nats.Option, error) {
 	return opts, nil
 }
 
-// connect dials url (which may differ from c.URL, for the embedded server) with the flags'
-// credentials and TLS, plus extra options.
-func (c natsConfig) connect(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, error) {
-	opts, err := c.options()
-	if err != nil {
-		return nil, err
+// Dial connects to url (c.URL when empty; another for an embedded server) with c's
+// credentials and TLS and the project's policy (Connect), plus extra options, and returns the
+// connection with a JetStream context on it. The caller closes the connection.
+func (c ConnConfig) Dial(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	if url == "" {
+		url = c.URL
 	}
-	return natsjs.Connect(url, name, log, append(opts, extra...)...)
-}
-
-// connectJS is connect plus a JetStream context on the connection. The caller closes nc.
-func (c natsConfig) connectJS(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := c.connect(url, name, log, extra...)
+	opts, err := c.Options()
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := Connect(url, name, log, append(opts, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
