@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
@@ -22,18 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Follow delivers events stored before it started, only those matching its filter, and
 // redelivers an event whose handler failed.
 func TestFollow(t *testing.T) {
-	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
+	js, s := serve(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if _, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{}); err != nil {

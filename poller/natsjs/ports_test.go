@@ -21,23 +21,26 @@ type world struct {
 	assets   natsjs.Assets
 }
 
-func newWorld(t *testing.T, cfg natsjs.SetupConfig) *world {
+// serve starts an embedded nats-server for the test and connects to it as the commands do.
+func serve(t *testing.T) (jetstream.JetStream, events.Subjects) {
 	t.Helper()
 	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
+	nc, js, err := natsjs.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, _ := events.NewSubjects(events.DefaultPrefix)
+	return js, s
+}
+
+func newWorld(t *testing.T, cfg natsjs.SetupConfig) *world {
+	t.Helper()
+	js, s := serve(t)
 	a, err := natsjs.Setup(context.Background(), js, s, cfg)
 	if err != nil {
 		t.Fatal(err)

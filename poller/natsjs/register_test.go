@@ -5,8 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"go.uber.org/zap"
-
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
@@ -15,17 +13,7 @@ import (
 // one before publishing, and says clearly when no worker has created the streams.
 func TestRegister(t *testing.T) {
 	ctx := context.Background()
-	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := natsjs.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
+	js, s := serve(t)
 	r := events.Registration{RegionID: "cn-hangzhou", TaskID: "t-register1", Metadata: []byte(`{"a":1}`)}
 	if _, err := natsjs.Register(ctx, js, s, r); !errors.Is(err, natsjs.ErrNoWorkers) {
 		t.Fatalf("without streams: %v, want ErrNoWorkers", err)

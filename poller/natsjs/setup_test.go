@@ -6,29 +6,13 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap"
-
-	"github.com/taskpoller/taskpoller/events"
 )
 
 // Case 6 of the exactly-once issue: a worker started with smaller settings neither purges
 // the state of others' tasks nor shortens their ack wait or the events' memory; a worker with
 // larger ones raises them.
 func TestSetupNeverLowersSharedSettings(t *testing.T) {
-	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := natsjs.Connect(srv.ClientURL(), "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
+	js, s := serve(t)
 	ctx := context.Background()
 	big := natsjs.SetupConfig{AckWait: 30 * time.Second, StateTTL: 8 * 24 * time.Hour, EventsMaxAge: 7 * 24 * time.Hour, DedupWindow: 10 * time.Minute, MaxAckPending: 1000}
 	a, err := natsjs.Setup(ctx, js, s, big)
