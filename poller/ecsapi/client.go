@@ -22,6 +22,8 @@ import (
 	"github.com/taskpoller/taskpoller/poller"
 )
 
+var _ poller.TaskAPI = (*Client)(nil)
+
 // Credential signs ECS calls (github.com/aliyun/credentials-go).
 type Credential = credentials.Credential
 

@@ -24,17 +24,17 @@ var _ poller.Source = (*Source)(nil)
 // are reported on <prefix>.invalid and terminated, once. Next and Drain are for one
 // goroutine; the rest is safe for concurrent use.
 type Source struct {
-	pub     *Publisher
-	log     *zap.Logger
-	batch   int
-	opts    options
-	ackWait time.Duration
+	pub   *Publisher
+	log   *zap.Logger
+	batch int
+	opts  options
 
-	mu     sync.Mutex
-	cons   jetstream.Consumer
-	stream jetstream.Stream
-	iter   jetstream.MessagesContext
-	held   map[*lease]struct{}
+	mu      sync.Mutex
+	ackWait time.Duration // of the consumer in force
+	cons    jetstream.Consumer
+	stream  jetstream.Stream
+	iter    jetstream.MessagesContext
+	held    map[*lease]struct{}
 }
 
 // NewSource reads registrations through a.Consumer; pub reports refused ones. batch is how
@@ -58,7 +58,8 @@ func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Opt
 // Run implements poller.Source: it keeps every lease alive, three times per ack wait, until
 // ctx ends.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.ackWait / 3)
+	pace := s.pace()
+	t := time.NewTicker(pace)
 	defer t.Stop()
 	for {
 		select {
@@ -66,12 +67,23 @@ func (s *Source) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+		if p := s.pace(); p != pace { // the consumer was recreated with another ack wait
+			pace = p
+			t.Reset(pace)
+		}
 		for _, l := range s.leases() {
 			if err := l.msg.InProgress(); err != nil && ctx.Err() == nil {
 				s.log.Warn("cannot extend a lease on a registration", zap.Uint64("stream_seq", l.id), zap.Error(err))
 			}
 		}
 	}
+}
+
+// pace is how often leases are extended: three times per ack wait in force.
+func (s *Source) pace() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ackWait / 3
 }
 
 func (s *Source) leases() []*lease {
@@ -149,6 +161,9 @@ func (s *Source) heal(ctx context.Context, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cons, s.stream = a.Consumer, a.Registrations
+	if a.AckWait > 0 {
+		s.ackWait = a.AckWait
+	}
 	if s.iter != nil {
 		s.iter.Stop()
 		s.iter = nil
