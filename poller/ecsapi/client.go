@@ -129,9 +129,15 @@ func (c *Client) DescribeTask(ctx context.Context, region, taskID string) (polle
 		return poller.Task{}, convertError(err)
 	}
 	if resp == nil || resp.Body == nil {
-		return poller.Task{}, &poller.APIError{Code: "EmptyResponse", Message: "DescribeTaskAttribute returned no body"}
+		return poller.Task{}, noBody("DescribeTaskAttribute")
 	}
 	return toTask(resp.Body, region, taskID), nil
+}
+
+// noBody is the error of a call answered without a body (the SDK gives none for a 200 with
+// null or nothing); poller.Classify finds it transient.
+func noBody(action string) error {
+	return &poller.APIError{Code: "EmptyResponse", Message: action + " returned no body"}
 }
 
 func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) poller.Task {
