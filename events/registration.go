@@ -42,7 +42,7 @@ func (r Registration) Key() string { return r.RegionID + "." + r.TaskID }
 
 // Payload returns the registration as producers publish it on <prefix>.registered.
 func (r Registration) Payload() ([]byte, error) {
-	return json.Marshal(RegistrationMessage{RegionID: r.RegionID, TaskID: r.TaskID, Metadata: r.Metadata})
+	return json.Marshal(RegistrationMessage(r))
 }
 
 // ErrInvalidRegistration wraps every reason a registration is refused.

@@ -58,7 +58,7 @@ func benchWorker(b *testing.B) *Worker {
 
 // BenchmarkScheduler: schedule a key and take it when due, through the scheduler goroutine.
 func BenchmarkScheduler(b *testing.B) {
-	s := NewScheduler()
+	s := newScheduler()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = s.Run(ctx); close(done) }()
@@ -66,7 +66,7 @@ func BenchmarkScheduler(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.Schedule(fmt.Sprint(i&1023), now)
-		<-s.Ready()
+		s.Done(<-s.Ready())
 	}
 	b.StopTimer()
 	cancel()

@@ -11,7 +11,7 @@ type Config struct {
 	PollInitial    time.Duration // first interval, and again after each status change; 5s
 	PollMax        time.Duration // interval cap; 60s
 	PollMultiplier float64       // interval growth per poll; 1.5
-	PollJitter     float64       // randomization factor, 0 to 1; 0.2
+	PollJitter     float64       // randomization factor, below 1 (0.2: ±20%); negative: no jitter; 0.2
 	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 30s
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
@@ -47,6 +47,9 @@ func (c *Config) setDefaults() {
 	if c.PollMultiplier == 0 {
 		c.PollMultiplier = 1.5
 	}
+	if c.PollJitter == 0 {
+		c.PollJitter = 0.2
+	}
 	if c.APIQPS == 0 {
 		c.APIQPS = 10
 	}
@@ -75,7 +78,7 @@ func (c Config) Validate() error {
 	check(c.PollInitial > 0, "poll initial interval must be positive, got %s", c.PollInitial)
 	check(c.PollMax >= c.PollInitial, "poll max (%s) must be at least poll initial (%s)", c.PollMax, c.PollInitial)
 	check(c.PollMultiplier >= 1, "poll multiplier must be at least 1, got %g", c.PollMultiplier)
-	check(c.PollJitter >= 0 && c.PollJitter < 1, "poll jitter must be in [0, 1), got %g", c.PollJitter)
+	check(c.PollJitter < 1, "poll jitter must be below 1, got %g", c.PollJitter)
 	check(c.TaskTimeout > 0, "task timeout must be positive, got %s", c.TaskTimeout)
 	check(c.NotFoundGrace >= 0, "not-found grace must not be negative, got %s", c.NotFoundGrace)
 	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)

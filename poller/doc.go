@@ -2,9 +2,10 @@
 // each task through a TaskAPI, and publishes its transitions through a Publisher.
 //
 // Guarantees, given ports that keep their contracts (see ports.go):
-//   - A task is polled by one loop at a time: one Scheduler per Worker hands each key to one
-//     goroutine, and the StateStore records which registration owns a task, so a second
-//     registration of a tracked (or finished) task is settled without polling.
+//   - A task is polled by one loop at a time: one scheduler per Worker hands each key to one
+//     goroutine and not again until that goroutine is done with it, and the StateStore records
+//     which registration owns a task, so a second registration of a tracked (or finished) task
+//     is settled without polling.
 //   - Commit, then publish: what a worker announces is first recorded in the task's State (the
 //     outbox) with compare-and-set under the worker's lease, then published in order
 //     (status_changed, progress, then finished or failed), each on condition that the task's

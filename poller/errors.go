@@ -80,35 +80,53 @@ var workerCodes = []string{
 // Classify decides what err means for the task being polled. Unknown errors are transient:
 // a single odd answer never fails a task.
 func Classify(err error) Class {
+	c, _ := classify(err)
+	return c
+}
+
+// Retryable reports whether a call that failed with err is worth making again unchanged: err
+// is throttling or known to be transient (a 5xx answer, or no answer at all). Unlike
+// Classify, it does not count error answers it does not know as transient: a request ECS
+// refused for such a reason (bad parameters, a task in the wrong state) would be refused
+// again. For callers that make requests of their own, such as task producers; the poller
+// uses Classify.
+func Retryable(err error) bool {
+	c, known := classify(err)
+	return known && (c == ClassTransient || c == ClassThrottled)
+}
+
+// classify returns the class of err and whether it is known, rather than the default of an
+// error answer with an unknown code.
+func classify(err error) (Class, bool) {
 	var api *APIError
 	if errors.As(err, &api) {
 		return classifyCode(api.Code, api.StatusCode)
 	}
 	// Everything else — *url.Error (timeouts, refused connections), *json.SyntaxError (a non-JSON
 	// body), context deadlines — is transient.
-	return ClassTransient
+	return ClassTransient, true
 }
 
-func classifyCode(code string, status int) Class {
+func classifyCode(code string, status int) (Class, bool) {
 	switch {
 	case strings.HasPrefix(code, "Throttling"):
-		return ClassThrottled
+		return ClassThrottled, true
 	case code == "InvalidRegionId.NotFound":
-		return ClassInvalidRegion
+		return ClassInvalidRegion, true
 	case code == "InvalidTaskId.NotFound":
-		return ClassNotFound
+		return ClassNotFound, true
 	case code == "ServiceUnavailable" || code == "InternalError" || status >= 500:
-		return ClassTransient
+		return ClassTransient, true
 	}
 	for _, p := range workerCodes {
 		if strings.HasPrefix(code, p) {
-			return ClassWorker
+			return ClassWorker, true
 		}
 	}
 	if status == 401 || status == 403 {
-		return ClassWorker
+		return ClassWorker, true
 	}
-	return ClassTransient
+	return ClassTransient, false
 }
 
 // ErrorCode returns the API code of err, or a short name of its kind, for metrics and logs.

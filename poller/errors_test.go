@@ -51,6 +51,38 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// Retryable is Classify's transient and throttled, less the error answers it does not know.
+func TestRetryable(t *testing.T) {
+	api := func(code string, status int) error {
+		return fmt.Errorf("call: %w", &APIError{Code: code, StatusCode: status})
+	}
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{api("Throttling.User", 400), true},
+		{api("ServiceUnavailable", 503), true},
+		{api("InternalError", 500), true},
+		{api("UnknownThing", 502), true},
+		{&url.Error{Op: "Post", URL: "http://x", Err: errors.New("connection refused")}, true},
+		{context.DeadlineExceeded, true},
+		{errors.New("ecs answered without a TaskId"), true},
+		{api("InvalidParameter", 400), false},
+		{api("InvalidTaskId.IncorrectTaskStatus", 403), false},
+		{api("InvalidTaskId.NotFound", 404), false},
+		{api("InvalidRegionId.NotFound", 400), false},
+		{api("Forbidden.RAM", 403), false},
+		{api("ClientError", 0), false},
+		{api("EmptyResponse", 0), false},
+		{api("SomethingNew", 400), false}, // Classify: transient
+	}
+	for _, tt := range tests {
+		if got := Retryable(tt.err); got != tt.want {
+			t.Errorf("Retryable(%v) = %t, want %t (class %s)", tt.err, got, tt.want, Classify(tt.err))
+		}
+	}
+}
+
 func TestHealthLogsEachCauseOnce(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	h := newHealth(zap.New(core))

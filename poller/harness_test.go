@@ -82,7 +82,7 @@ func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
 // fastConfig polls every few milliseconds so lifecycles finish quickly.
 func fastConfig() poller.Config {
 	return poller.Config{
-		PollInitial: 10 * time.Millisecond, PollMax: 80 * time.Millisecond, PollMultiplier: 2, PollJitter: 0,
+		PollInitial: 10 * time.Millisecond, PollMax: 80 * time.Millisecond, PollMultiplier: 2, PollJitter: -1,
 		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, CallTimeout: time.Second,
 	}
 }

@@ -38,7 +38,7 @@ func newRig(t *testing.T) *rig {
 // rigConfig polls often and never hands back for worker-level errors unless a test says so.
 func rigConfig() poller.Config {
 	return poller.Config{
-		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: 0,
+		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: -1,
 		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second, HandBackAfter: time.Hour,
 	}
 }

@@ -7,56 +7,94 @@ import (
 	"time"
 )
 
-// Scheduler decides when each task is polled next. It is one goroutine (Run) that owns a
+// scheduler decides when each task is polled next. It is one goroutine (Run) that owns a
 // heap of due times plus a map for de-duplication, as client-go's delaying queue: a key is
 // in it at most once, and scheduling a key already waiting only ever moves it earlier.
-// Due keys are handed out on Ready in due order. Schedule is safe for concurrent use.
-type Scheduler struct {
-	mu    sync.Mutex
-	items dueHeap
-	index map[string]*dueItem
-	wake  chan struct{}
-	ready chan string
+// Due keys are handed out on Ready in due order.
+//
+// A key handed out is processing until the consumer calls Done, and is never handed out
+// again before that, so one key is handled by one goroutine at a time (client-go's workqueue
+// keeps the same promise with its processing and dirty sets). Scheduling a processing key
+// records its due time (the earliest, if scheduled several times) and it enters the heap only
+// on Done. Schedule and Done are safe for concurrent use.
+type scheduler struct {
+	mu         sync.Mutex
+	items      dueHeap
+	index      map[string]*dueItem  // keys in items
+	processing map[string]struct{}  // keys handed out, not Done yet; never in items
+	pending    map[string]time.Time // processing keys scheduled meanwhile: earliest due time
+	wake       chan struct{}
+	ready      chan string
 }
 
-// NewScheduler returns an empty scheduler; call Run to start it.
-func NewScheduler() *Scheduler {
-	return &Scheduler{index: map[string]*dueItem{}, wake: make(chan struct{}, 1), ready: make(chan string)}
+// newScheduler returns an empty scheduler; call Run to start it.
+func newScheduler() *scheduler {
+	return &scheduler{
+		index: map[string]*dueItem{}, processing: map[string]struct{}{}, pending: map[string]time.Time{},
+		wake: make(chan struct{}, 1), ready: make(chan string),
+	}
 }
 
-// Ready yields keys whose time has come. A key is yielded once per Schedule.
-func (s *Scheduler) Ready() <-chan string { return s.ready }
+// Ready yields keys whose time has come. A key is yielded once per Schedule, and not again
+// until Done is called for it.
+func (s *scheduler) Ready() <-chan string { return s.ready }
 
 // Schedule makes key due at at. If key is already waiting for a later time, it moves earlier;
-// if it is waiting for an earlier time, nothing changes.
-func (s *Scheduler) Schedule(key string, at time.Time) {
+// if it is waiting for an earlier time, nothing changes. If key is processing, it waits for
+// Done before it is due.
+func (s *scheduler) Schedule(key string, at time.Time) {
 	s.mu.Lock()
-	if it, ok := s.index[key]; ok {
-		if at.Before(it.at) {
-			it.at = at
-			heap.Fix(&s.items, it.pos)
+	defer s.mu.Unlock()
+	if _, ok := s.processing[key]; ok {
+		if cur, ok := s.pending[key]; !ok || at.Before(cur) {
+			s.pending[key] = at
 		}
+		return
+	}
+	s.push(key, at)
+}
+
+// Done says the consumer has finished with key, handed out on Ready. If key was scheduled
+// meanwhile, it becomes due at the earliest time it was scheduled for.
+func (s *scheduler) Done(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.processing, key)
+	if at, ok := s.pending[key]; ok {
+		delete(s.pending, key)
+		s.push(key, at)
+	}
+}
+
+// push adds key to the heap, or moves it earlier, and wakes Run. The caller holds mu.
+func (s *scheduler) push(key string, at time.Time) {
+	if it, ok := s.index[key]; ok {
+		if !at.Before(it.at) {
+			return
+		}
+		it.at = at
+		heap.Fix(&s.items, it.pos)
 	} else {
 		it := &dueItem{key: key, at: at}
 		s.index[key] = it
 		heap.Push(&s.items, it)
 	}
-	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Len returns the number of keys waiting.
-func (s *Scheduler) Len() int {
+// Len returns the number of keys scheduled and not handed out yet, including processing keys
+// that wait for Done.
+func (s *scheduler) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.items)
+	return len(s.items) + len(s.pending)
 }
 
 // Run hands out due keys until ctx ends. It returns nil when ctx ends.
-func (s *Scheduler) Run(ctx context.Context) error {
+func (s *scheduler) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -79,8 +117,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// pop removes and returns the earliest key if it is due; otherwise it says how long to wait.
-func (s *Scheduler) pop(now time.Time) (string, time.Duration, bool) {
+// pop removes the earliest key if it is due and marks it processing; otherwise it says how
+// long to wait.
+func (s *scheduler) pop(now time.Time) (string, time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.items) == 0 {
@@ -92,6 +131,7 @@ func (s *Scheduler) pop(now time.Time) (string, time.Duration, bool) {
 	}
 	heap.Pop(&s.items)
 	delete(s.index, it.key)
+	s.processing[it.key] = struct{}{}
 	return it.key, 0, true
 }
 

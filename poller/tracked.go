@@ -29,11 +29,12 @@ type tracked struct {
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
-// tasks run for hours, and the task deadline is enforced separately.
+// tasks run for hours, and the task deadline is enforced separately. A negative PollJitter
+// means none.
 func newBackOff(c Config) *backoff.ExponentialBackOff {
 	bo := &backoff.ExponentialBackOff{
 		InitialInterval:     c.PollInitial,
-		RandomizationFactor: c.PollJitter,
+		RandomizationFactor: max(0, c.PollJitter),
 		Multiplier:          c.PollMultiplier,
 		MaxInterval:         c.PollMax,
 		MaxElapsedTime:      0,

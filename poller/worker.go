@@ -27,7 +27,7 @@ type Worker struct {
 	log     *zap.Logger
 	metrics *Metrics
 
-	sched  *Scheduler
+	sched  *scheduler
 	limits *regionLimits
 	health *health
 	slots  chan struct{} // one per tracked task, MaxTracked in all
@@ -64,7 +64,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
-		sched: NewScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
 		slots: make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(),
 	}
@@ -133,7 +133,8 @@ func (w *Worker) pollLoop(ctx context.Context) error {
 	for {
 		select {
 		case key := <-w.sched.Ready():
-			w.process(ctx, key)
+			w.process(ctx, key) // may reschedule key: it is handed out again only after Done
+			w.sched.Done(key)
 		case <-ctx.Done():
 			return nil
 		}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
 
@@ -147,7 +148,7 @@ func (p *producer) print(j job, taskID string, o outcome) {
 // start creates the task of j on ECS and registers it; it returns the task id.
 func (p *producer) start(ctx context.Context, j job) (string, error) {
 	var taskID string
-	err := retry(ctx, p.log, j.Action, retryableECS, func(ctx context.Context) error {
+	err := retry(ctx, p.log, j.Action, poller.Retryable, func(ctx context.Context) error {
 		id, err := p.create(ctx, j)
 		taskID = id
 		return err
@@ -215,13 +216,13 @@ func (p *producer) register(ctx context.Context, j job, taskID string) error {
 // cancel cancels a started task and returns its expected outcome: canceled, or finished when
 // ECS says it can no longer be canceled (it ended first).
 func (p *producer) cancel(ctx context.Context, pc pendingCancel) (outcome, error) {
-	err := retry(ctx, p.log, "CancelTask", retryableECS, func(ctx context.Context) error {
+	err := retry(ctx, p.log, "CancelTask", poller.Retryable, func(ctx context.Context) error {
 		return p.ecs.CancelTask(ctx, p.cfg.Region, pc.taskID)
 	})
 	if err == nil {
 		return canceled, nil
 	}
-	if ctx.Err() != nil || retryableECS(err) {
+	if ctx.Err() != nil || poller.Retryable(err) {
 		return outcome{}, fmt.Errorf("task %d: cancel %s: %w", pc.job.N, pc.taskID, err)
 	}
 	p.log.Warn("could not cancel; expecting it to finish", zap.String("task_id", pc.taskID), zap.Error(err))

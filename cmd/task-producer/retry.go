@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"go.uber.org/zap"
-
-	"github.com/taskpoller/taskpoller/poller"
 )
 
 // maxRetryTime bounds the retries of one call; past it the producer gives up.
 const maxRetryTime = 2 * time.Minute
 
 // retry calls op until it succeeds, fails with an error retryable does not accept, ctx is done
-// or maxRetryTime has passed.
+// or maxRetryTime has passed. ECS calls use poller.Retryable: throttling, 5xx answers and
+// transport errors are retried; other error answers (a task that cannot be canceled any more,
+// bad parameters, credentials) are final.
 func retry(ctx context.Context, log *zap.Logger, what string, retryable func(error) bool, op func(context.Context) error) error {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 200 * time.Millisecond
@@ -35,16 +33,6 @@ func retry(ctx context.Context, log *zap.Logger, what string, retryable func(err
 		log.Info("retrying", zap.String("call", what), zap.Duration("in", wait), zap.Error(err))
 	}
 	return backoff.RetryNotify(attempt, backoff.WithContext(b, ctx), notify)
-}
-
-// retryableECS accepts throttling, 5xx answers and transport errors. Other error answers
-// (a task that cannot be canceled any more, bad parameters, credentials) are final.
-func retryableECS(err error) bool {
-	var api *poller.APIError
-	if errors.As(err, &api) {
-		return strings.HasPrefix(api.Code, "Throttling") || api.StatusCode >= 500
-	}
-	return true
 }
 
 // retryableAlways accepts every error: publishing waits out NATS outages and elections.

@@ -96,6 +96,7 @@ func TestBadCommandLines(t *testing.T) {
 		{nil, []string{"run", "--no-such-flag"}, 2, "not defined"},
 		{nil, []string{"run", "--poll-initial", "10s", "--poll-max", "5s"}, 1, "poll max"},
 		{[]string{"TASKPOLLER_POLL_JITTER=2"}, []string{"run"}, 1, "jitter"},
+		{nil, []string{"run", "--poll-jitter", "-0.1"}, 1, "--poll-jitter must not be negative"},
 		{[]string{"TASKPOLLER_SUBJECT_PREFIX=a.*"}, []string{"run"}, 1, "subject-prefix"},
 		{nil, []string{"register", "--region", "cn-hangzhou", "--task", "t-a.b"}, 1, "task_id"},
 		{nil, []string{"register", "--region", "cn-hangzhou", "--task", "t-abc", "--meta", "novalue"}, 1, "key=value"},

@@ -46,7 +46,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.PollInitial, "poll-initial", 5*time.Second, "first poll interval, and again after each status change")
 	fs.DurationVar(&c.Poll.PollMax, "poll-max", 60*time.Second, "longest poll interval")
 	fs.Float64Var(&c.Poll.PollMultiplier, "poll-multiplier", 1.5, "growth of the poll interval per poll")
-	fs.Float64Var(&c.Poll.PollJitter, "poll-jitter", 0.2, "randomization of each interval, 0 to 1 (0.2: ±20%)")
+	fs.Float64Var(&c.Poll.PollJitter, "poll-jitter", 0.2, "randomization of each interval, 0 (none) to below 1 (0.2: ±20%)")
 	fs.DurationVar(&c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, "a task not finished this long after registration fails with reason timeout")
 	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
@@ -74,7 +74,10 @@ func (c *runConfig) Validate() error {
 	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
 	}
-	errs = append(errs, c.NATS.Validate(), c.Log.validate(), c.Poll.Validate())
+	if c.Poll.PollJitter < 0 {
+		errs = append(errs, fmt.Errorf("--poll-jitter must not be negative (0: none), got %g", c.Poll.PollJitter))
+	}
+	errs = append(errs, c.NATS.Validate(), c.Log.validate(), c.poll().Validate())
 	if c.NATS.URL == "" {
 		if _, port, err := net.SplitHostPort(c.NATSListen); err != nil {
 			errs = append(errs, fmt.Errorf("--nats-listen: %w", err))
@@ -104,6 +107,16 @@ func (c *runConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("--events-max-age (%s) must exceed --task-timeout (%s): a task's events are what keep it from ending twice", c.Setup.EventsMaxAge, c.Poll.TaskTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// poll returns the worker's config. --poll-jitter 0 means no jitter, which poller.Config
+// spells as a negative PollJitter (its zero means the default).
+func (c *runConfig) poll() poller.Config {
+	p := c.Poll
+	if p.PollJitter == 0 {
+		p.PollJitter = -1
+	}
+	return p
 }
 
 // run is `taskpoller run`: a worker until ctx ends.

@@ -54,7 +54,7 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	}
 	// The source keeps leases alive at the pace of the consumer's ack wait in force: another
 	// worker may have set a longer one, which Setup never shortens.
-	poll := cfg.Poll
+	poll := cfg.poll()
 	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
 	if err != nil {

@@ -26,6 +26,9 @@ func (c *Client) ExportImage(ctx context.Context, region, imageID, bucket, prefi
 	if err != nil {
 		return "", convertError(err)
 	}
+	if resp == nil || resp.Body == nil {
+		return "", noBody("ExportImage")
+	}
 	return taskID(resp.Body.TaskId)
 }
 
@@ -56,6 +59,9 @@ func (c *Client) ImportImage(ctx context.Context, region, name string, disks []I
 	if err != nil {
 		return "", "", convertError(err)
 	}
+	if resp == nil || resp.Body == nil {
+		return "", "", noBody("ImportImage")
+	}
 	task, err = taskID(resp.Body.TaskId)
 	return tea.StringValue(resp.Body.ImageId), task, err
 }
@@ -71,6 +77,9 @@ func (c *Client) ModifyDiskSpec(ctx context.Context, region, diskID, category st
 	resp, err := cl.ModifyDiskSpecWithContext(ctx, req, c.runtime())
 	if err != nil {
 		return "", convertError(err)
+	}
+	if resp == nil || resp.Body == nil {
+		return "", noBody("ModifyDiskSpec")
 	}
 	return taskID(resp.Body.TaskId)
 }

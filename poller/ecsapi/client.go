@@ -31,7 +31,7 @@ type Credential = credentials.Credential
 // endpoints with the default credential chain and a 10 s timeout per call.
 type Config struct {
 	// Endpoint is a URL such as "http://127.0.0.1:8080"; its scheme picks HTTP or HTTPS.
-	// Empty: the official endpoint of each task's region.
+	// Empty: the official endpoint of each task's region, as the SDK resolves it.
 	Endpoint string
 	// Credential signs requests; nil: the default chain of github.com/aliyun/credentials-go
 	// (environment, OIDC, profile, ECS RAM role, credentials URI). Its errors are never
@@ -102,15 +102,18 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Endpoint returns the host the client calls for region.
+// Endpoint returns the host the client calls for region: the host of Config.Endpoint, or else
+// the official endpoint the SDK resolves for region (see newSDKClient); "" if the SDK resolves
+// none (an empty region).
 func (c *Client) Endpoint(region string) string {
 	if c.host != "" {
 		return c.host
 	}
-	if region == "cn-hangzhou" {
-		return "ecs-cn-hangzhou.aliyuncs.com"
+	cl, err := c.newSDKClient(region)
+	if err != nil {
+		return ""
 	}
-	return "ecs." + region + ".aliyuncs.com"
+	return tea.StringValue(cl.Endpoint)
 }
 
 // runtime returns the per-call SDK options. They are empty: the SDK's timeouts only configure
@@ -131,9 +134,15 @@ func (c *Client) DescribeTask(ctx context.Context, region, taskID string) (polle
 		return poller.Task{}, convertError(err)
 	}
 	if resp == nil || resp.Body == nil {
-		return poller.Task{}, &poller.APIError{Code: "EmptyResponse", Message: "DescribeTaskAttribute returned no body"}
+		return poller.Task{}, noBody("DescribeTaskAttribute")
 	}
 	return toTask(resp.Body, region, taskID), nil
+}
+
+// noBody is the error of a call answered without a body (the SDK gives none for a 200 with
+// null or nothing); poller.Classify finds it transient.
+func noBody(action string) error {
+	return &poller.APIError{Code: "EmptyResponse", Message: action + " returned no body"}
 }
 
 func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) poller.Task {

@@ -26,9 +26,28 @@ func TestOfficialEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for region, want := range map[string]string{"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com", "ap-southeast-1": "ecs.ap-southeast-1.aliyuncs.com"} {
-		if got := c.Endpoint(region); got != want {
-			t.Errorf("Endpoint(%s) = %s, want %s", region, got, want)
+	// As the SDK (ecs-20140526 v7.7.0) resolves them: its EndpointMap first, then the
+	// regional rule ecs.<region>.aliyuncs.com.
+	for _, tt := range []struct{ region, want string }{
+		{"cn-hangzhou", "ecs-cn-hangzhou.aliyuncs.com"},
+		{"ap-southeast-1", "ecs.ap-southeast-1.aliyuncs.com"},
+		{"eu-central-1", "ecs.eu-central-1.aliyuncs.com"},
+		{"cn-shanghai-finance-1", "ecs-cn-hangzhou.aliyuncs.com"},
+		{"cn-north-2-gov-1", "ecs.aliyuncs.com"},
+		{"cn-zhangjiakou-na62-a01", "ecs.cn-zhangjiakou.aliyuncs.com"},
+		{"", ""},
+	} {
+		if got := c.Endpoint(tt.region); got != tt.want {
+			t.Errorf("Endpoint(%q) = %q, want %q", tt.region, got, tt.want)
+		}
+	}
+	emu, err := ecsapi.New(ecsapi.Config{Endpoint: "http://127.0.0.1:8080", Credential: mustCred(t, "a", "b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"cn-hangzhou", "cn-north-2-gov-1"} {
+		if got := emu.Endpoint(region); got != "127.0.0.1:8080" {
+			t.Errorf("with an explicit endpoint, Endpoint(%s) = %s, want 127.0.0.1:8080", region, got)
 		}
 	}
 	for _, bad := range []string{"127.0.0.1:8080", "ftp://x", "http://"} {

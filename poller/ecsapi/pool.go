@@ -62,15 +62,25 @@ func (c *Client) client(region string) (*ecs.Client, error) {
 		return cl, nil
 	default:
 	}
-	ms := int(c.cfg.Timeout / time.Millisecond)
-	cl, err := ecs.NewClient(&openapiutil.Config{
-		Endpoint:    tea.String(c.Endpoint(region)),
+	return c.newSDKClient(region)
+}
+
+// newSDKClient builds an SDK client for region. Without Config.Endpoint its endpoint is left
+// to the SDK, which resolves the official one of region as every Alibaba Cloud SDK does: the
+// host its EndpointMap names for region (cn-hangzhou, finance and government regions, ...),
+// else ecs.<region>.aliyuncs.com.
+func (c *Client) newSDKClient(region string) (*ecs.Client, error) {
+	cfg := &openapiutil.Config{
 		Protocol:    tea.String(c.protocol),
 		RegionId:    tea.String(region),
 		Credential:  c.cred,
-		ReadTimeout: tea.Int(ms),
+		ReadTimeout: tea.Int(int(c.cfg.Timeout / time.Millisecond)),
 		HttpClient:  c.http,
-	})
+	}
+	if c.host != "" {
+		cfg.Endpoint = tea.String(c.host)
+	}
+	cl, err := ecs.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ecs client for %s: %w", region, err)
 	}
