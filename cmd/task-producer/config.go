@@ -53,6 +53,12 @@ func parseConfig(args []string, getenv func(string) (string, bool)) (Config, err
 	fs.StringVar(&cfg.Bucket, "bucket", "taskpoller-demo", "OSS bucket of exports and imports")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	if err := flagenv.Parse(fs, args, envPrefix, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fmt.Fprintf(os.Stderr, "Usage: task-producer [flags]; every flag can also be set as %s<FLAG>:\n", envPrefix)
+			fs.PrintDefaults()
+			return Config{}, err
+		}
 		return Config{}, fmt.Errorf("%w (see -h)", err)
 	}
 	return cfg, cfg.Validate()

@@ -14,6 +14,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,7 +23,11 @@ import (
 )
 
 func main() {
-	if err := mainErr(); err != nil {
+	err := mainErr()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "task-producer:", err)
 		os.Exit(1)
 	}

@@ -66,7 +66,7 @@ func TestHelpDocumentsEveryFlagWithItsEnvironmentVariable(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, f := range []string{"nats-url", "nats-creds", "nats-nkey", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "data-dir",
-		"ecs-endpoint", "subject-prefix", "poll-initial", "poll-max", "poll-multiplier", "poll-jitter", "task-timeout",
+		"ecs-endpoint", "subject-prefix", "poll-initial", "poll-max", "poll-multiplier", "poll-jitter", "task-timeout", "hand-back-after", "stall-after", "events-max-age",
 		"not-found-grace", "api-qps", "api-burst", "http-addr", "log-level", "log-format", "ack-wait"} {
 		if !strings.Contains(out, "--"+f+" ["+envName(f)+"]") {
 			t.Errorf("run --help lacks --%s [%s]", f, envName(f))
