@@ -3,6 +3,7 @@ package poller_test
 import (
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/memory"
 
 	"errors"
 	"fmt"
@@ -382,5 +383,117 @@ func TestFaultyECSNeverStallsTasks(t *testing.T) {
 			latest = max(latest, late)
 		}
 		t.Logf("the latest task ended %s after it finished (poll cap %s)", latest, cfg.PollMax)
+	})
+}
+
+// InvalidTaskId.NotFound is tolerated for NotFoundGrace (a task ECS has not indexed yet);
+// after it, the task fails with task_not_found — at the grace, exactly.
+func TestNotFoundGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		notFound := &poller.APIError{Code: "InvalidTaskId.NotFound", StatusCode: 400}
+		start := time.Now()
+		r.api.scriptFunc("t-late", func(_ int, now time.Time) memAnswer {
+			if now.Sub(start) < 700*time.Millisecond { // indexed within the grace
+				return memAnswer{err: notFound}
+			}
+			return memAnswer{task: finished()}
+		})
+		r.api.scriptFunc("t-never", func(int, time.Time) memAnswer { return memAnswer{err: notFound} })
+		cfg := rigConfig() // NotFoundGrace: 1s
+		a := r.start(cfg)
+		a.register("t-late")
+		a.register("t-never")
+		settle(10 * time.Second)
+		r.checkConsistent("t-late")
+		if h := r.history("t-late"); h[len(h)-1] != "finished" {
+			t.Errorf("t-late: %v, want finished", h)
+		}
+		r.checkConsistent("t-never")
+		evs := r.events("t-never")
+		if last := evs[len(evs)-1]; last.Reason != events.ReasonTaskNotFound || last.ObservedAt.Sub(start) < cfg.NotFoundGrace ||
+			last.ObservedAt.Sub(start) > cfg.NotFoundGrace+cfg.PollMax {
+			t.Errorf("t-never ended %s %s after %s, want task_not_found between the grace (%s) and one poll later",
+				last.Kind, last.Reason, last.ObservedAt.Sub(start), cfg.NotFoundGrace)
+		}
+	})
+}
+
+// A region over its quota (every answer throttled) gets fewer calls, never fewer than the
+// floor, fails no task, and recovers its rate once ECS stops throttling.
+func TestThrottlingLowersAndRestoresTheRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		cfg := rigConfig()
+		cfg.APIQPS, cfg.PollInitial, cfg.PollMax = 20, 100*time.Millisecond, 100*time.Millisecond
+		throttled := &poller.APIError{Code: "Throttling.User", StatusCode: 400}
+		start := time.Now()
+		const tasks = 50 // 500 polls/s wanted: the limiter decides
+		for i := range tasks {
+			id := fmt.Sprintf("t-%d", i)
+			r.api.scriptFunc(id, func(_ int, now time.Time) memAnswer {
+				switch d := now.Sub(start); {
+				case d < 20*time.Second:
+					return memAnswer{err: throttled}
+				case d < 60*time.Second:
+					return memAnswer{task: task(poller.StatusProcessing, "50%")}
+				}
+				return memAnswer{task: finished()}
+			})
+		}
+		a := r.start(cfg)
+		for i := range tasks {
+			a.register(fmt.Sprintf("t-%d", i))
+		}
+		calls := func(from, to time.Duration) int {
+			n := 0
+			for i := range tasks {
+				for _, c := range r.api.callTimes(fmt.Sprintf("t-%d", i)) {
+					if d := c.Sub(start); d >= from && d < to {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		settle(90 * time.Second)
+		// Throttled from the start: after a few seconds the rate is at its floor, a quarter.
+		if n := calls(10*time.Second, 20*time.Second); n > 10*int(cfg.APIQPS)/4+10 || n < 10*int(cfg.APIQPS)/4-10 {
+			t.Errorf("%d calls in 10 s of throttling, want the floor: about %d", n, 10*int(cfg.APIQPS)/4)
+		}
+		// Quiet again: back at the configured rate within seconds.
+		if n := calls(40*time.Second, 50*time.Second); n < 10*int(cfg.APIQPS)-10 {
+			t.Errorf("%d calls in 10 s after throttling stopped, want about %d", n, 10*int(cfg.APIQPS))
+		}
+		for i := range tasks {
+			r.checkConsistent(fmt.Sprintf("t-%d", i))
+		}
+	})
+}
+
+// SIGTERM: the worker hands every lease back at once, and the next worker goes on with them.
+func TestStopHandsLeasesBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		var leases []*memory.Lease
+		a := r.start(rigConfig())
+		for i := range 5 {
+			id := fmt.Sprintf("t-%d", i)
+			r.api.script(id, answers(task(poller.StatusProcessing, "10%"), 20, finished(), 1)...)
+			leases = append(leases, a.register(id))
+		}
+		settle(time.Second)
+		a.stop()
+		if n := r.q.Released(); n != len(leases) {
+			t.Fatalf("%d leases released at stop, want %d", n, len(leases))
+		}
+		b := r.start(rigConfig())
+		for _, l := range leases {
+			b.redeliver(l)
+		}
+		settle(time.Minute)
+		for i := range leases {
+			r.checkConsistent(fmt.Sprintf("t-%d", i))
+		}
 	})
 }
