@@ -212,6 +212,14 @@ func (a *authenticator) verifyRPC(req *request, now time.Time) (string, *apiErro
 	if aerr := a.checkNonce(req.params.Get("SignatureNonce"), now); aerr != nil {
 		return "", aerr
 	}
+	// The legacy signature covers the parameters only: an x-acs-action or x-acs-version header
+	// (unsigned here) must not pick another action or version than the signed ones.
+	for _, hp := range [][2]string{{"X-Acs-Action", "Action"}, {"X-Acs-Version", "Version"}} {
+		if h := headerValue(req.header, hp[0]); h != "" && h != req.params.Get(hp[1]) {
+			return "", errorFor(CodeIncompleteSignature, "")
+		}
+	}
+	req.action, req.version = req.params.Get("Action"), req.params.Get("Version")
 	return akID, nil
 }
 

@@ -1,9 +1,15 @@
 package ecsemu_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 )
@@ -64,4 +70,59 @@ func TestSignedHeadersCoverage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLegacySignatureCoversTheAction checks that a request signed the legacy way (HMAC-SHA1
+// over the parameters) cannot be turned into another action by an unsigned x-acs-action
+// header.
+func TestLegacySignatureCoversTheAction(t *testing.T) {
+	srv := newEmulator(t)
+	defer http.DefaultClient.CloseIdleConnections()
+	id, err := srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", Action: "ExportImage", Steps: []ecsemu.Step{{Status: "Processing"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, header string
+		status       int
+	}{
+		{"signed action only", "", 200},
+		{"the same action in the header", "DescribeTaskAttribute", 200},
+		{"another action in an unsigned header", "CancelTask", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := legacySigned(srv.Endpoint(), "DescribeTaskAttribute", url.Values{"RegionId": {"cn-hangzhou"}, "TaskId": {id}},
+				ecsemu.DefaultAccessKeyID, ecsemu.DefaultAccessKeySecret)
+			if tc.header != "" {
+				req.Header.Set("x-acs-action", tc.header)
+			}
+			st, body := do(t, req)
+			if st != tc.status {
+				t.Errorf("status %d, want %d (%v)", st, tc.status, body)
+			}
+		})
+	}
+}
+
+// legacySigned builds a POST signed with the RPC-style HMAC-SHA1 signature.
+func legacySigned(endpoint, action string, params url.Values, ak, secret string) *http.Request {
+	q := url.Values{}
+	for k, v := range params {
+		q[k] = v
+	}
+	q.Set("AccessKeyId", ak)
+	q.Set("Action", action)
+	q.Set("Format", "JSON")
+	q.Set("SignatureMethod", "HMAC-SHA1")
+	q.Set("SignatureNonce", strconv.FormatInt(time.Now().UnixNano(), 10))
+	q.Set("SignatureVersion", "1.0")
+	q.Set("Timestamp", time.Now().UTC().Format("2006-01-02T15:04:05Z"))
+	q.Set("Version", "2014-05-26")
+	pct := strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~")
+	sts := "POST&%2F&" + url.QueryEscape(pct.Replace(q.Encode()))
+	mac := hmac.New(sha1.New, []byte(secret+"&"))
+	mac.Write([]byte(sts))
+	q.Set("Signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	req, _ := http.NewRequest("POST", "http://"+endpoint+"/?"+q.Encode(), nil)
+	return req
 }
