@@ -64,8 +64,9 @@ func (p *Publisher) encode(ev events.Event) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
-	limit := int(p.js.Conn().MaxPayload()) - headerRoom
-	for step := 0; len(data) > limit && step < 3; step++ {
+	maxPayload := int(p.js.Conn().MaxPayload()) // 0 until connected: then the publish fails anyway
+	limit := maxPayload - headerRoom
+	for step := 0; maxPayload > 0 && len(data) > limit && step < 3; step++ {
 		ev.Data = trim(ev.Data, step)
 		if data, err = json.Marshal(ev); err != nil {
 			return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
