@@ -2,10 +2,15 @@ package natsjs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
@@ -40,5 +45,50 @@ func TestRegister(t *testing.T) {
 	got, err := events.ParseRegistration(msg.Data)
 	if err != nil || got.Key() != r.Key() || string(got.Metadata) != `{"a":1}` {
 		t.Errorf("stored %+v, %v", got, err)
+	}
+}
+
+// An event larger than the server's payload limit is trimmed, says so,
+// and is stored, instead of failing until the task times out.
+func TestOversizedEventIsTrimmed(t *testing.T) {
+	ctx := context.Background()
+	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir(), MaxPayload: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, js, err := natsjs.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	s, _ := events.NewSubjects(events.DefaultPrefix)
+	if _, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	var items []events.RelatedItem
+	for i := range 200 {
+		items = append(items, events.RelatedItem{Name: "OSSObject", Value: fmt.Sprintf("%0100d.raw", i)})
+	}
+	n := poller.Notice{Kind: events.KindFinished, Ordinal: 1, Task: poller.Task{TaskID: "t-big", RegionID: "cn-hangzhou",
+		Action: "ExportImage", Status: poller.StatusFinished, Operations: []events.Operation{{OperationStatus: "Success", RelatedItems: items}}}}
+	pub := natsjs.NewPublisher(js, s)
+	pos, err := pub.Publish(ctx, n, 0)
+	if err != nil {
+		t.Fatalf("publish of a %d-byte event: %v", len(items)*110, err)
+	}
+	stream, _ := js.Stream(ctx, s.StreamName(events.EventsRole))
+	msg, err := stream.GetMsg(ctx, pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.Event
+	if err := json.Unmarshal(msg.Data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	// 200 object names alone are over the limit: the related items go, then the operations,
+	// and oss_objects keeps its first 16.
+	if !ev.Data.Truncated || len(msg.Data) > 16<<10 || len(ev.Data.OSSObjects) != 16 || ev.Data.OSSObjects[0] != items[0].Value {
+		t.Errorf("stored %d bytes, truncated %v, %d objects", len(msg.Data), ev.Data.Truncated, len(ev.Data.OSSObjects))
 	}
 }

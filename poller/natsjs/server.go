@@ -12,6 +12,8 @@ type ServerConfig struct {
 	Host     string // listen host; "127.0.0.1"
 	Port     int    // listen port; -1 picks a free one
 	StoreDir string // JetStream storage
+	// MaxPayload is the largest message the server accepts; 0: the server's default (1 MiB).
+	MaxPayload int32
 }
 
 // StartServer starts an embedded NATS server with JetStream and waits until it accepts
@@ -27,6 +29,7 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		Port:       cfg.Port,
 		JetStream:  true,
 		StoreDir:   cfg.StoreDir,
+		MaxPayload: cfg.MaxPayload,
 		NoSigs:     true,
 		NoLog:      true,
 	})
