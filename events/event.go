@@ -61,6 +61,9 @@ type Data struct {
 	Reason         Reason          `json:"reason,omitempty"`
 	ErrorCode      string          `json:"error_code,omitempty"`
 	ErrorMessage   string          `json:"error_message,omitempty"`
+	// ResourceID is the resource the task works on (the image of an import or export, the
+	// disk of a ModifyDiskSpec), when ECS's DescribeTasks named it.
+	ResourceID string `json:"resource_id,omitempty"`
 	// StatusOrdinal counts the status changes announced for the task up to and including
 	// this event (1 for the first observed status): a consumer can see that it missed one.
 	StatusOrdinal int `json:"status_ordinal"`

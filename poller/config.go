@@ -28,6 +28,10 @@ type Config struct {
 	HandBackAfter time.Duration
 	// StallAfter: taking registrations failing this long makes Healthy report an error. 1m.
 	StallAfter time.Duration
+	// BatchInterval is how often the status of every tracked task is checked with
+	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. Negative: never (per-task
+	// polling only).
+	BatchInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -44,6 +48,7 @@ func (c *Config) setDefaults() {
 	def(&c.ThrottleQuiet, 10*time.Second)
 	def(&c.HandBackAfter, time.Minute)
 	def(&c.StallAfter, time.Minute)
+	def(&c.BatchInterval, 500*time.Millisecond)
 	if c.PollMultiplier == 0 {
 		c.PollMultiplier = 1.5
 	}

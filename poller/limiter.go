@@ -78,6 +78,13 @@ func (l *regionLimits) reserve(region string, now time.Time) time.Duration {
 	return l.get(region, now).lim.ReserveN(now, 1).DelayFrom(now)
 }
 
+// allow takes a token for region if one is there now, and reports whether it did.
+func (l *regionLimits) allow(region string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.get(region, now).lim.AllowN(now, 1)
+}
+
 // throttled records that ECS answered Throttling, and lowers region's rate when such answers
 // are more than noise.
 func (l *regionLimits) throttled(region string, now time.Time) {

@@ -18,9 +18,10 @@ type Metrics struct {
 	Fenced        prometheus.Counter // publishes refused because the task's events moved on
 	Lost          prometheus.Counter // tasks given up because another worker took them over
 	IntakeErrors  prometheus.Counter
-	IntakeStalled prometheus.Gauge   // 1 while taking registrations has failed for too long
-	IntakePaused  prometheus.Gauge   // 1 while intake is paused for worker-level ECS errors
-	HandedBack    prometheus.Counter // registrations handed back while running (worker-level errors)
+	IntakeStalled prometheus.Gauge       // 1 while taking registrations has failed for too long
+	IntakePaused  prometheus.Gauge       // 1 while intake is paused for worker-level ECS errors
+	HandedBack    prometheus.Counter     // registrations handed back while running (worker-level errors)
+	BatchCalls    *prometheus.CounterVec // DescribeTasks calls by result and code
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -74,8 +75,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		HandedBack: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "taskpoller_handed_back_total", Help: "Registrations handed back to other workers because ECS refused this worker's calls.",
 		}),
+		BatchCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_batch_calls_total",
+			Help: "DescribeTasks calls (status of up to 100 tasks) by result (ok, transient, throttled, worker, ...) and error code.",
+		}, []string{"result", "code"}),
 	}
-	reg.MustRegister(m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	reg.MustRegister(m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

@@ -85,6 +85,7 @@ func (n Notice) Event() events.Event {
 			SuccessCount:   t.SuccessCount,
 			FailedCount:    t.FailedCount,
 			StatusOrdinal:  n.Ordinal,
+			ResourceID:     t.ResourceID,
 			Truncated:      t.Truncated,
 			SupportCancel:  t.SupportCancel,
 			Operations:     ops,

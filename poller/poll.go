@@ -109,6 +109,9 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	log.Debug("polled", zap.String("status", string(task.Status)), zap.String("process", task.Process))
 	task = bounded(task)
 	task.TaskID, task.RegionID = t.reg.TaskID, t.reg.RegionID
+	if task.ResourceID == "" {
+		task.ResourceID = t.resourceID()
+	}
 	if t.seen.Task.Action != "" {
 		task.Action = t.seen.Task.Action // the action a task was announced with never changes
 	}
@@ -153,7 +156,7 @@ func (w *Worker) announce(ctx context.Context, t *tracked, seen observed, notice
 	if !w.commit(ctx, t, st, now) {
 		return false
 	}
-	t.seen = seen
+	t.setSeen(seen)
 	return true
 }
 
@@ -213,7 +216,7 @@ func (w *Worker) resync(ctx context.Context, t *tracked, now time.Time) bool {
 	w.logger(t).Info("the task's events moved on; resuming from the latest",
 		zap.Uint64("expected", t.state.LastEvent), zap.Uint64("latest", last.Position), zap.String("latest_id", last.ID))
 	t.state, t.dirty = st, true
-	t.seen = seenFrom(st, t.reg)
+	t.setSeen(seenFrom(st, t.reg))
 	return true
 }
 

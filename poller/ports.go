@@ -1,16 +1,36 @@
 package poller
 
 import (
-	"github.com/taskpoller/taskpoller/events"
-
 	"context"
 	"time"
+
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // TaskAPI reads one task from ECS. Implementations must be safe for concurrent use and
 // return errors that Classify understands (an *APIError for answers of the service).
 type TaskAPI interface {
 	DescribeTask(ctx context.Context, regionID, taskID string) (Task, error)
+}
+
+// BatchTaskAPI is what a TaskAPI may offer besides: the status of up to MaxBatch tasks of one
+// region in one call (ECS DescribeTasks). A worker whose TaskAPI has it checks the status of
+// every tracked task this way, and asks DescribeTask only for what changed and for progress
+// at the pace of each task's backoff. Tasks missing from the answer are left out; errors are
+// as for DescribeTask.
+type BatchTaskAPI interface {
+	DescribeTasks(ctx context.Context, regionID string, taskIDs []string) ([]TaskStatus, error)
+}
+
+// MaxBatch is the most task ids one DescribeTasks call takes.
+const MaxBatch = 100
+
+// TaskStatus is one task of a DescribeTasks answer.
+type TaskStatus struct {
+	TaskID     string
+	Action     string
+	Status     Status
+	ResourceID string // the image of an import or export, the disk of a ModifyDiskSpec
 }
 
 // Publisher stores the notices of each task as a journal of events: one ordered sequence per

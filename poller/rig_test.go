@@ -29,6 +29,8 @@ type rig struct {
 	q       *memory.Queue
 	// wrapStore, if set, gives the next started worker another view of the store.
 	wrapStore func(poller.StateStore) poller.StateStore
+	// batch, if set, is the TaskAPI of the next started worker (it can DescribeTasks).
+	batch *batchAPI
 }
 
 func newRig(t *testing.T) *rig {
@@ -40,6 +42,7 @@ func rigConfig() poller.Config {
 	return poller.Config{
 		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: -1,
 		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second, HandBackAfter: time.Hour,
+		BatchInterval: -1,
 	}
 }
 
@@ -67,7 +70,11 @@ func (r *rig) start(cfg poller.Config) *rigWorker {
 		store = r.wrapStore(store)
 	}
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
-	w, err := poller.NewWorker(cfg, r.api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
+	var api poller.TaskAPI = r.api
+	if r.batch != nil {
+		api = r.batch
+	}
+	w, err := poller.NewWorker(cfg, api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
 		poller.WithLogger(log), poller.WithMetrics(metrics))
 	if err != nil {
 		r.t.Fatal(err)

@@ -21,6 +21,9 @@ type Task struct {
 	FailedCount   int
 	SupportCancel bool
 	Operations    []events.Operation
+	// ResourceID is the resource the task works on, as DescribeTasks reports it (empty when
+	// unknown: DescribeTaskAttribute does not say).
+	ResourceID string `json:",omitempty"`
 	// Truncated is set when the observation was cut to fit an event (see bounded).
 	Truncated bool `json:",omitempty"`
 }

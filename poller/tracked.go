@@ -1,6 +1,8 @@
 package poller
 
 import (
+	"sync/atomic"
+
 	"github.com/taskpoller/taskpoller/events"
 
 	"time"
@@ -21,6 +23,9 @@ type tracked struct {
 	seen  observed // last observation, for the next transitions
 
 	outcome events.Kind // kind of the terminal event, once stored
+
+	status   atomic.Value // Status last seen, read by the batch checker
+	resource atomic.Value // string: ResourceID that DescribeTasks reported
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
@@ -45,6 +50,27 @@ func newBackOff(c Config) *backoff.ExponentialBackOff {
 	return bo
 }
 
+// setSeen records the last observation; the batch checker reads its status.
+func (t *tracked) setSeen(o observed) {
+	t.seen = o
+	t.status.Store(o.Task.Status)
+}
+
+// knownStatus is the status last seen. Safe for concurrent use.
+func (t *tracked) knownStatus() Status {
+	s, _ := t.status.Load().(Status)
+	return s
+}
+
+// setResource records the resource DescribeTasks named. Safe for concurrent use.
+func (t *tracked) setResource(id string) { t.resource.Store(id) }
+
+// resourceID is the resource DescribeTasks named, or "". Safe for concurrent use.
+func (t *tracked) resourceID() string {
+	s, _ := t.resource.Load().(string)
+	return s
+}
+
 func (w *Worker) lookup(key string) *tracked {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -62,10 +88,10 @@ func (w *Worker) track(d Lease, st State, rev uint64) {
 	reg := d.Registration()
 	t := &tracked{
 		key: reg.Key(), reg: reg, d: d, state: st, rev: rev,
-		seen:     seenFrom(st, reg),
 		bo:       newBackOff(w.cfg),
 		deadline: st.RegisteredAt.Add(w.cfg.TaskTimeout),
 	}
+	t.setSeen(seenFrom(st, reg))
 	w.mu.Lock()
 	w.tasks[t.key] = t
 	n := len(w.tasks)

@@ -42,6 +42,10 @@ type Worker struct {
 	mu          sync.Mutex
 	tasks       map[string]*tracked
 	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
+
+	batchLimits   *regionLimits // DescribeTasks calls per region
+	batchOffUntil atomic.Int64  // unix nanoseconds until which DescribeTasks is not tried; 0: on
+	batchOffCode  atomic.Value  // string: the code that refused DescribeTasks
 }
 
 // Option sets an optional dependency of a Worker.
@@ -65,7 +69,8 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
-		slots: make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
+		batchLimits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(),
 	}
 	for _, o := range opts {
@@ -88,6 +93,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.intake(gctx) })
 	g.Go(func() error { return w.src.Run(gctx) })
 	g.Go(func() error { return w.guard(gctx) })
+	g.Go(func() error { return w.batch(gctx) })
 	for range w.cfg.Concurrency {
 		g.Go(func() error { return w.pollLoop(gctx) })
 	}

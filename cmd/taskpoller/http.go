@@ -37,6 +37,14 @@ func (p *probes) healthy() error {
 	return nil
 }
 
+// detail says how the worker works when it differs from the normal, or "".
+func (p *probes) detail() string {
+	if svc := p.svc.Load(); svc != nil {
+		return svc.worker.Detail()
+	}
+	return ""
+}
+
 func (p *probes) ready() error {
 	svc := p.svc.Load()
 	if svc == nil {
@@ -62,6 +70,9 @@ func serveHTTP(ctx context.Context, addr string, p *probes, log *zap.Logger) err
 			return
 		}
 		fmt.Fprintln(w, "ready")
+		if d := p.detail(); d != "" {
+			fmt.Fprintln(w, d)
+		}
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -57,6 +57,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
 	fs.DurationVar(&c.Poll.HandBackAfter, "hand-back-after", time.Minute, "when ECS refuses this worker's calls (credentials, permissions, clock) this long, hand its tasks back to other workers and take no more until a probe call is accepted")
+	fs.DurationVar(&c.Poll.BatchInterval, "batch-interval", 500*time.Millisecond, "how often the status of every tracked task is checked with DescribeTasks (100 tasks a call); a task's DescribeTaskAttribute is then called only on a change and for progress at its backoff's pace; 0: per-task polling only")
 	fs.DurationVar(&c.Poll.StallAfter, "stall-after", time.Minute, "when taking registrations from NATS fails this long, /healthz reports unhealthy")
 	fs.IntVar(&c.Setup.Replicas, "replicas", 1, "replicas of the streams and the state bucket (3 on a cluster)")
 	fs.DurationVar(&c.Setup.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long the events stream keeps events: a task registered again within it is settled from its stored terminal event; must exceed --task-timeout")
@@ -73,6 +74,9 @@ func (c *runConfig) Validate() error {
 	var errs []error
 	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
+	}
+	if c.Poll.BatchInterval < 0 {
+		errs = append(errs, fmt.Errorf("--batch-interval must not be negative (0: per-task polling only), got %s", c.Poll.BatchInterval))
 	}
 	if c.Poll.PollJitter < 0 {
 		errs = append(errs, fmt.Errorf("--poll-jitter must not be negative (0: none), got %g", c.Poll.PollJitter))
@@ -115,6 +119,9 @@ func (c *runConfig) poll() poller.Config {
 	p := c.Poll
 	if p.PollJitter == 0 {
 		p.PollJitter = -1
+	}
+	if p.BatchInterval == 0 {
+		p.BatchInterval = -1 // --batch-interval 0: per-task polling only
 	}
 	return p
 }

@@ -1,0 +1,129 @@
+package poller
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// batchRetryAfter is how long a worker whose DescribeTasks calls are refused polls per task
+// before it tries DescribeTasks again (the RAM policy may have been fixed).
+const batchRetryAfter = 5 * time.Minute
+
+// batchItem is one tracked task as the batch checker sees it.
+type batchItem struct {
+	t      *tracked
+	status Status
+}
+
+// batch checks the status of every tracked task with DescribeTasks, MaxBatch ids a call, once
+// per Config.BatchInterval, under a rate limit of its own (ECS throttles each API on its own).
+// A task whose status differs from the last one seen — or that the answer leaves out — is
+// scheduled for an immediate DescribeTask, which decides and announces as usual; every other
+// task keeps its backoff. It does nothing when the TaskAPI cannot batch or batching is off.
+// If ECS refuses DescribeTasks (a RAM policy without ecs:DescribeTasks), the worker polls per
+// task, says so once in the log and in Detail, and tries again after batchRetryAfter.
+func (w *Worker) batch(ctx context.Context) error {
+	api, ok := w.api.(BatchTaskAPI)
+	if !ok || w.cfg.BatchInterval < 0 {
+		return nil
+	}
+	tick := time.NewTicker(w.cfg.BatchInterval)
+	defer tick.Stop()
+	for round := 0; ; round++ {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return nil
+		}
+		now := time.Now()
+		if off := w.batchOffUntil.Load(); off != 0 && now.Before(time.Unix(0, off)) {
+			continue
+		}
+		for region, items := range w.byRegion() {
+			chunks := slices.Collect(slices.Chunk(items, MaxBatch))
+			for i := range chunks {
+				chunk := chunks[(i+round)%len(chunks)] // rotate, so a short budget starves no chunk
+				if !w.batchLimits.allow(region, time.Now()) {
+					break // this region's DescribeTasks budget is spent for now
+				}
+				if !w.checkBatch(ctx, api, region, chunk) {
+					break
+				}
+			}
+		}
+	}
+}
+
+// byRegion is a snapshot of the tracked tasks and their last seen status, by region.
+func (w *Worker) byRegion() map[string][]batchItem {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string][]batchItem{}
+	for _, t := range w.tasks {
+		out[t.reg.RegionID] = append(out[t.reg.RegionID], batchItem{t: t, status: t.knownStatus()})
+	}
+	return out
+}
+
+// checkBatch asks the status of one chunk of tasks of region and schedules those that need a
+// look. It returns false when the region should not be asked again this round.
+func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string, chunk []batchItem) bool {
+	ids := make([]string, len(chunk))
+	for i, it := range chunk {
+		ids[i] = it.t.reg.TaskID
+	}
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	got, err := api.DescribeTasks(cctx, region, ids)
+	cancel()
+	now := time.Now()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		class, code := Classify(err), ErrorCode(err)
+		w.metrics.BatchCalls.WithLabelValues(class.String(), code).Inc()
+		switch class {
+		case ClassThrottled:
+			w.batchLimits.throttled(region, now)
+		case ClassWorker:
+			w.batchOffUntil.Store(now.Add(batchRetryAfter).UnixNano())
+			w.batchOffCode.Store(code)
+			w.log.Warn("ECS refuses DescribeTasks; polling each task with DescribeTaskAttribute until it is accepted",
+				zap.String("code", code), zap.String("region_id", region), zap.Duration("retry_in", batchRetryAfter))
+		default:
+			w.log.Debug("DescribeTasks failed; statuses are checked again next round", zap.String("code", code), zap.Error(err))
+		}
+		return false
+	}
+	w.metrics.BatchCalls.WithLabelValues("ok", "").Inc()
+	w.batchLimits.succeeded(region, now)
+	if w.batchOffUntil.Swap(0) != 0 {
+		w.log.Info("DescribeTasks is accepted again; checking statuses in batches")
+	}
+	answered := make(map[string]TaskStatus, len(got))
+	for _, ts := range got {
+		answered[ts.TaskID] = ts
+	}
+	for _, it := range chunk {
+		ts, ok := answered[it.t.reg.TaskID]
+		if ok && ts.ResourceID != "" {
+			it.t.setResource(ts.ResourceID)
+		}
+		if !ok || ts.Status != it.status {
+			w.sched.Schedule(it.t.key, now) // changed, or missing: look at it now
+		}
+	}
+	return true
+}
+
+// Detail says how the worker works when it differs from the normal (for /readyz), or "".
+func (w *Worker) Detail() string {
+	if off := w.batchOffUntil.Load(); off != 0 {
+		code, _ := w.batchOffCode.Load().(string)
+		return "DescribeTasks refused (" + code + "): polling each task with DescribeTaskAttribute"
+	}
+	return ""
+}

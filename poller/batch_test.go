@@ -1,0 +1,103 @@
+package poller_test
+
+import (
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// With DescribeTasks, a status change is seen within a batch interval even when the task's
+// backoff is long, and DescribeTaskAttribute is called only on changes; the event names the
+// task's resource. Without it, the change waits for the backoff.
+func TestBatchChecksSeeChangesEarly(t *testing.T) {
+	for _, batched := range []bool{true, false} {
+		t.Run(fmt.Sprintf("batched=%v", batched), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t)
+				start := time.Now()
+				finishAt := 7 * time.Second
+				const tasks = 250 // three DescribeTasks calls a round
+				for i := range tasks {
+					r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(_ int, now time.Time) memAnswer {
+						if now.Sub(start) < finishAt {
+							return memAnswer{task: task(poller.StatusProcessing, "50%")}
+						}
+						return memAnswer{task: finished()}
+					})
+				}
+				r.batch = &batchAPI{memAPI: r.api}
+				cfg := rigConfig()
+				cfg.PollInitial, cfg.PollMax, cfg.APIQPS = 5*time.Second, time.Minute, 50
+				if batched {
+					cfg.BatchInterval = 500 * time.Millisecond
+				}
+				a := r.start(cfg)
+				for i := range tasks {
+					a.register(fmt.Sprintf("t-%d", i))
+				}
+				settle(2 * time.Minute)
+				var latest time.Duration
+				calls := 0
+				for i := range tasks {
+					id := fmt.Sprintf("t-%d", i)
+					r.checkConsistent(id)
+					evs := r.events(id)
+					last := evs[len(evs)-1]
+					latest = max(latest, last.ObservedAt.Sub(start)-finishAt)
+					calls += len(r.api.callTimes(id))
+					if want := map[bool]string{true: "m-" + id, false: ""}[batched]; last.Task.ResourceID != want {
+						t.Errorf("%s: resource %q, want %q", id, last.Task.ResourceID, want)
+					}
+				}
+				t.Logf("batched=%v: latest seen %s after finishing; %.1f DescribeTaskAttribute calls per task, %d DescribeTasks calls",
+					batched, latest, float64(calls)/tasks, r.batch.batches.Load())
+				if batched && (latest > 2*cfg.BatchInterval+time.Second || calls > 3*tasks) {
+					t.Errorf("batched: latest %s after finishing, %d calls for %d tasks", latest, calls, tasks)
+				}
+				if !batched && latest < cfg.PollInitial/2 {
+					t.Errorf("per task: seen %s after finishing, faster than the backoff allows: is batching really off?", latest)
+				}
+			})
+		})
+	}
+}
+
+// A worker whose DescribeTasks calls are refused (a RAM policy without ecs:DescribeTasks)
+// polls per task, says so, and still ends every task.
+func TestRefusedBatchFallsBackToPerTaskPolling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		start := time.Now()
+		r.api.scriptFunc("t-1", func(_ int, now time.Time) memAnswer {
+			if now.Sub(start) < 3*time.Second {
+				return memAnswer{task: task(poller.StatusProcessing, "50%")}
+			}
+			return memAnswer{task: finished()}
+		})
+		r.batch = &batchAPI{memAPI: r.api}
+		r.batch.refuse.Store(error(&poller.APIError{Code: "Forbidden.RAM", StatusCode: 403}))
+		cfg := rigConfig()
+		cfg.BatchInterval = 500 * time.Millisecond
+		a := r.start(cfg)
+		a.register("t-1")
+		settle(time.Second)
+		if d := a.w.Detail(); d == "" {
+			t.Error("no detail says DescribeTasks is refused")
+		}
+		if err := a.w.Ready(); err != nil {
+			t.Errorf("a refused DescribeTasks made the worker not ready: %v", err)
+		}
+		settle(time.Minute)
+		r.checkConsistent("t-1")
+		if h := r.history("t-1"); h[len(h)-1] != string(events.KindFinished) {
+			t.Errorf("history %v", h)
+		}
+		if n := r.batch.batches.Load(); n != 1 {
+			t.Errorf("%d DescribeTasks calls, want 1 (then per-task polling until the retry)", n)
+		}
+	})
+}
