@@ -16,7 +16,7 @@ type Config struct {
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 30s
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
 	APIQPS         float64       // calls per second per region; 10
-	APIBurst       int           // token bucket size per region; 2 x APIQPS, at least 1
+	APIBurst       int           // token bucket size per region; APIQPS (one second's worth, so a burst fits a per-second quota), at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long: a lowered rate climbs back; 10s
 	MaxTracked     int           // tasks one worker tracks at once; 10000
 	Concurrency    int           // polls in flight at once; 16
@@ -32,6 +32,12 @@ type Config struct {
 	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. Negative: never (per-task
 	// polling only).
 	BatchInterval time.Duration
+}
+
+// WithDefaults returns c with every zero field set to its default, as NewWorker does.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
 }
 
 func (c *Config) setDefaults() {
@@ -59,7 +65,7 @@ func (c *Config) setDefaults() {
 		c.APIQPS = 10
 	}
 	if c.APIBurst == 0 {
-		c.APIBurst = max(1, int(2*c.APIQPS))
+		c.APIBurst = max(1, int(c.APIQPS))
 	}
 	if c.MaxTracked == 0 {
 		c.MaxTracked = 10000

@@ -51,7 +51,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
 	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered under sustained throttling, never below a quarter")
-	fs.IntVar(&c.Poll.APIBurst, "api-burst", 20, "burst of calls per region above --api-qps")
+	fs.IntVar(&c.Poll.APIBurst, "api-burst", 0, "calls per region that may go at once (the token bucket); 0: --api-qps, one second's worth, so a burst fits a per-second quota")
 	fs.DurationVar(&c.Setup.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
@@ -123,7 +123,7 @@ func (c *runConfig) poll() poller.Config {
 	if p.BatchInterval == 0 {
 		p.BatchInterval = -1 // --batch-interval 0: per-task polling only
 	}
-	return p
+	return p.WithDefaults() // --api-burst 0: one second's worth of --api-qps
 }
 
 // run is `taskpoller run`: a worker until ctx ends.
