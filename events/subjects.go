@@ -64,6 +64,7 @@ const (
 	RegistrationsRole = "REGISTRATIONS"
 	EventsRole        = "EVENTS"
 	StateRole         = "STATE"
+	WorkersRole       = "WORKERS"
 )
 
 // StreamName derives a JetStream name from the prefix and a role, e.g. ECS_TASKS_EVENTS.

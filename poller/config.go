@@ -15,7 +15,7 @@ type Config struct {
 	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 30s
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
-	APIQPS         float64       // calls per second per region; 10
+	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
 	APIBurst       int           // token bucket size per region; APIQPS (one second's worth, so a burst fits a per-second quota), at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long: a lowered rate climbs back; 10s
 	MaxTracked     int           // tasks one worker tracks at once; 10000
@@ -28,6 +28,8 @@ type Config struct {
 	HandBackAfter time.Duration
 	// StallAfter: taking registrations failing this long makes Healthy report an error. 1m.
 	StallAfter time.Duration
+	// BatchQPS is the rate of DescribeTasks calls per region for the whole fleet; APIQPS.
+	BatchQPS float64
 	// BatchInterval is how often the status of every tracked task is checked with
 	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. Negative: never (per-task
 	// polling only).
@@ -64,6 +66,9 @@ func (c *Config) setDefaults() {
 	if c.APIQPS == 0 {
 		c.APIQPS = 10
 	}
+	if c.BatchQPS == 0 {
+		c.BatchQPS = c.APIQPS
+	}
 	if c.APIBurst == 0 {
 		c.APIBurst = max(1, int(c.APIQPS))
 	}
@@ -94,6 +99,7 @@ func (c Config) Validate() error {
 	check(c.NotFoundGrace >= 0, "not-found grace must not be negative, got %s", c.NotFoundGrace)
 	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)
 	check(c.APIQPS > 0, "API QPS must be positive, got %g", c.APIQPS)
+	check(c.BatchQPS > 0, "DescribeTasks QPS must be positive, got %g", c.BatchQPS)
 	check(c.APIBurst >= 1, "API burst must be at least 1, got %d", c.APIBurst)
 	check(c.MaxTracked >= 1, "max tracked must be at least 1, got %d", c.MaxTracked)
 	check(c.Concurrency >= 1, "concurrency must be at least 1, got %d", c.Concurrency)

@@ -17,7 +17,8 @@ const probeEvery = 10 * time.Second
 //     back every registration held and a healthy worker goes on with them (a task is never
 //     timed out by a worker that cannot look at it);
 //   - while paused: probe ECS every probeEvery; resume intake once a call is accepted;
-//   - publish whether intake is stalled (see Healthy).
+//   - publish whether intake is stalled (see Healthy);
+//   - take this worker's share of the fleet's ECS quota (WithFleet).
 func (w *Worker) guard(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -29,6 +30,12 @@ func (w *Worker) guard(ctx context.Context) error {
 			return nil
 		}
 		now := time.Now()
+		if w.fleet != nil {
+			n := w.fleet.Size()
+			w.limits.share(n, now)
+			w.batchLimits.share(n, now)
+			w.metrics.FleetSize.Set(float64(max(1, n)))
+		}
 		since, region, failing := w.health.failing()
 		switch {
 		case !failing && w.paused.Load():

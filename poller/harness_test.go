@@ -1,6 +1,11 @@
 package poller_test
 
 import (
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -32,6 +37,8 @@ type env struct {
 	api      *ecsapi.Client
 	subjects events.Subjects
 	setup    natsjs.SetupConfig
+	fleet    bool         // workers started share --api-qps through a Presence
+	workers  atomic.Int64 // workers started, for their ids
 }
 
 func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
@@ -90,11 +97,12 @@ func fastConfig() poller.Config {
 
 // worker is a running worker with its own NATS connection.
 type worker struct {
-	w       *poller.Worker
-	metrics *poller.Metrics
-	nc      *nats.Conn
-	cancel  context.CancelFunc
-	done    chan error
+	w        *poller.Worker
+	presence *natsjs.Presence // when the env's workers share a quota
+	metrics  *poller.Metrics
+	nc       *nats.Conn
+	cancel   context.CancelFunc
+	done     chan error
 }
 
 func (e *env) startWorker(cfg poller.Config) *worker {
@@ -117,12 +125,28 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 	pub := natsjs.NewPublisher(js, e.subjects, heal)
 	src := natsjs.NewSource(assets, pub, log, 8, heal)
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
-	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), src, poller.WithLogger(log), poller.WithMetrics(metrics))
+	opts := []poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}
+	var presence *natsjs.Presence
+	if e.fleet {
+		presence = natsjs.NewPresence(assets, fmt.Sprintf("w%d", e.workers.Add(1)), log)
+		opts = append(opts, poller.WithFleet(presence))
+	}
+	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), src, opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	wk := &worker{w: w, metrics: metrics, nc: nc, cancel: cancel, done: make(chan error, 1)}
-	go func() { wk.done <- w.Run(ctx) }()
+	wk.presence = presence
+	go func() {
+		if presence == nil {
+			wk.done <- w.Run(ctx)
+			return
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return presence.Run(gctx) })
+		g.Go(func() error { return w.Run(gctx) })
+		wk.done <- g.Wait()
+	}()
 	e.t.Cleanup(wk.stop)
 	return wk
 }

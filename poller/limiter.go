@@ -28,6 +28,8 @@ type regionLimits struct {
 	qps, floor float64
 	burst      int
 	quiet      time.Duration
+	baseQPS    float64 // the configured rate and burst, before any share is taken
+	baseBurst  int
 
 	mu        sync.Mutex
 	regions   map[string]*regionLimit
@@ -50,7 +52,7 @@ type regionLimit struct {
 }
 
 func newRegionLimits(qps float64, burst int, quiet time.Duration) *regionLimits {
-	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, regions: map[string]*regionLimit{}}
+	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, baseQPS: qps, baseBurst: burst, regions: map[string]*regionLimit{}}
 }
 
 func (l *regionLimits) get(region string, now time.Time) *regionLimit {
@@ -113,6 +115,25 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 	}
 	r.lim.SetLimitAt(now, rate.Limit(min(cur+l.qps/4, l.qps)))
 	r.lastRaise = now
+}
+
+// share makes the limits this worker's share (1/n) of the configured rate and burst, for a
+// fleet of n workers sharing one ECS quota. A region lowered for throttling stays lowered by
+// the same factor. The burst never drops below 1.
+func (l *regionLimits) share(n int, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	qps := l.baseQPS / float64(max(1, n))
+	if qps == l.qps {
+		return
+	}
+	ratio := qps / l.qps
+	l.qps, l.floor = qps, qps/4
+	l.burst = max(1, l.baseBurst/max(1, n))
+	for _, r := range l.regions {
+		r.lim.SetLimitAt(now, rate.Limit(float64(r.lim.Limit())*ratio))
+		r.lim.SetBurstAt(now, l.burst)
+	}
 }
 
 // limit returns region's current rate, for tests.

@@ -100,3 +100,31 @@ func TestRegionLimitsForgetIdleRegions(t *testing.T) {
 		t.Fatalf("size after the idle period = %d, want 1", got)
 	}
 }
+
+// A worker of a fleet of n takes 1/n of the rate and burst; a region lowered for throttling
+// stays lowered by the same factor, and a single worker gets it all back.
+func TestRegionLimitsShare(t *testing.T) {
+	l := newRegionLimits(30, 30, 10*time.Second)
+	now := time.Unix(1000, 0)
+	l.reserve("a", now)
+	for range 10 {
+		l.throttled("b", now) // b is cut to half
+	}
+	l.share(3, now)
+	if got := l.limit("a", now); got != 10 {
+		t.Errorf("a's share of 30 among 3 = %g, want 10", got)
+	}
+	if got := l.limit("b", now); got != 5 {
+		t.Errorf("b (cut to half) = %g, want 5", got)
+	}
+	if got := l.limit("new", now); got != 10 {
+		t.Errorf("a new region starts at %g, want the share 10", got)
+	}
+	if l.burst != 10 {
+		t.Errorf("burst = %d, want 10", l.burst)
+	}
+	l.share(1, now)
+	if got := l.limit("a", now); got != 30 {
+		t.Errorf("alone again: %g, want 30", got)
+	}
+}

@@ -22,6 +22,7 @@ type Metrics struct {
 	IntakePaused  prometheus.Gauge       // 1 while intake is paused for worker-level ECS errors
 	HandedBack    prometheus.Counter     // registrations handed back while running (worker-level errors)
 	BatchCalls    *prometheus.CounterVec // DescribeTasks calls by result and code
+	FleetSize     prometheus.Gauge       // workers sharing the ECS quota
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -80,7 +81,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "DescribeTasks calls (status of up to 100 tasks) by result (ok, transient, throttled, worker, ...) and error code.",
 		}, []string{"result", "code"}),
 	}
-	reg.MustRegister(m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	m.FleetSize = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "taskpoller_fleet_workers", Help: "Workers sharing the ECS quota; this worker takes 1/n of --api-qps.",
+	})
+	reg.MustRegister(m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

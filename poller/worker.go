@@ -44,8 +44,9 @@ type Worker struct {
 	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
 
 	batchLimits   *regionLimits // DescribeTasks calls per region
-	batchOffUntil atomic.Int64  // unix nanoseconds until which DescribeTasks is not tried; 0: on
-	batchOffCode  atomic.Value  // string: the code that refused DescribeTasks
+	fleet         Fleet
+	batchOffUntil atomic.Int64 // unix nanoseconds until which DescribeTasks is not tried; 0: on
+	batchOffCode  atomic.Value // string: the code that refused DescribeTasks
 }
 
 // Option sets an optional dependency of a Worker.
@@ -53,6 +54,16 @@ type Option func(*Worker)
 
 // WithLogger sets the logger (default: none).
 func WithLogger(l *zap.Logger) Option { return func(w *Worker) { w.log = l } }
+
+// Fleet tells how many workers share the ECS quota. Safe for concurrent use.
+type Fleet interface {
+	// Size is the number of live workers, this one included (at least 1).
+	Size() int
+}
+
+// WithFleet makes Config.APIQPS (and BatchQPS) the rate of the whole fleet: the worker takes
+// 1/Size of it, following workers joining and leaving (default: a fleet of one).
+func WithFleet(f Fleet) Option { return func(w *Worker) { w.fleet = f } }
 
 // WithMetrics sets the metrics (default: registered on a private registry).
 func WithMetrics(m *Metrics) Option { return func(w *Worker) { w.metrics = m } }
@@ -69,7 +80,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
-		batchLimits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		batchLimits: newRegionLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
 		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(),
 	}
@@ -88,6 +99,11 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 // flight, hands every registration it holds back to the source at once (Nak without delay)
 // and returns nil. Run must be called once.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.fleet != nil {
+		n := w.fleet.Size()
+		w.limits.share(n, time.Now())
+		w.batchLimits.share(n, time.Now())
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.sched.Run(gctx) })
 	g.Go(func() error { return w.intake(gctx) })

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -74,3 +76,37 @@ func (l logConfig) validate() error { return logging.Validate(l.Level, l.Format)
 
 // build makes the logger, writing to w.
 func (l logConfig) build(w io.Writer) *zap.Logger { return logging.New(l.Level, l.Format, w) }
+
+// qpsFor is --api-qps-for: API=rate pairs, comma-separated (repeatable).
+type qpsFor map[string]float64
+
+func (q *qpsFor) String() string {
+	parts := make([]string, 0, len(*q))
+	for k, v := range *q {
+		parts = append(parts, fmt.Sprintf("%s=%g", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// Set parses "DescribeTasks=5,DescribeTaskAttribute=20"; only those two APIs are called.
+func (q *qpsFor) Set(v string) error {
+	if *q == nil {
+		*q = qpsFor{}
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		api, rate, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return fmt.Errorf("%q: want API=rate", part)
+		}
+		if api != "DescribeTasks" && api != "DescribeTaskAttribute" {
+			return fmt.Errorf("%q: the worker calls DescribeTaskAttribute and DescribeTasks only", api)
+		}
+		r, err := strconv.ParseFloat(rate, 64)
+		if err != nil || r <= 0 {
+			return fmt.Errorf("%q: want a positive rate", part)
+		}
+		(*q)[api] = r
+	}
+	return nil
+}

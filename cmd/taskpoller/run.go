@@ -30,6 +30,7 @@ type runConfig struct {
 	ECSEndpoint   string
 	SubjectPrefix string
 	Poll          poller.Config
+	QPSFor        qpsFor
 	Setup         natsjs.SetupConfig
 	HTTPAddr      string
 	Log           logConfig
@@ -50,7 +51,8 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, "a task not finished this long after registration fails with reason timeout")
 	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
-	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "DescribeTaskAttribute calls per second per region, per worker; lowered under sustained throttling, never below a quarter")
+	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "ECS calls per second per region and API, for all workers together (each takes its share); lowered under sustained throttling, never below a quarter")
+	fs.Var(&c.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
 	fs.IntVar(&c.Poll.APIBurst, "api-burst", 0, "calls per region that may go at once (the token bucket); 0: --api-qps, one second's worth, so a burst fits a per-second quota")
 	fs.DurationVar(&c.Setup.AckWait, "ack-wait", 30*time.Second, "ack wait of the registrations consumer: how soon another worker takes over the tasks of a dead one")
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 10000, "tasks this worker tracks at once; more registrations wait for another worker or a free slot")
@@ -123,6 +125,12 @@ func (c *runConfig) poll() poller.Config {
 	if p.BatchInterval == 0 {
 		p.BatchInterval = -1 // --batch-interval 0: per-task polling only
 	}
+	if q, ok := c.QPSFor["DescribeTaskAttribute"]; ok {
+		p.APIQPS = q
+	}
+	if q, ok := c.QPSFor["DescribeTasks"]; ok {
+		p.BatchQPS = q
+	}
 	return p.WithDefaults() // --api-burst 0: one second's worth of --api-qps
 }
 
@@ -173,7 +181,7 @@ func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- stru
 		}
 		log.Info("worker running", zap.String("worker_id", cfg.Poll.WorkerID), zap.String("subject_prefix", cfg.SubjectPrefix),
 			zap.String("ecs_endpoint", endpointName(cfg.ECSEndpoint)))
-		return svc.worker.Run(gctx)
+		return svc.run(gctx)
 	})
 	err := g.Wait()
 	log.Info("worker stopped")

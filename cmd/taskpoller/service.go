@@ -1,6 +1,8 @@
 package main
 
 import (
+	"golang.org/x/sync/errgroup"
+
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -21,8 +23,17 @@ import (
 // service is a wired worker: its NATS connection, JetStream assets and ECS client. It exists
 // only once the JetStream assets are ensured.
 type service struct {
-	nc     *nats.Conn
-	worker *poller.Worker
+	nc       *nats.Conn
+	worker   *poller.Worker
+	presence *natsjs.Presence
+}
+
+// run runs the worker and its presence in the fleet until ctx ends, and waits for both.
+func (s *service) run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.presence.Run(gctx) })
+	g.Go(func() error { return s.worker.Run(gctx) })
+	return g.Wait()
 }
 
 // newService connects and ensures the JetStream assets, retrying until they exist or ctx
@@ -64,8 +75,9 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	metrics := poller.NewMetrics(reg)
 	pub := natsjs.NewPublisher(js, subjects, natsjs.WithHealer(healer))
 	src := natsjs.NewSource(assets, pub, log, 16, natsjs.WithHealer(healer))
+	svc.presence = natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
-		poller.WithLogger(log), poller.WithMetrics(metrics))
+		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence))
 	if err != nil {
 		svc.close()
 		return nil, err

@@ -53,6 +53,7 @@ type Assets struct {
 	Events        jetstream.Stream
 	Consumer      jetstream.Consumer
 	State         jetstream.KeyValue
+	Workers       jetstream.KeyValue // presence of the live workers (Presence)
 	// AckWait is the workers' consumer's ack wait in force: this worker's, or a longer one
 	// that another worker set. Heartbeats must be paced by it.
 	AckWait time.Duration
@@ -125,6 +126,17 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 	})
 	if err != nil {
 		return Assets{}, fmt.Errorf("state bucket: %w", err)
+	}
+	a.Workers, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
+		Bucket:      s.StreamName(events.WorkersRole),
+		Description: "taskpoller: live workers, each sharing the ECS quota",
+		History:     1,
+		TTL:         PresenceTTL,
+		Storage:     jetstream.MemoryStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("workers bucket: %w", err)
 	}
 	return a, nil
 }

@@ -1,0 +1,115 @@
+package natsjs
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+var _ poller.Fleet = (*Presence)(nil)
+
+// Presence timing: a worker says it is alive every PresenceBeat; one that has not for
+// PresenceTTL is gone (the bucket's TTL removes its key).
+const (
+	PresenceBeat = 2 * time.Second
+	PresenceTTL  = 3 * PresenceBeat
+)
+
+// Presence announces this worker in the presence bucket (Assets.Workers) and counts the
+// workers that are alive, so that each takes its share of the fleet's ECS quota
+// (poller.WithFleet): shares follow workers joining within a beat and leaving within the
+// TTL, or at once when they stop gracefully (Run deletes its key). Safe for concurrent use.
+type Presence struct {
+	kv   jetstream.KeyValue
+	id   string
+	log  *zap.Logger
+	size atomic.Int64
+}
+
+// NewPresence announces the worker workerID (a presence key: letters, digits, '-', '_', '.').
+func NewPresence(a Assets, workerID string, log *zap.Logger) *Presence {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	p := &Presence{kv: a.Workers, id: presenceKey(workerID), log: log.Named("presence")}
+	p.size.Store(1)
+	return p
+}
+
+// Size implements poller.Fleet: the workers seen alive at the latest beat, at least 1.
+func (p *Presence) Size() int { return int(max(1, p.size.Load())) }
+
+// Run announces the worker every PresenceBeat and counts the others until ctx ends; then it
+// removes the worker's key, so that the others take over its share at once.
+func (p *Presence) Run(ctx context.Context) error {
+	tick := time.NewTicker(PresenceBeat)
+	defer tick.Stop()
+	for {
+		p.beat(ctx)
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			if err := p.kv.Delete(dctx, p.id); err != nil {
+				p.log.Debug("cannot remove this worker's presence; it expires by itself", zap.Error(err))
+			}
+			return nil
+		}
+	}
+}
+
+func (p *Presence) beat(ctx context.Context) {
+	if _, err := p.kv.Put(ctx, p.id, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("cannot announce this worker; keeping the last fleet size", zap.Error(err))
+		}
+		return
+	}
+	n, err := p.count(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("cannot count the workers; keeping the last fleet size", zap.Error(err))
+		}
+		return
+	}
+	if old := p.size.Swap(int64(n)); old != int64(n) {
+		p.log.Info("workers sharing the ECS quota", zap.Int("workers", n))
+	}
+}
+
+func (p *Presence) count(ctx context.Context) (int, error) {
+	keys, err := p.kv.ListKeys(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list workers: %w", err)
+	}
+	defer func() { _ = keys.Stop() }()
+	n := 0
+	for range keys.Keys() {
+		n++
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return max(1, n), nil
+}
+
+// presenceKey makes a worker id a valid KV key.
+func presenceKey(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "worker"
+	}
+	return string(b)
+}
