@@ -61,6 +61,10 @@ type Data struct {
 	Reason         Reason          `json:"reason,omitempty"`
 	ErrorCode      string          `json:"error_code,omitempty"`
 	ErrorMessage   string          `json:"error_message,omitempty"`
+	// EstimatedFinishTime, in progress events, is when TaskProcess should reach 100% at the
+	// pace seen in the current status; null when unknown (fewer than two moving readings), and
+	// in other events.
+	EstimatedFinishTime *time.Time `json:"estimated_finish_time"`
 	// ResourceID is the resource the task works on (the image of an import or export, the
 	// disk of a ModifyDiskSpec), when ECS's DescribeTasks named it.
 	ResourceID string `json:"resource_id,omitempty"`

@@ -63,6 +63,11 @@ func (n Notice) Event() events.Event {
 	if at.IsZero() {
 		at = time.Now()
 	}
+	var eta *time.Time
+	if n.Kind == events.KindProgress && !t.EstimatedFinish.IsZero() {
+		e := t.EstimatedFinish.UTC()
+		eta = &e
+	}
 	return events.Event{
 		SpecVersion:     events.SpecVersion,
 		ID:              n.ID(),
@@ -73,28 +78,29 @@ func (n Notice) Event() events.Event {
 		DataContentType: "application/json",
 		DataSchema:      events.DataSchema,
 		Data: events.Data{
-			TaskID:         t.TaskID,
-			RegionID:       t.RegionID,
-			TaskAction:     n.Action(),
-			TaskStatus:     string(t.Status),
-			PreviousStatus: string(n.PreviousStatus),
-			TaskProcess:    t.Process,
-			CreationTime:   t.CreationTime,
-			FinishedTime:   t.FinishedTime,
-			TotalCount:     t.TotalCount,
-			SuccessCount:   t.SuccessCount,
-			FailedCount:    t.FailedCount,
-			StatusOrdinal:  n.Ordinal,
-			ResourceID:     t.ResourceID,
-			Truncated:      t.Truncated,
-			SupportCancel:  t.SupportCancel,
-			Operations:     ops,
-			OSSObjects:     objects,
-			OSSBucket:      bucket,
-			Metadata:       n.Metadata,
-			Reason:         n.Reason,
-			ErrorCode:      n.ErrorCode,
-			ErrorMessage:   n.ErrorMessage,
+			TaskID:              t.TaskID,
+			RegionID:            t.RegionID,
+			TaskAction:          n.Action(),
+			TaskStatus:          string(t.Status),
+			PreviousStatus:      string(n.PreviousStatus),
+			TaskProcess:         t.Process,
+			CreationTime:        t.CreationTime,
+			FinishedTime:        t.FinishedTime,
+			TotalCount:          t.TotalCount,
+			SuccessCount:        t.SuccessCount,
+			FailedCount:         t.FailedCount,
+			StatusOrdinal:       n.Ordinal,
+			EstimatedFinishTime: eta,
+			ResourceID:          t.ResourceID,
+			Truncated:           t.Truncated,
+			SupportCancel:       t.SupportCancel,
+			Operations:          ops,
+			OSSObjects:          objects,
+			OSSBucket:           bucket,
+			Metadata:            n.Metadata,
+			Reason:              n.Reason,
+			ErrorCode:           n.ErrorCode,
+			ErrorMessage:        n.ErrorMessage,
 		},
 	}
 }

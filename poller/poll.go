@@ -115,6 +115,13 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	if t.seen.Task.Action != "" {
 		task.Action = t.seen.Task.Action // the action a task was announced with never changes
 	}
+	if task.Status != t.seen.Task.Status {
+		t.prog = progress{} // a new phase: its own pace
+	}
+	t.prog = t.prog.observe(now, task.Process)
+	if eta, ok := t.prog.estimate(); ok && !task.Status.Terminal() {
+		task.EstimatedFinish = eta
+	}
 	notices, seen := transitions(t.seen, task, t.reg.Metadata, now)
 	if !task.Status.Terminal() && !now.Before(t.deadline) {
 		notices = append(notices, Notice{
@@ -277,10 +284,18 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 	w.untrack(t)
 }
 
-// retry schedules the next poll after the task's backoff. Past the deadline polls go on at
-// the backoff's pace until one succeeds (see onTask).
+// retry schedules the next poll after the task's backoff — or earlier, at the moment its
+// progress is expected to reach 100% (never sooner than PollInitial), so that a task is not
+// looked at a whole backoff cap after it ended. Past the deadline polls go on at the
+// backoff's pace until one succeeds (see onTask).
 func (w *Worker) retry(t *tracked, now time.Time) {
 	at := now.Add(t.bo.NextBackOff())
+	if eta, ok := t.prog.estimate(); ok && eta.Before(at) {
+		at = eta
+		if soonest := now.Add(w.cfg.PollInitial); at.Before(soonest) {
+			at = soonest
+		}
+	}
 	if now.Before(t.deadline) && at.After(t.deadline) {
 		at = t.deadline
 	}

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"strings"
+	"time"
 
 	"github.com/taskpoller/taskpoller/events"
 )
@@ -24,6 +25,9 @@ type Task struct {
 	// ResourceID is the resource the task works on, as DescribeTasks reports it (empty when
 	// unknown: DescribeTaskAttribute does not say).
 	ResourceID string `json:",omitempty"`
+	// EstimatedFinish is when the worker expects TaskProcess to reach 100% at the pace seen in
+	// the current status (zero: unknown). Not ECS data: the worker's extrapolation.
+	EstimatedFinish time.Time `json:",omitzero"`
 	// Truncated is set when the observation was cut to fit an event (see bounded).
 	Truncated bool `json:",omitempty"`
 }

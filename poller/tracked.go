@@ -23,6 +23,7 @@ type tracked struct {
 	seen  observed // last observation, for the next transitions
 
 	outcome events.Kind // kind of the terminal event, once stored
+	prog    progress    // TaskProcess readings in the current status, for the estimate
 
 	status   atomic.Value // Status last seen, read by the batch checker
 	resource atomic.Value // string: ResourceID that DescribeTasks reported
