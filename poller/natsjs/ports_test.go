@@ -24,7 +24,14 @@ type world struct {
 // serve starts an embedded nats-server for the test and connects to it as the commands do.
 func serve(t *testing.T) (jetstream.JetStream, events.Subjects) {
 	t.Helper()
-	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
+	return serveWith(t, natsjs.ServerConfig{})
+}
+
+// serveWith is serve with a server configuration (its port and store are the test's own).
+func serveWith(t *testing.T, cfg natsjs.ServerConfig) (jetstream.JetStream, events.Subjects) {
+	t.Helper()
+	cfg.Port, cfg.StoreDir = -1, t.TempDir()
+	srv, err := natsjs.StartServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"testing"
 
-	"go.uber.org/zap"
-
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
@@ -52,17 +50,7 @@ func TestRegister(t *testing.T) {
 // and is stored, instead of failing until the task times out.
 func TestOversizedEventIsTrimmed(t *testing.T) {
 	ctx := context.Background()
-	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir(), MaxPayload: 16 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := natsjs.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
+	js, s := serveWith(t, natsjs.ServerConfig{MaxPayload: 16 << 10})
 	if _, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{}); err != nil {
 		t.Fatal(err)
 	}
