@@ -497,3 +497,24 @@ func TestStopHandsLeasesBack(t *testing.T) {
 		}
 	})
 }
+
+// One state write per observation that changes something, plus the claim and the record of the
+// terminal event: announcing never costs two writes.
+func TestOneStateWritePerObservation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		// Four observations that announce something: Waiting 0%, Processing 40%, Processing
+		// 80%, Finished; the unchanged answers in between announce nothing.
+		r.api.script("t-1", answers(task(poller.StatusWaiting, "0%"), 2, task(poller.StatusProcessing, "40%"), 2,
+			task(poller.StatusProcessing, "80%"), 2, finished(), 1)...)
+		counting := &countingStore{StateStore: r.store}
+		r.wrapStore = func(poller.StateStore) poller.StateStore { return counting }
+		a := r.start(rigConfig())
+		a.register("t-1")
+		settle(time.Minute)
+		r.checkConsistent("t-1")
+		if got, want := counting.writes.Load(), int64(1+4+1); got != want {
+			t.Errorf("%d state writes, want %d (claim, one per announcing observation, the terminal record)", got, want)
+		}
+	})
+}

@@ -203,3 +203,19 @@ func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]p
 	}
 	return out, nil
 }
+
+// countingStore counts the writes (Create and Update) a worker makes.
+type countingStore struct {
+	poller.StateStore
+	writes atomic.Int64
+}
+
+func (c *countingStore) Create(ctx context.Context, key string, st poller.State) (uint64, error) {
+	c.writes.Add(1)
+	return c.StateStore.Create(ctx, key, st)
+}
+
+func (c *countingStore) Update(ctx context.Context, key string, st poller.State, rev uint64) (uint64, error) {
+	c.writes.Add(1)
+	return c.StateStore.Update(ctx, key, st, rev)
+}

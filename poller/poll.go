@@ -20,7 +20,7 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return
 	}
 	now := time.Now()
-	if t.dirty || t.state.Outbox != nil {
+	if t.state.Outbox != nil {
 		w.flush(ctx, t, now)
 		return
 	}
@@ -168,7 +168,7 @@ func (w *Worker) announce(ctx context.Context, t *tracked, seen observed, notice
 }
 
 // flush publishes what the outbox holds, in order, each on condition that the task's journal
-// is where the state says; then it records that they are sent. A fenced publish means the
+// is where the state says; a terminal outbox is then recorded as sent. A fenced publish means the
 // journal moved: the state is reconciled with it and flushing goes on from there. Once
 // nothing is pending it acks a terminal task's registration, or schedules the next poll.
 func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
@@ -196,13 +196,19 @@ func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
 			return
 		}
 	}
-	if t.dirty && !w.commit(ctx, t, t.state, now) {
-		return
-	}
 	if t.state.Terminal {
+		// Recorded before the registration is settled, so that a registration of the task
+		// that comes later is settled at once.
+		if t.dirty && !w.commit(ctx, t, t.state, now) {
+			return
+		}
 		w.complete(ctx, t, now)
 		return
 	}
+	// Not terminal: that these were sent is recorded with the next announcement, one state
+	// write per observation instead of two. A successor that finds them still in the outbox
+	// publishes nothing twice: each is refused by the fence or recognised by its id, and
+	// reconcile skips what is stored.
 	w.retry(t, now)
 }
 

@@ -19,7 +19,7 @@ type tracked struct {
 	d     Lease
 	state State    // what this worker holds true; committed unless dirty
 	rev   uint64   // revision of the last commit
-	dirty bool     // state has changes (events sent) not committed yet
+	dirty bool     // state has changes (events sent, journal adopted) not committed yet
 	seen  observed // last observation, for the next transitions
 
 	outcome events.Kind // kind of the terminal event, once stored
