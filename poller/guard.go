@@ -50,8 +50,11 @@ func (w *Worker) guard(ctx context.Context) error {
 			lastProbe = now
 			w.probe(ctx, region, now)
 		}
-		stalled := w.Healthy() != nil
-		w.metrics.IntakeStalled.Set(map[bool]float64{true: 1}[stalled])
+		stalled := 0.0
+		if w.Healthy() != nil {
+			stalled = 1
+		}
+		w.metrics.IntakeStalled.Set(stalled)
 	}
 }
 
