@@ -65,6 +65,8 @@ const (
 	EventsRole        = "EVENTS"
 	StateRole         = "STATE"
 	WorkersRole       = "WORKERS"
+	TasksRole         = "TASKS"  // the tasks being tracked, by partition
+	OwnersRole        = "OWNERS" // which worker holds each partition
 )
 
 // StreamName derives a JetStream name from the prefix and a role, e.g. ECS_TASKS_EVENTS.

@@ -57,12 +57,25 @@ func (w *Worker) batch(ctx context.Context) error {
 	}
 }
 
+// batching reports whether the batch checker looks at the tracked tasks at now.
+func (w *Worker) batching(now time.Time) bool {
+	if _, ok := w.api.(BatchTaskAPI); !ok || w.cfg.BatchInterval < 0 {
+		return false
+	}
+	off := w.batchOffUntil.Load()
+	return off == 0 || !now.Before(time.Unix(0, off))
+}
+
 // byRegion is a snapshot of the tracked tasks and their last seen status, by region.
 func (w *Worker) byRegion() map[string][]batchItem {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := map[string][]batchItem{}
 	for _, t := range w.tasks {
+		if t.d.Lost() {
+			w.sched.Schedule(t.key, time.Now()) // to be dropped by process
+			continue
+		}
 		out[t.reg.RegionID] = append(out[t.reg.RegionID], batchItem{t: t, status: t.knownStatus()})
 	}
 	return out

@@ -32,10 +32,10 @@ func (nopStore) Update(context.Context, string, State, uint64) (uint64, error) {
 
 type nopSource struct{}
 
-func (nopSource) Next(ctx context.Context) (Lease, error)    { <-ctx.Done(); return nil, ctx.Err() }
-func (nopSource) Held(context.Context, uint64) (bool, error) { return true, nil }
-func (nopSource) Drain(context.Context)                      {}
-func (nopSource) Run(ctx context.Context) error              { <-ctx.Done(); return nil }
+func (nopSource) Next(ctx context.Context) (Lease, error)            { <-ctx.Done(); return nil, ctx.Err() }
+func (nopSource) Held(context.Context, string, uint64) (bool, error) { return true, nil }
+func (nopSource) Drain(context.Context)                              {}
+func (nopSource) Run(ctx context.Context) error                      { <-ctx.Done(); return nil }
 
 type nopDelivery struct {
 	reg events.Registration
@@ -45,6 +45,7 @@ type nopDelivery struct {
 func (d *nopDelivery) Registration() events.Registration            { return d.reg }
 func (d *nopDelivery) ID() uint64                                   { return d.seq }
 func (d *nopDelivery) Abandon()                                     {}
+func (d *nopDelivery) Lost() bool                                   { return false }
 func (d *nopDelivery) Done(context.Context) error                   { return nil }
 func (d *nopDelivery) Release(context.Context, time.Duration) error { return nil }
 

@@ -123,14 +123,16 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 	log := zaptest.NewLogger(e.t)
 	heal := natsjs.WithHealer(natsjs.NewHealer(js, e.subjects, e.setup, assets, log))
 	pub := natsjs.NewPublisher(js, e.subjects, heal)
-	src := natsjs.NewSource(assets, pub, log, 8, heal)
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
 	opts := []poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}
+	srcOpts := []natsjs.Option{heal}
 	var presence *natsjs.Presence
 	if e.fleet {
 		presence = natsjs.NewPresence(assets, fmt.Sprintf("w%d", e.workers.Add(1)), log)
 		opts = append(opts, poller.WithFleet(presence))
+		srcOpts = append(srcOpts, natsjs.WithPresence(presence))
 	}
+	src := natsjs.NewSource(assets, pub, log, 8, srcOpts...)
 	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), src, opts...)
 	if err != nil {
 		e.t.Fatal(err)

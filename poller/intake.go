@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -13,6 +14,10 @@ import (
 // worker holds, in that order, so that none of them comes straight back to this worker; while
 // paused it takes nothing.
 func (w *Worker) intake(ctx context.Context) error {
+	// Claims run concurrently, Concurrency at a time: each is a few round trips to NATS.
+	var claims sync.WaitGroup
+	defer claims.Wait()
+	claiming := make(chan struct{}, w.cfg.Concurrency)
 	w.consuming.Store(true)
 	retry := time.NewTimer(0)
 	defer retry.Stop()
@@ -30,6 +35,7 @@ func (w *Worker) intake(ctx context.Context) error {
 		if w.paused.Load() {
 			w.consuming.Store(false)
 			if !drained {
+				claims.Wait() // so that no claim in flight tracks a task after the hand-back
 				w.src.Drain(ctx)
 				n := w.releaseAll(ctx)
 				w.metrics.HandedBack.Add(float64(n))
@@ -71,9 +77,19 @@ func (w *Worker) intake(ctx context.Context) error {
 		}
 		w.consuming.Store(true)
 		w.failingFrom.Store(0)
-		if !w.claim(ctx, d) {
+		select {
+		case claiming <- struct{}{}:
+		case <-ctx.Done():
 			<-w.slots
+			w.requeue(ctx, d, w.log, ctx.Err())
+			return nil
 		}
+		claims.Go(func() {
+			defer func() { <-claiming }()
+			if !w.claim(ctx, d) {
+				<-w.slots
+			}
+		})
 	}
 }
 
@@ -178,7 +194,7 @@ func (w *Worker) claim(ctx context.Context, d Lease) bool {
 			w.settle(ctx, d, log, "already_done")
 			return false
 		case st.OwnerSeq != d.ID():
-			alive, err := w.src.Held(ctx, st.OwnerSeq)
+			alive, err := w.src.Held(ctx, key, st.OwnerSeq)
 			if err != nil {
 				w.requeue(ctx, d, log, err)
 				return false

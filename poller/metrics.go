@@ -62,7 +62,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Publishes the events stream refused because the task's latest event was not the expected one (another worker announced meanwhile).",
 		}),
 		Lost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "taskpoller_tasks_lost_total", Help: "Tasks this worker stopped tracking because another worker holds them now.",
+			Name: "taskpoller_tasks_lost_total", Help: "Tasks this worker stopped tracking because another worker holds them now, or may: their partition was lost or handed over.",
 		}),
 		IntakeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "taskpoller_intake_errors_total", Help: "Failures to take registrations from NATS.",

@@ -19,6 +19,10 @@ func (w *Worker) process(ctx context.Context, key string) {
 	if t == nil {
 		return
 	}
+	if w.lease(t).Lost() {
+		w.revoked(t)
+		return
+	}
 	now := time.Now()
 	if t.state.Outbox != nil {
 		w.flush(ctx, t, now)
@@ -269,6 +273,15 @@ func (w *Worker) lost(t *tracked) {
 	w.logger(t).Warn("task was taken over by another worker; stopping here")
 	if w.untrack(t) {
 		w.lease(t).Abandon()
+	}
+}
+
+// revoked forgets a task whose lease the source took back (its partition went to another
+// worker), without settling its registration.
+func (w *Worker) revoked(t *tracked) {
+	if w.untrack(t) {
+		w.metrics.Lost.Inc()
+		w.logger(t).Debug("lease taken back by the source; another worker tracks the task now")
 	}
 }
 

@@ -78,16 +78,20 @@ type Lease interface {
 	// Abandon stops keeping the lease alive without settling anything: the registration goes
 	// to whoever is handed it next, once the lease runs out. For a task another worker holds.
 	Abandon()
+	// Lost reports whether the source has taken the lease back (another worker may be handed
+	// the registration now): the worker stops tracking the task without settling it.
+	Lost() bool
 }
 
 // Source leases registrations. Next blocks until one arrives or ctx ends (then it returns
 // ctx.Err()); it is called by one goroutine at a time. Held reports whether the registration
-// id is still pending (leased, or waiting to be). Drain stops fetching and releases every
-// registration fetched but not yet returned by Next; after Drain, Next fetches again. Run
-// keeps every lease alive until ctx ends; the worker runs it for as long as it runs.
+// id of the task key (Registration.Key) is still pending (leased, or waiting to be). Drain
+// stops fetching and releases every registration fetched but not yet returned by Next — and
+// lets other workers take this one's share; after Drain, Next fetches again. Run keeps every
+// lease alive until ctx ends; the worker runs it for as long as it runs.
 type Source interface {
 	Next(ctx context.Context) (Lease, error)
-	Held(ctx context.Context, id uint64) (bool, error)
+	Held(ctx context.Context, key string, id uint64) (bool, error)
 	Drain(ctx context.Context)
 	Run(ctx context.Context) error
 }

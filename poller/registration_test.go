@@ -5,6 +5,8 @@ import (
 
 	"context"
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +107,15 @@ func TestInvalidRegistrations(t *testing.T) {
 	if len(invalid) != len(bad) {
 		t.Fatalf("%d invalid reports, want %d", len(invalid), len(bad))
 	}
+	// Reports may be stored in any order; their ids carry the registration's stream sequence.
+	seqOf := func(inv events.Invalid) int {
+		var seq int
+		if _, err := fmt.Sscanf(inv.ID, "invalid/%d/", &seq); err != nil {
+			t.Fatalf("report id %q: %v", inv.ID, err)
+		}
+		return seq
+	}
+	sort.Slice(invalid, func(i, j int) bool { return seqOf(invalid[i]) < seqOf(invalid[j]) })
 	for i, b := range bad {
 		inv := invalid[i]
 		if !strings.Contains(inv.Data.Reason, b.reason) {

@@ -84,7 +84,8 @@ func (w *Worker) lease(t *tracked) Lease {
 	return t.d
 }
 
-// track starts polling a claimed task at once. The caller holds a slot for it.
+// track starts polling a claimed task: at once, or when batching, at the first status the
+// batch checker sees (PollInitial at the latest). The caller holds a slot for it.
 func (w *Worker) track(d Lease, st State, rev uint64) {
 	reg := d.Registration()
 	t := &tracked{
@@ -98,7 +99,13 @@ func (w *Worker) track(d Lease, st State, rev uint64) {
 	n := len(w.tasks)
 	w.mu.Unlock()
 	w.metrics.Tracked.Set(float64(n))
-	w.sched.Schedule(t.key, time.Now())
+	at := time.Now()
+	if w.batching(at) {
+		// The batch checker looks first (within a BatchInterval): its answer names the task's
+		// resource, and a task it finds unchanged costs no DescribeTaskAttribute.
+		at = at.Add(w.cfg.PollInitial)
+	}
+	w.sched.Schedule(t.key, at)
 }
 
 // untrack forgets a task and frees its slot; it reports whether t was tracked. It does not

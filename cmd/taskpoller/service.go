@@ -63,7 +63,7 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	for _, k := range assets.Kept {
 		log.Warn("a shared JetStream asset keeps a safer setting than this worker's flags", zap.String("setting", k))
 	}
-	// The source keeps leases alive at the pace of the consumer's ack wait in force: another
+	// The source renews its partition leases at the pace of the lease TTL in force: another
 	// worker may have set a longer one, which Setup never shortens.
 	poll := cfg.poll()
 	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
@@ -74,8 +74,8 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	}
 	metrics := poller.NewMetrics(reg)
 	pub := natsjs.NewPublisher(js, subjects, natsjs.WithHealer(healer))
-	src := natsjs.NewSource(assets, pub, log, 16, natsjs.WithHealer(healer))
 	svc.presence = natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)
+	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(svc.presence))
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
 		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence))
 	if err != nil {

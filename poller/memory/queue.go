@@ -109,7 +109,7 @@ func (s *Source) Next(ctx context.Context) (poller.Lease, error) {
 }
 
 // Held implements poller.Source.
-func (s *Source) Held(_ context.Context, id uint64) (bool, error) {
+func (s *Source) Held(_ context.Context, _ string, id uint64) (bool, error) {
 	if s.disconnected.Load() {
 		return false, ErrDisconnected
 	}
@@ -140,6 +140,10 @@ func (l *Lease) ID() uint64 { return l.id }
 
 // Abandon implements poller.Lease.
 func (l *Lease) Abandon() {}
+
+// Lost implements poller.Lease: a memory lease is never taken back (a test hands the
+// registration to another Source with Redeliver instead).
+func (l *Lease) Lost() bool { return false }
 
 // Done implements poller.Lease.
 func (l *Lease) Done(context.Context) error {

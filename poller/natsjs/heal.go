@@ -75,11 +75,16 @@ func missing(err error) bool {
 type Option func(*options)
 
 type options struct {
-	healer *Healer
+	healer   *Healer
+	presence *Presence
 }
 
 // WithHealer makes the adapter ask h to recreate missing assets when an error says one is gone.
 func WithHealer(h *Healer) Option { return func(o *options) { o.healer = h } }
+
+// WithPresence makes a Source share the partitions with the workers p counts, and tell them
+// through p whether it accepts partitions.
+func WithPresence(p *Presence) Option { return func(o *options) { o.presence = p } }
 
 func applyOptions(opts []Option) options {
 	var o options

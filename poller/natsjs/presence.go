@@ -22,28 +22,51 @@ const (
 )
 
 // Presence announces this worker in the presence bucket (Assets.Workers) and counts the
-// workers that are alive, so that each takes its share of the fleet's ECS quota
-// (poller.WithFleet): shares follow workers joining within a beat and leaving within the
-// TTL, or at once when they stop gracefully (Run deletes its key). Safe for concurrent use.
+// workers that are alive and accept tasks, so that each takes its share of the fleet's ECS
+// quota (poller.WithFleet) and of the partitions (WithPresence): shares follow workers joining
+// within a beat and leaving within the TTL, or at once when they stop gracefully (Run deletes
+// its key) or stop accepting (a paused worker, see Source.Drain). Safe for concurrent use.
 type Presence struct {
-	kv   jetstream.KeyValue
-	id   string
-	log  *zap.Logger
-	size atomic.Int64
+	kv        jetstream.KeyValue
+	id        string
+	log       *zap.Logger
+	size      atomic.Int64
+	accepting atomic.Bool
+	beatNow   chan struct{}
 }
+
+// Presence values: whether the worker accepts tasks.
+const (
+	presenceAccepting = "accepting"
+	presencePaused    = "paused"
+)
 
 // NewPresence announces the worker workerID (a presence key: letters, digits, '-', '_', '.').
 func NewPresence(a Assets, workerID string, log *zap.Logger) *Presence {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	p := &Presence{kv: a.Workers, id: presenceKey(workerID), log: log.Named("presence")}
+	p := &Presence{kv: a.Workers, id: presenceKey(workerID), log: log.Named("presence"), beatNow: make(chan struct{}, 1)}
 	p.size.Store(1)
+	p.accepting.Store(true)
 	return p
 }
 
-// Size implements poller.Fleet: the workers seen alive at the latest beat, at least 1.
+// Size implements poller.Fleet: the workers seen alive and accepting tasks at the latest
+// beat, at least 1.
 func (p *Presence) Size() int { return int(max(1, p.size.Load())) }
+
+// SetAccepting says whether this worker accepts tasks; the others learn it at once (a beat
+// is sent now).
+func (p *Presence) SetAccepting(on bool) {
+	if p.accepting.Swap(on) == on {
+		return
+	}
+	select {
+	case p.beatNow <- struct{}{}:
+	default:
+	}
+}
 
 // Run announces the worker every PresenceBeat and counts the others until ctx ends; then it
 // removes the worker's key, so that the others take over its share at once.
@@ -54,6 +77,7 @@ func (p *Presence) Run(ctx context.Context) error {
 		p.beat(ctx)
 		select {
 		case <-tick.C:
+		case <-p.beatNow:
 		case <-ctx.Done():
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
@@ -66,7 +90,11 @@ func (p *Presence) Run(ctx context.Context) error {
 }
 
 func (p *Presence) beat(ctx context.Context) {
-	if _, err := p.kv.Put(ctx, p.id, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+	v := presencePaused
+	if p.accepting.Load() {
+		v = presenceAccepting
+	}
+	if _, err := p.kv.Put(ctx, p.id, []byte(v)); err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("cannot announce this worker; keeping the last fleet size", zap.Error(err))
 		}
@@ -80,24 +108,34 @@ func (p *Presence) beat(ctx context.Context) {
 		return
 	}
 	if old := p.size.Swap(int64(n)); old != int64(n) {
-		p.log.Info("workers sharing the ECS quota", zap.Int("workers", n))
+		p.log.Info("workers sharing the ECS quota and the tasks", zap.Int("workers", n))
 	}
 }
 
+// count returns the workers that accept tasks, read from a snapshot of the bucket.
 func (p *Presence) count(ctx context.Context) (int, error) {
-	keys, err := p.kv.ListKeys(ctx)
+	w, err := p.kv.WatchAll(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list workers: %w", err)
 	}
-	defer func() { _ = keys.Stop() }()
+	defer func() { _ = w.Stop() }()
 	n := 0
-	for range keys.Keys() {
-		n++
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return 0, fmt.Errorf("list workers: the watch ended")
+			}
+			if e == nil { // the snapshot is complete
+				return max(1, n), nil
+			}
+			if e.Operation() == jetstream.KeyValuePut && string(e.Value()) != presencePaused {
+				n++
+			}
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	return max(1, n), nil
 }
 
 // presenceKey makes a worker id a valid KV key.

@@ -21,7 +21,7 @@ type SetupConfig struct {
 	Replicas      int           // replicas of streams and bucket; 1
 	EventsMaxAge  time.Duration // how long events are kept; 7 days
 	DedupWindow   time.Duration // events stream duplicate window; 10 minutes
-	AckWait       time.Duration // registration consumer ack wait; 30s
+	AckWait       time.Duration // partition lease TTL and registration consumer ack wait; 30s
 	MaxAckPending int           // registrations held by all workers at once; 100000
 	StateTTL      time.Duration // how long task state is kept after its last change; 8 days
 }
@@ -54,21 +54,27 @@ type Assets struct {
 	Consumer      jetstream.Consumer
 	State         jetstream.KeyValue
 	Workers       jetstream.KeyValue // presence of the live workers (Presence)
+	Tasks         jetstream.KeyValue // the registrations of the tasks being tracked, by partition
+	Owners        jetstream.KeyValue // partition leases: which worker tracks the tasks of each
 	// AckWait is the workers' consumer's ack wait in force: this worker's, or a longer one
-	// that another worker set. Heartbeats must be paced by it.
+	// that another worker set.
 	AckWait time.Duration
+	// LeaseTTL is the partition leases' TTL in force (the owners bucket's): a worker that has
+	// not renewed its leases this long loses them. Renewals must be paced by it.
+	LeaseTTL time.Duration
 	// Kept lists the settings where a shared asset keeps a safer value than this worker's
 	// configuration asked for, one line each, for the log.
 	Kept []string
 }
 
 // Setup creates what is missing of the registrations stream (work queue), the events stream
-// (limits retention, de-duplication), the workers' durable consumer and the state bucket.
+// (limits retention, de-duplication), the workers' durable consumer, and the buckets of task
+// state, presence, tracked tasks and partition leases.
 //
 // It never makes a shared asset less safe: where an existing one differs from cfg it keeps
 // the larger of the two for every setting that bounds what is remembered or how patient the
-// fleet is — events max age, duplicate window, state TTL, ack wait, max ack pending, replicas
-// (see Assets.Kept) — and raises it where cfg asks for more. A worker started with smaller
+// fleet is — events max age, duplicate window, state TTL, ack wait and lease TTL, max ack
+// pending, replicas (see Assets.Kept) — and raises it where cfg asks for more. A worker started with smaller
 // settings therefore can neither purge state nor shorten the ack wait of the others.
 func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg SetupConfig) (Assets, error) {
 	cfg.setDefaults()
@@ -138,5 +144,32 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 	if err != nil {
 		return Assets{}, fmt.Errorf("workers bucket: %w", err)
 	}
+	a.Tasks, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
+		Bucket:      s.StreamName(events.TasksRole),
+		Description: "taskpoller: registrations of the tasks being tracked, keyed <partition>.<region>.<task>",
+		History:     1,
+		TTL:         cfg.StateTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("tasks bucket: %w", err)
+	}
+	a.Owners, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
+		Bucket:      s.StreamName(events.OwnersRole),
+		Description: "taskpoller: partition leases, renewed by their holder",
+		History:     1,
+		TTL:         cfg.AckWait,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return Assets{}, fmt.Errorf("owners bucket: %w", err)
+	}
+	st, err := a.Owners.Status(ctx)
+	if err != nil {
+		return Assets{}, fmt.Errorf("owners bucket: %w", err)
+	}
+	a.LeaseTTL = st.TTL()
 	return a, nil
 }

@@ -47,8 +47,11 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 	if st.TTL() != big.StateTTL {
 		t.Errorf("state TTL %s: lowered", st.TTL())
 	}
-	if len(b.Kept) != 5 {
-		t.Errorf("kept %d settings, want 5 (ack wait, max ack pending, max age, duplicates, TTL): %v", len(b.Kept), b.Kept)
+	if b.LeaseTTL != big.AckWait {
+		t.Errorf("lease TTL in force = %s, want the larger %s", b.LeaseTTL, big.AckWait)
+	}
+	if len(b.Kept) != 7 {
+		t.Errorf("kept %d settings, want 7 (ack wait, max ack pending, max age, duplicates, state, tasks and lease TTLs): %v", len(b.Kept), b.Kept)
 	}
 	time.Sleep(1500 * time.Millisecond) // longer than the small TTL: the entry must still be there
 	if _, err := b.State.Get(ctx, "cn-hangzhou.t-1"); err != nil {
@@ -61,8 +64,8 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.AckWait != time.Minute {
-		t.Errorf("ack wait not raised: %s", c.AckWait)
+	if c.AckWait != time.Minute || c.LeaseTTL != time.Minute {
+		t.Errorf("ack wait and lease TTL not raised: %s, %s", c.AckWait, c.LeaseTTL)
 	}
 	if st, _ := c.State.Status(ctx); st.TTL() != larger.StateTTL {
 		t.Errorf("state TTL not raised: %s", st.TTL())

@@ -2,6 +2,8 @@ package natsjs
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,149 +12,197 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 )
 
 var _ poller.Source = (*Source)(nil)
 
-// Source leases registrations from the workers' durable consumer to a poller.Worker: a lease
-// is an un-acknowledged message, which Run keeps alive with InProgress three times per ack
-// wait of the consumer in force (Assets.AckWait), until the worker settles, releases or
-// abandons it. It fetches a few at a time (batch) so that registrations do not wait in a
-// client buffer while their ack wait runs. Refused registrations never reach the worker: they
-// are reported on <prefix>.invalid and terminated, once. Next and Drain are for one
-// goroutine; the rest is safe for concurrent use.
+// Source hands a poller.Worker the tasks of the partitions this worker holds.
+//
+// Ownership costs NATS nothing per task. A registration is acked as soon as its task is
+// recorded in the tasks bucket (Assets.Tasks), keyed by partition (see intake). The tasks are
+// spread over Partitions partitions; a worker holds a partition through a lease in the owners
+// bucket (Assets.Owners), renewed three times per lease TTL, and is handed every task recorded
+// in the partitions it holds, by a watch on their keys. Workers that accept tasks share the
+// partitions evenly (see balance): a worker joining or leaving shifts them within seconds, a
+// dead worker's leases run out after the TTL and are taken by the others. Losing a partition
+// marks its leases lost (poller.Lease.Lost); the worker stops tracking them. A stale holder
+// that still writes is stopped by the task state's compare-and-set and the events' fence.
+//
+// Refused registrations never reach the worker: they are reported on <prefix>.invalid and
+// terminated, once. Next and Drain are for one goroutine; the rest is safe for concurrent use.
 type Source struct {
 	pub   *Publisher
 	log   *zap.Logger
 	batch int
 	opts  options
+	token string // this Source's value in the partition leases it holds
 
-	mu      sync.Mutex
-	ackWait time.Duration // of the consumer in force
-	cons    jetstream.Consumer
-	stream  jetstream.Stream
-	iter    jetstream.MessagesContext
-	held    map[*lease]struct{}
+	wg   sync.WaitGroup // partition watchers
+	kick chan struct{}  // something was queued
+	errs chan error     // intake failures, for Next to report
+	wake chan struct{}  // accepting changed: balance now
+
+	mu        sync.Mutex
+	a         Assets
+	iter      jetstream.MessagesContext
+	parts     map[int]*partition
+	queue     []*lease // ready to be handed out, in order
+	delayed   []*lease // released with a delay; queued again once due
+	accepting bool
+	stopped   bool // Run has ended: nothing is held any more
 }
 
-// NewSource reads registrations through a.Consumer; pub reports refused ones. batch is how
-// many registrations may be fetched ahead (0: 16). WithHealer recreates the consumer (or its
-// stream) when taking registrations fails because it is gone.
+// partition is one partition this Source holds.
+type partition struct {
+	id      int
+	rev     uint64 // revision of its lease in the owners bucket
+	renewed time.Time
+	stop    context.CancelFunc // ends its watcher
+	leases  map[string]*lease  // by key in the tasks bucket
+}
+
+// NewSource reads registrations through a.Consumer and hands out the tasks of the partitions
+// it holds; pub reports refused registrations. batch is how many registrations may be fetched
+// ahead (0: 64). WithHealer recreates the assets when one is gone; WithPresence shares the
+// partitions with the other workers (without it the Source takes every free partition).
 func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Option) *Source {
 	if batch <= 0 {
-		batch = 16
+		batch = 64
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	ackWait := a.AckWait
-	if ackWait <= 0 {
-		ackWait = 30 * time.Second
+	if a.LeaseTTL <= 0 {
+		a.LeaseTTL = 30 * time.Second
 	}
-	return &Source{cons: a.Consumer, stream: a.Registrations, pub: pub, log: log.Named("registrations"), batch: batch,
-		opts: applyOptions(opts), ackWait: ackWait, held: map[*lease]struct{}{}}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return &Source{pub: pub, log: log.Named("tasks"), batch: batch, opts: applyOptions(opts),
+		token: hex.EncodeToString(b[:]), a: a, parts: map[int]*partition{},
+		kick: make(chan struct{}, 1), errs: make(chan error, 1), wake: make(chan struct{}, 1)}
 }
 
-// Run implements poller.Source: it keeps every lease alive, three times per ack wait, until
-// ctx ends.
+// Run implements poller.Source: it records registrations and keeps the partition leases
+// until ctx ends; then it gives up every partition (so that others take them at once) and
+// waits for its watchers.
 func (s *Source) Run(ctx context.Context) error {
-	pace := s.pace()
-	t := time.NewTicker(pace)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return nil
-		}
-		if p := s.pace(); p != pace { // the consumer was recreated with another ack wait
-			pace = p
-			t.Reset(pace)
-		}
-		for _, l := range s.leases() {
-			if err := l.msg.InProgress(); err != nil && ctx.Err() == nil {
-				s.log.Warn("cannot extend a lease on a registration", zap.Uint64("stream_seq", l.id), zap.Error(err))
-			}
-		}
-	}
-}
-
-// pace is how often leases are extended: three times per ack wait in force.
-func (s *Source) pace() time.Duration {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.intake(ctx) })
+	s.own(ctx)
+	wg.Wait()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ackWait / 3
+	s.stopped = true
+	s.mu.Unlock()
+	s.releaseAll(context.WithoutCancel(ctx))
+	s.wg.Wait()
+	return nil
 }
 
-func (s *Source) leases() []*lease {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*lease, 0, len(s.held))
-	for l := range s.held {
-		out = append(out, l)
-	}
-	return out
-}
-
-func (s *Source) forget(l *lease) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.held, l)
-}
-
-// Next implements poller.Source.
+// Next implements poller.Source. It also makes the Source accept partitions again after Drain.
 func (s *Source) Next(ctx context.Context) (poller.Lease, error) {
+	s.setAccepting(true)
 	for {
-		iter, err := s.iterator()
-		if err != nil {
-			s.heal(ctx, err)
+		if l := s.pop(); l != nil {
+			return l, nil
+		}
+		select {
+		case <-s.kick:
+		case err := <-s.errs:
 			return nil, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		msg, err := iter.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			s.reset()
-			s.heal(ctx, err)
-			return nil, fmt.Errorf("next registration: %w", err)
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			_ = msg.Term()
-			continue
-		}
-		reg, perr := events.ParseRegistration(msg.Data())
-		if perr != nil {
-			s.refuse(ctx, msg, meta.Sequence.Stream, perr)
-			continue
-		}
-		l := &lease{src: s, msg: msg, reg: reg, id: meta.Sequence.Stream}
-		s.mu.Lock()
-		s.held[l] = struct{}{}
-		s.mu.Unlock()
-		return l, nil
 	}
 }
 
-func (s *Source) iterator() (jetstream.MessagesContext, error) {
+// pop takes the first queued lease that is still valid.
+func (s *Source) pop() *lease {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.iter == nil {
-		// A short expiry makes the iterator's heartbeats frequent, so a consumer that is gone
-		// is noticed (ErrNoHeartbeat) within about 10 s.
-		it, err := s.cons.Messages(jetstream.PullMaxMessages(s.batch), jetstream.PullExpiry(10*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("consume registrations: %w", err)
+	for len(s.queue) > 0 {
+		l := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		l.queued = false
+		if l.lost.Load() || l.part.leases[l.key] != l {
+			continue
 		}
-		s.iter = it
+		return l
 	}
-	return s.iter, nil
+	return nil
 }
 
-// heal has missing assets recreated and takes the new consumer.
+// enqueue queues l to be handed out. The caller holds s.mu.
+func (s *Source) enqueue(l *lease) {
+	if l.queued {
+		return
+	}
+	l.queued = true
+	s.queue = append(s.queue, l)
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// report hands an intake failure to Next, dropping it if one is already waiting.
+func (s *Source) report(err error) {
+	select {
+	case s.errs <- err:
+	default:
+	}
+}
+
+// Held implements poller.Source: a registration is pending while the tasks bucket holds it
+// under its task's key.
+func (s *Source) Held(ctx context.Context, key string, id uint64) (bool, error) {
+	e, err := s.assets().Tasks.Get(ctx, taskKeyOf(key))
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil
+	case err != nil:
+		s.heal(ctx, err)
+		return false, fmt.Errorf("look up task %s: %w", key, err)
+	}
+	r, _, err := decodeRecord(e.Value())
+	if err != nil {
+		return false, err
+	}
+	return r.Seq == id, nil
+}
+
+// Drain implements poller.Source: the Source stops accepting partitions and gives up those it
+// holds, so that other workers take their tasks at once; the next call of Next accepts again.
+func (s *Source) Drain(ctx context.Context) {
+	s.setAccepting(false)
+	s.releaseAll(ctx)
+}
+
+func (s *Source) setAccepting(on bool) {
+	s.mu.Lock()
+	changed := s.accepting != on
+	s.accepting = on
+	s.mu.Unlock()
+	if !changed {
+		return
+	}
+	if p := s.opts.presence; p != nil {
+		p.SetAccepting(on)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Source) assets() Assets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.a
+}
+
+// heal has missing assets recreated and takes the new ones.
 func (s *Source) heal(ctx context.Context, err error) {
 	a, ok := s.opts.heal(ctx, err)
 	if !ok {
@@ -160,101 +210,12 @@ func (s *Source) heal(ctx context.Context, err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cons, s.stream = a.Consumer, a.Registrations
-	if a.AckWait > 0 {
-		s.ackWait = a.AckWait
+	if a.LeaseTTL <= 0 {
+		a.LeaseTTL = s.a.LeaseTTL
 	}
+	s.a = a
 	if s.iter != nil {
 		s.iter.Stop()
 		s.iter = nil
 	}
 }
-
-func (s *Source) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.iter != nil {
-		s.iter.Stop()
-		s.iter = nil
-	}
-}
-
-// refuse reports a bad registration and terminates it; if the report cannot be stored the
-// registration is handed back for a later try, so no refusal goes unreported.
-func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reason error) {
-	s.log.Warn("refusing registration", zap.Uint64("stream_seq", seq), zap.Error(reason))
-	if err := s.pub.PublishInvalid(ctx, events.NewInvalid(seq, msg.Data(), reason, time.Now())); err != nil {
-		s.log.Warn("cannot report refused registration; handing it back", zap.Error(err))
-		_ = msg.NakWithDelay(time.Second)
-		return
-	}
-	if err := msg.TermWithReason("invalid registration"); err != nil {
-		s.log.Warn("cannot terminate refused registration", zap.Error(err))
-	}
-}
-
-// Held implements poller.Source: a registration is pending while the work-queue stream still
-// holds it.
-func (s *Source) Held(ctx context.Context, seq uint64) (bool, error) {
-	s.mu.Lock()
-	stream := s.stream
-	s.mu.Unlock()
-	_, err := stream.GetMsg(ctx, seq)
-	switch {
-	case errors.Is(err, jetstream.ErrMsgNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("look up registration %d: %w", seq, err)
-	}
-	return true, nil
-}
-
-// Drain implements poller.Source.
-func (s *Source) Drain(ctx context.Context) {
-	s.mu.Lock()
-	iter := s.iter
-	s.iter = nil
-	s.mu.Unlock()
-	if iter == nil {
-		return
-	}
-	iter.Drain()
-	for {
-		msg, err := iter.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			return
-		}
-		if err := msg.Nak(); err != nil {
-			s.log.Warn("cannot hand back a fetched registration", zap.Error(err))
-		}
-	}
-}
-
-// lease adapts an un-acknowledged JetStream message to poller.Lease.
-type lease struct {
-	src *Source
-	msg jetstream.Msg
-	reg events.Registration
-	id  uint64
-}
-
-func (l *lease) Registration() events.Registration { return l.reg }
-func (l *lease) ID() uint64                        { return l.id }
-
-// Done acks the message and waits for the server to confirm.
-func (l *lease) Done(ctx context.Context) error {
-	l.src.forget(l)
-	return l.msg.DoubleAck(ctx)
-}
-
-// Release naks the message, for redelivery after delay.
-func (l *lease) Release(_ context.Context, delay time.Duration) error {
-	l.src.forget(l)
-	if delay <= 0 {
-		return l.msg.Nak()
-	}
-	return l.msg.NakWithDelay(delay)
-}
-
-// Abandon stops extending the message's ack wait.
-func (l *lease) Abandon() { l.src.forget(l) }

@@ -1,0 +1,160 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/events"
+)
+
+// recorders is how many registrations are recorded at once: each is a round trip to the
+// tasks bucket and one to ack.
+const recorders = 8
+
+// intake records every registration the workers' consumer delivers in the tasks bucket, under
+// its partition, then acks it — so a registration is un-acked only for a round trip or two,
+// whatever the task's length. A registration of a task already recorded is a duplicate and is
+// acked as is. Failures are reported to Next (the worker counts them and reports a stall) and
+// the registration is handed back. It runs until ctx ends.
+func (s *Source) intake(ctx context.Context) {
+	work := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range recorders {
+		wg.Go(func() {
+			for msg := range work {
+				s.record(ctx, msg)
+			}
+		})
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+		s.stopIter()
+	}()
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	<-pause.C
+	wait := func() bool {
+		pause.Reset(time.Second)
+		select {
+		case <-pause.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		iter, err := s.iterator()
+		if err != nil {
+			s.heal(ctx, err)
+			s.report(err)
+			if !wait() {
+				return
+			}
+			continue
+		}
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.stopIter()
+			s.heal(ctx, err)
+			s.report(fmt.Errorf("next registration: %w", err))
+			if !wait() {
+				return
+			}
+			continue
+		}
+		select {
+		case work <- msg:
+		case <-ctx.Done():
+			_ = msg.Nak()
+			return
+		}
+	}
+}
+
+// record records one registration and acks it; see intake.
+func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		_ = msg.Term()
+		return
+	}
+	seq := meta.Sequence.Stream
+	reg, perr := events.ParseRegistration(msg.Data())
+	if perr != nil {
+		s.refuse(ctx, msg, seq, perr)
+		return
+	}
+	b, err := encodeRecord(seq, reg)
+	if err != nil {
+		_ = msg.Term()
+		return
+	}
+	_, err = s.assets().Tasks.Create(ctx, taskKey(reg), b)
+	switch {
+	case err == nil:
+	case errors.Is(err, jetstream.ErrKeyExists):
+		s.log.Info("registration of a task already tracked; acked as a duplicate",
+			zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID), zap.Uint64("stream_seq", seq))
+	default:
+		if ctx.Err() != nil {
+			_ = msg.Nak()
+			return
+		}
+		s.heal(ctx, err)
+		s.report(fmt.Errorf("record registration of %s: %w", reg.Key(), err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
+		// Recorded: a redelivery finds the record and is acked as a duplicate.
+		s.log.Warn("cannot ack a recorded registration", zap.Uint64("stream_seq", seq), zap.Error(err))
+	}
+}
+
+func (s *Source) iterator() (jetstream.MessagesContext, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iter == nil {
+		// A short expiry makes the iterator's heartbeats frequent, so a consumer that is gone
+		// is noticed (ErrNoHeartbeat) within about 10 s.
+		it, err := s.a.Consumer.Messages(jetstream.PullMaxMessages(s.batch), jetstream.PullExpiry(10*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("consume registrations: %w", err)
+		}
+		s.iter = it
+	}
+	return s.iter, nil
+}
+
+func (s *Source) stopIter() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iter != nil {
+		s.iter.Stop()
+		s.iter = nil
+	}
+}
+
+// refuse reports a bad registration and terminates it; if the report cannot be stored the
+// registration is handed back for a later try, so no refusal goes unreported.
+func (s *Source) refuse(ctx context.Context, msg jetstream.Msg, seq uint64, reason error) {
+	s.log.Warn("refusing registration", zap.Uint64("stream_seq", seq), zap.Error(reason))
+	if err := s.pub.PublishInvalid(ctx, events.NewInvalid(seq, msg.Data(), reason, time.Now())); err != nil {
+		s.log.Warn("cannot report refused registration; handing it back", zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if err := msg.TermWithReason("invalid registration"); err != nil {
+		s.log.Warn("cannot terminate refused registration", zap.Error(err))
+	}
+}
