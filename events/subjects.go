@@ -34,6 +34,10 @@ func (s Subjects) Registered() string { return s.prefix + ".registered" }
 // Invalid is the subject refused registrations are reported on.
 func (s Subjects) Invalid() string { return s.prefix + ".invalid" }
 
+// Throttled is the core NATS subject on which workers tell each other of ECS rate cuts (not
+// stored: a worker that misses one finds the throttling itself).
+func (s Subjects) Throttled() string { return s.prefix + ".fleet.throttled" }
+
 // Event is the subject of a task event: <prefix>.<kind>.<region>.<action>.<task>.
 // region and task must have passed ValidateRegistration; action is sanitised here.
 func (s Subjects) Event(kind Kind, region, action, taskID string) string {

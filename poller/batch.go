@@ -100,7 +100,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 		w.metrics.BatchCalls.WithLabelValues(class.String(), code).Inc()
 		switch class {
 		case ClassThrottled:
-			w.batchLimits.throttled(region, now)
+			w.cut(APIDescribeTasks, region, w.batchLimits.throttled(region, now))
 		case ClassWorker:
 			w.batchOffUntil.Store(now.Add(batchRetryAfter).UnixNano())
 			w.batchOffCode.Store(code)

@@ -17,7 +17,7 @@ type Config struct {
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
 	APIBurst       int           // token bucket size per region; APIQPS (one second's worth, so a burst fits a per-second quota), at least 1
-	ThrottleQuiet  time.Duration // no rate cut this long: a lowered rate climbs back; 10s
+	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m
 	MaxTracked     int           // tasks one worker tracks at once; 10000
 	Concurrency    int           // polls in flight at once; 16
 	WorkerID       string        // names this worker in the state store and logs; "worker"
@@ -53,7 +53,7 @@ func (c *Config) setDefaults() {
 	def(&c.TaskTimeout, 24*time.Hour)
 	def(&c.NotFoundGrace, 30*time.Second)
 	def(&c.CallTimeout, 10*time.Second)
-	def(&c.ThrottleQuiet, 10*time.Second)
+	def(&c.ThrottleQuiet, time.Minute)
 	def(&c.HandBackAfter, time.Minute)
 	def(&c.StallAfter, time.Minute)
 	def(&c.BatchInterval, 500*time.Millisecond)

@@ -129,7 +129,7 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 	var presence *natsjs.Presence
 	if e.fleet {
 		presence = natsjs.NewPresence(assets, fmt.Sprintf("w%d", e.workers.Add(1)), log)
-		opts = append(opts, poller.WithFleet(presence))
+		opts = append(opts, poller.WithFleet(presence), poller.WithThrottles(natsjs.NewThrottles(nc, e.subjects, log)))
 		srcOpts = append(srcOpts, natsjs.WithPresence(presence))
 	}
 	src := natsjs.NewSource(assets, pub, log, 8, srcOpts...)
@@ -150,7 +150,23 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 		wk.done <- g.Wait()
 	}()
 	e.t.Cleanup(wk.stop)
+	e.waitPartitions(assets.Owners)
 	return wk
+}
+
+// waitPartitions waits until every partition is held by some worker: until then the tasks of
+// a free one wait, which tests that time a task's first look must not count.
+func (e *env) waitPartitions(owners jetstream.KeyValue) {
+	e.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		keys, err := owners.Keys(context.Background())
+		if err == nil && len(keys) == natsjs.Partitions {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("partitions held: %d of %d (%v)", len(keys), natsjs.Partitions, err)
+		}
+	}
 }
 
 // stop shuts the worker down as SIGTERM would and waits for it.

@@ -15,8 +15,11 @@ import (
 //     throttleWindow: a burst of throttled answers (which all report the same overrun)
 //     lowers it once;
 //   - the rate never drops below a quarter of the configured rate, so a worker never stalls;
-//   - after quiet without a cut, the rate climbs back by a quarter of the configured rate per
-//     throttleWindow, up to the configured rate, never above.
+//   - after quiet without a cut (Config.ThrottleQuiet, a minute: ECS counts quotas per
+//     minute, so a rate raised sooner meets the same window), the rate climbs back by a
+//     quarter of the configured rate per throttleWindow, up to the configured rate, never
+//     above;
+//   - a cut can come from another worker of the fleet (follow): the fleet shares one quota.
 //
 // Regions unused for idleRegion are forgotten, so memory does not grow with every region id
 // ever seen. Safe for concurrent use.
@@ -88,16 +91,33 @@ func (l *regionLimits) allow(region string, now time.Time) bool {
 }
 
 // throttled records that ECS answered Throttling, and lowers region's rate when such answers
-// are more than noise.
-func (l *regionLimits) throttled(region string, now time.Time) {
+// are more than noise. When it lowers it, it returns the new rate as a fraction of the
+// configured one (the worker's share of it), for the rest of the fleet to follow; else 0.
+func (l *regionLimits) throttled(region string, now time.Time) float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	r.share += throttleAlpha * (1 - r.share)
 	if r.share < throttleShare || now.Sub(r.lastCut) < throttleWindow {
-		return
+		return 0
 	}
 	next := max(float64(r.lim.Limit())/2, l.floor)
+	r.lim.SetLimitAt(now, rate.Limit(next))
+	r.lastCut = now
+	return next / l.qps
+}
+
+// follow lowers region's rate to factor of the configured one (never below the floor) when
+// another worker of the fleet cut it there, as if this worker had cut it: it climbs back after
+// the same quiet. A rate already as low is left alone.
+func (l *regionLimits) follow(region string, factor float64, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.get(region, now)
+	next := max(factor*l.qps, l.floor)
+	if float64(r.lim.Limit()) <= next {
+		return
+	}
 	r.lim.SetLimitAt(now, rate.Limit(next))
 	r.lastCut = now
 }

@@ -71,7 +71,7 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 	log := w.logger(t)
 	switch class {
 	case ClassThrottled:
-		w.limits.throttled(t.reg.RegionID, now)
+		w.cut(APIDescribeTaskAttribute, t.reg.RegionID, w.limits.throttled(t.reg.RegionID, now))
 		log.Debug("throttled", zap.String("code", code))
 	case ClassWorker:
 		w.metrics.WorkerErrors.WithLabelValues(code).Inc()

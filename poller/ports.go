@@ -129,3 +129,21 @@ type StateStore interface {
 	Create(ctx context.Context, key string, s State) (uint64, error)
 	Update(ctx context.Context, key string, s State, rev uint64) (uint64, error)
 }
+
+// Throttles carries rate cuts between the workers of a fleet, which share one ECS quota: when
+// one worker's answers say the quota is overrun, every worker lowers that API's rate in that
+// region. Delivery is best effort (a worker that misses a cut finds the throttling itself).
+// Safe for concurrent use.
+type Throttles interface {
+	// Announce tells the other workers that api's rate in region was cut to factor of the
+	// configured rate. It does not block.
+	Announce(api, region string, factor float64)
+	// Run hands every cut another worker announces to follow until ctx ends.
+	Run(ctx context.Context, follow func(api, region string, factor float64)) error
+}
+
+// The APIs whose rates a Throttles names.
+const (
+	APIDescribeTaskAttribute = "DescribeTaskAttribute"
+	APIDescribeTasks         = "DescribeTasks"
+)

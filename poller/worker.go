@@ -45,6 +45,7 @@ type Worker struct {
 
 	batchLimits   *regionLimits // DescribeTasks calls per region
 	fleet         Fleet
+	throttles     Throttles
 	batchOffUntil atomic.Int64 // unix nanoseconds until which DescribeTasks is not tried; 0: on
 	batchOffCode  atomic.Value // string: the code that refused DescribeTasks
 }
@@ -64,6 +65,10 @@ type Fleet interface {
 // WithFleet makes Config.APIQPS (and BatchQPS) the rate of the whole fleet: the worker takes
 // 1/Size of it, following workers joining and leaving (default: a fleet of one).
 func WithFleet(f Fleet) Option { return func(w *Worker) { w.fleet = f } }
+
+// WithThrottles makes the worker tell the fleet of its rate cuts, and follow theirs (default:
+// each worker finds throttling on its own).
+func WithThrottles(t Throttles) Option { return func(w *Worker) { w.throttles = t } }
 
 // WithMetrics sets the metrics (default: registered on a private registry).
 func WithMetrics(m *Metrics) Option { return func(w *Worker) { w.metrics = m } }
@@ -110,6 +115,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.src.Run(gctx) })
 	g.Go(func() error { return w.guard(gctx) })
 	g.Go(func() error { return w.batch(gctx) })
+	if w.throttles != nil {
+		g.Go(func() error { return w.throttles.Run(gctx, w.followCut) })
+	}
 	for range w.cfg.Concurrency {
 		g.Go(func() error { return w.pollLoop(gctx) })
 	}

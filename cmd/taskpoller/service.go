@@ -77,7 +77,8 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	svc.presence = natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)
 	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(svc.presence))
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
-		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence))
+		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence),
+		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)))
 	if err != nil {
 		svc.close()
 		return nil, err

@@ -22,7 +22,8 @@ const balanceEvery = time.Second
 // lease TTL and balances them (see balance) every balanceEvery, and at once when the Source
 // starts or stops accepting.
 func (s *Source) own(ctx context.Context) {
-	tick := time.NewTicker(balanceEvery)
+	// Often enough that a lease is renewed by half its TTL at the latest.
+	tick := time.NewTicker(min(balanceEvery, s.assets().LeaseTTL/6))
 	defer tick.Stop()
 	for {
 		now := time.Now()
@@ -159,24 +160,41 @@ func (s *Source) renew(ctx context.Context, now time.Time) {
 		}
 	}
 	s.mu.Unlock()
+	// Renewed concurrently: one round trip each, and all must be done well within the TTL.
+	sem := make(chan struct{}, renewers)
+	var wg sync.WaitGroup
 	for _, p := range due {
-		rev, err := a.Owners.Update(ctx, ownerKey(p.id), []byte(s.token), p.rev)
-		switch {
-		case err == nil:
-			s.mu.Lock()
-			p.rev, p.renewed = rev, now
-			s.mu.Unlock()
-		case ctx.Err() != nil:
-			return
-		case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyNotFound),
-			errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyDeleted):
-			s.lose(p.id, "another worker holds it now")
-		case now.Sub(p.renewed) >= a.LeaseTTL:
-			s.lose(p.id, "not renewed within its TTL")
-		default:
-			s.heal(ctx, err)
-			s.log.Warn("cannot renew a partition lease; retrying", zap.Int("partition", p.id), zap.Error(err))
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.renewOne(ctx, a, p, now)
+		})
+	}
+	wg.Wait()
+}
+
+// renewers is how many partition leases are renewed at once.
+const renewers = 16
+
+func (s *Source) renewOne(ctx context.Context, a Assets, p *partition, now time.Time) {
+	s.mu.Lock()
+	rev, renewed := p.rev, p.renewed
+	s.mu.Unlock()
+	rev, err := a.Owners.Update(ctx, ownerKey(p.id), []byte(s.token), rev)
+	switch {
+	case err == nil:
+		s.mu.Lock()
+		p.rev, p.renewed = rev, now
+		s.mu.Unlock()
+	case ctx.Err() != nil:
+	case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyNotFound),
+		errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyDeleted):
+		s.lose(p.id, "another worker holds it now")
+	case now.Sub(renewed) >= a.LeaseTTL:
+		s.lose(p.id, "not renewed within its TTL")
+	default:
+		s.heal(ctx, err)
+		s.log.Warn("cannot renew a partition lease; retrying", zap.Int("partition", p.id), zap.Error(err))
 	}
 }
 

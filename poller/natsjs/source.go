@@ -79,7 +79,7 @@ func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Opt
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return &Source{pub: pub, log: log.Named("tasks"), batch: batch, opts: applyOptions(opts),
-		token: hex.EncodeToString(b[:]), a: a, parts: map[int]*partition{},
+		token: hex.EncodeToString(b[:]), a: a, parts: map[int]*partition{}, accepting: true,
 		kick: make(chan struct{}, 1), errs: make(chan error, 1), wake: make(chan struct{}, 1)}
 }
 
