@@ -29,10 +29,11 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
-## fuzz: fuzz the emulator's parameter parsing and the registration parser for 30s each
+## fuzz: fuzz the emulator's parameter parsing, the registration parser, and the registration schema against it, for 30s each
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./cmd/ecs-emulator/ecsemu/
 	$(GO) test -run '^$$' -fuzz FuzzParseRegistration -fuzztime 30s ./events/
+	$(GO) test -run '^$$' -fuzz FuzzRegistrationSchema -fuzztime 30s ./events/
 
 clean:
 	rm -rf $(BIN) taskpoller-data

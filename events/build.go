@@ -22,7 +22,7 @@ func NewInvalid(streamSeq uint64, payload []byte, reason error, at time.Time) In
 		Type:            TypeInvalid,
 		Time:            at.UTC(),
 		DataContentType: "application/json",
-		DataSchema:      DataSchema,
+		DataSchema:      InvalidDataSchema,
 		Data:            InvalidData{Reason: reason.Error(), Payload: string(p), Truncated: cut},
 	}
 }

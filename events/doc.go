@@ -2,7 +2,10 @@
 // it publishes (Event with Data, Invalid), their kinds and failure reasons (Kind, Reason),
 // their ids (ID), the subjects they go to (Subjects, the only place subject and stream names
 // are built), and the registration payload with its validation (ParseRegistration,
-// Registration).
+// Registration). The same contract is written as JSON Schemas (draft 2020-12) for consumers in
+// other languages: Schemas holds them, and each event's dataschema is the $id of the schema of
+// its data (Kind.DataSchema, SchemaID). Package events/schematest validates JSON against them,
+// for tests.
 //
 // It imports neither NATS nor the worker: a downstream service that only wants the event
 // types compiles this package alone (check with `go list -deps`). The JetStream side — the

@@ -8,10 +8,6 @@ import (
 // SpecVersion is the CloudEvents version of every event.
 const SpecVersion = "1.0"
 
-// DataSchema names the version of the Data layout. It changes only on incompatible changes;
-// fields may be added to a version.
-const DataSchema = "urn:taskpoller:events:v1"
-
 // ContentType is the NATS Content-Type header of every event (CloudEvents structured mode).
 const ContentType = "application/cloudevents+json"
 
@@ -36,7 +32,7 @@ type Event struct {
 	Subject         string    `json:"subject"`
 	Time            time.Time `json:"time"`
 	DataContentType string    `json:"datacontenttype"`
-	DataSchema      string    `json:"dataschema"`
+	DataSchema      string    `json:"dataschema"` // Kind.DataSchema of the event's kind
 	Data            Data      `json:"data"`
 }
 
@@ -98,7 +94,7 @@ type Invalid struct {
 	Type            string      `json:"type"`
 	Time            time.Time   `json:"time"`
 	DataContentType string      `json:"datacontenttype"`
-	DataSchema      string      `json:"dataschema"`
+	DataSchema      string      `json:"dataschema"` // InvalidDataSchema
 	Data            InvalidData `json:"data"`
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/schematest"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
@@ -204,7 +205,9 @@ type stored struct {
 	Header  nats.Header
 }
 
-// collector reads the events stream from the start.
+// collector reads the events stream from the start. When the test ends it checks each event
+// it read against the schema its dataschema names (events/schematest): not while reading, so
+// that the check never slows the reader a test waits on.
 type collector struct {
 	mu      sync.Mutex
 	got     []stored
@@ -223,6 +226,10 @@ func (e *env) collect(js jetstream.JetStream) *collector {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	schemas, err := schematest.New()
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	c := &collector{changed: make(chan struct{}, 1)}
 	c.cc, err = cons.Consume(func(m jetstream.Msg) {
 		var ev events.Event
@@ -238,7 +245,14 @@ func (e *env) collect(js jetstream.JetStream) *collector {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(c.cc.Stop)
+	e.t.Cleanup(func() {
+		c.cc.Stop()
+		for _, s := range c.all() {
+			if err := schemas.Event(s.Raw); err != nil {
+				e.t.Errorf("a published event on %s does not match its schema: %v", s.Subject, err)
+			}
+		}
+	})
 	return c
 }
 

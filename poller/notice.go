@@ -76,7 +76,7 @@ func (n Notice) Event() events.Event {
 		Subject:         t.TaskID,
 		Time:            at.UTC(),
 		DataContentType: "application/json",
-		DataSchema:      events.DataSchema,
+		DataSchema:      n.Kind.DataSchema(),
 		Data: events.Data{
 			TaskID:              t.TaskID,
 			RegionID:            t.RegionID,

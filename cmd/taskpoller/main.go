@@ -4,6 +4,7 @@
 //	taskpoller register   register a task for tracking
 //	taskpoller watch      print events as they arrive
 //	taskpoller demo       everything in one process, against the ECS emulator
+//	taskpoller schema     the JSON Schemas of registrations and events
 package main
 
 import (
@@ -24,6 +25,7 @@ Usage:
   taskpoller register  [flags]   register a task: --region R --task T [--meta key=value ...]
   taskpoller watch     [flags]   print events as they arrive (--json for raw CloudEvents)
   taskpoller demo      [flags]   embedded NATS + ECS emulator + worker, with a live view
+  taskpoller schema    [name]    list the JSON Schemas of registrations and events, or print one
 
 Every flag can also be set by the environment: --poll-max is TASKPOLLER_POLL_MAX.
 Run "taskpoller <command> --help" for the flags of a command.
@@ -72,6 +74,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				err = demo(ctx, cfg, stdout, stderr)
 			}
 		}
+	case "schema":
+		err = schema(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -21,6 +21,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/schematest"
 )
 
 // world is a NATS server and an ECS emulator for workers run as separate processes.
@@ -31,6 +32,7 @@ type world struct {
 	js      jetstream.JetStream
 	mu      sync.Mutex
 	evs     []events.Event
+	raw     [][]byte // evs as stored
 	changed chan struct{}
 }
 
@@ -54,10 +56,15 @@ func newWorld(t *testing.T) *world {
 	return &world{t: t, natsURL: srv.ClientURL(), emu: emu, js: js, changed: make(chan struct{}, 1)}
 }
 
-// follow collects the events stream once a worker has created it.
+// follow collects the events stream once a worker has created it. When the test ends it
+// checks each event against the schema its dataschema names (events/schematest).
 func (w *world) follow() {
 	subjects, _ := events.NewSubjects(events.DefaultPrefix)
 	cons, err := w.js.OrderedConsumer(context.Background(), subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	schemas, err := schematest.New()
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -66,6 +73,7 @@ func (w *world) follow() {
 		_ = json.Unmarshal(m.Data(), &ev)
 		w.mu.Lock()
 		w.evs = append(w.evs, ev)
+		w.raw = append(w.raw, m.Data())
 		w.mu.Unlock()
 		select {
 		case w.changed <- struct{}{}:
@@ -75,7 +83,16 @@ func (w *world) follow() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.t.Cleanup(cc.Stop)
+	w.t.Cleanup(func() {
+		cc.Stop()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, raw := range w.raw {
+			if err := schemas.Event(raw); err != nil {
+				w.t.Errorf("a published event does not match its schema: %v", err)
+			}
+		}
+	})
 }
 
 func (w *world) events() []events.Event {

@@ -232,9 +232,12 @@ func checkThrottled(ctx context.Context, t *testing.T) {
 }
 
 // checkTerminals asserts one terminal event per produced task, with the planned outcome, and
-// none for any other task.
+// none for any other task; and that every event read matched its schema.
 func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader) {
 	t.Helper()
+	for _, err := range r.mismatched {
+		t.Errorf("a published event does not match its schema: %v", err)
+	}
 	counts := map[string]int{}
 	for id, p := range tasks {
 		got := r.byTask[id]

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/schematest"
 )
 
 // terminal is one terminal event as stored in the events stream.
@@ -31,13 +32,17 @@ func (term terminal) String() string {
 }
 
 // eventReader reads the terminal and invalid events of the events stream with an ordered
-// consumer, from the start, keeping what it has read between calls.
+// consumer, from the start, keeping what it has read between calls. Each event must match
+// the schema its dataschema names (events/schematest).
 type eventReader struct {
 	cons     jetstream.Consumer
+	schemas  *schematest.Validator
 	invalid  string
 	byTask   map[string][]terminal
 	seen     map[uint64]bool // stream sequences read, so a consumer reset never counts one twice
 	invalids int
+	// mismatched are the events read that do not match their schema (checkTerminals reports them).
+	mismatched []error
 }
 
 func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events.Subjects) (*eventReader, error) {
@@ -48,7 +53,11 @@ func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events
 	if err != nil {
 		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
-	return &eventReader{cons: cons, invalid: subjects.Invalid(), byTask: map[string][]terminal{}, seen: map[uint64]bool{}}, nil
+	schemas, err := schematest.New()
+	if err != nil {
+		return nil, err
+	}
+	return &eventReader{cons: cons, schemas: schemas, invalid: subjects.Invalid(), byTask: map[string][]terminal{}, seen: map[uint64]bool{}}, nil
 }
 
 // readAll reads every stored event not read yet.
@@ -86,6 +95,9 @@ func (r *eventReader) add(msg jetstream.Msg) error {
 		return nil
 	}
 	r.seen[meta.Sequence.Stream] = true
+	if err := r.schemas.Event(msg.Data()); err != nil {
+		r.mismatched = append(r.mismatched, fmt.Errorf("event at seq %d on %s: %w", meta.Sequence.Stream, msg.Subject(), err))
+	}
 	if msg.Subject() == r.invalid {
 		r.invalids++
 		return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/schematest"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
@@ -44,6 +45,9 @@ func TestRegister(t *testing.T) {
 	if err != nil || got.Key() != r.Key() || string(got.Metadata) != `{"a":1}` {
 		t.Errorf("stored %+v, %v", got, err)
 	}
+	if err := newSchemas(t).Registration(msg.Data); err != nil {
+		t.Errorf("stored registration %s does not match its schema: %v", msg.Data, err)
+	}
 }
 
 // An event larger than the server's payload limit is trimmed, says so,
@@ -74,9 +78,21 @@ func TestOversizedEventIsTrimmed(t *testing.T) {
 	if err := json.Unmarshal(msg.Data, &ev); err != nil {
 		t.Fatal(err)
 	}
+	if err := newSchemas(t).Event(msg.Data); err != nil {
+		t.Errorf("the trimmed event does not match its schema: %v", err)
+	}
 	// 200 object names alone are over the limit: the related items go, then the operations,
 	// and oss_objects keeps its first 16.
 	if !ev.Data.Truncated || len(msg.Data) > 16<<10 || len(ev.Data.OSSObjects) != 16 || ev.Data.OSSObjects[0] != items[0].Value {
 		t.Errorf("stored %d bytes, truncated %v, %d objects", len(msg.Data), ev.Data.Truncated, len(ev.Data.OSSObjects))
 	}
+}
+
+func newSchemas(t *testing.T) *schematest.Validator {
+	t.Helper()
+	v, err := schematest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
