@@ -49,3 +49,8 @@ const (
 	ReasonInvalidRegion    Reason = "invalid_region"    // InvalidRegionId.NotFound
 	ReasonTimeout          Reason = "timeout"           // still not terminal at a look after the deadline
 )
+
+// Reasons lists every reason.
+var Reasons = []Reason{
+	ReasonTaskFailed, ReasonOperationsFailed, ReasonTaskCanceled, ReasonTaskNotFound, ReasonInvalidRegion, ReasonTimeout,
+}

@@ -4,7 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
 )
 
 func TestFailureReasons(t *testing.T) {
@@ -28,7 +32,7 @@ func TestFailureReasons(t *testing.T) {
 	// Not found at first, then found: the grace keeps it alive.
 	late := add("ExportImage", ecsemu.Step{Error: "InvalidTaskId.NotFound", Times: 2}, ecsemu.Step{Status: "Finished"})
 
-	e.startWorker(fastConfig())
+	w := e.startWorker(fastConfig())
 	for _, id := range []string{failed, partial, canceled, ok, notFound, late} {
 		e.register(js, id, "")
 	}
@@ -63,6 +67,32 @@ func TestFailureReasons(t *testing.T) {
 	if msg := got[failed].Event.Data.ErrorMessage; msg != "The specified bucket does not exist." {
 		t.Errorf("error_message = %q", msg)
 	}
+	checkFailed(t, w.metrics, map[events.Reason]float64{
+		events.ReasonTaskFailed: 1, events.ReasonOperationsFailed: 1, events.ReasonTaskCanceled: 1, events.ReasonTaskNotFound: 1,
+	})
+}
+
+// checkFailed compares the worker's failed events by reason with want (absent: 0), once they
+// add up to want's total: a publish is counted when its ack arrives, which may be after the
+// event was read from the stream.
+func checkFailed(t *testing.T, m *poller.Metrics, want map[events.Reason]float64) {
+	t.Helper()
+	var total float64
+	for _, n := range want {
+		total += n
+	}
+	waitFor(t, 5*time.Second, "failed events counted", every(t, 20*time.Millisecond), func() bool {
+		var got float64
+		for _, r := range events.Reasons {
+			got += testutil.ToFloat64(m.Failed.WithLabelValues(string(r)))
+		}
+		return got >= total
+	})
+	for _, r := range events.Reasons {
+		if got := testutil.ToFloat64(m.Failed.WithLabelValues(string(r))); got != want[r] {
+			t.Errorf("taskpoller_tasks_failed_total{reason=%q} = %v, want %v", r, got, want[r])
+		}
+	}
 }
 
 func TestInvalidRegionAndTimeout(t *testing.T) {
@@ -75,7 +105,7 @@ func TestInvalidRegionAndTimeout(t *testing.T) {
 	}
 	cfg := fastConfig()
 	cfg.TaskTimeout = 500 * time.Millisecond
-	e.startWorker(cfg)
+	w := e.startWorker(cfg)
 	e.register(js, stuck, "")
 	badRegion, badTask := "xx-nowhere-1", "t-abcdefghij0123456789"
 	e.registerIn(js, badRegion, badTask)
@@ -86,4 +116,5 @@ func TestInvalidRegionAndTimeout(t *testing.T) {
 	if d := got[badTask].Event.Data; d.Reason != "invalid_region" || d.ErrorCode != "InvalidRegionId.NotFound" || d.RegionID != badRegion {
 		t.Errorf("invalid region event data = %+v", d)
 	}
+	checkFailed(t, w.metrics, map[events.Reason]float64{events.ReasonTimeout: 1, events.ReasonInvalidRegion: 1})
 }

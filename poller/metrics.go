@@ -2,6 +2,8 @@ package poller
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/taskpoller/taskpoller/events"
 )
 
 // Metrics are the worker's Prometheus metrics. Create them with NewMetrics; the zero value is
@@ -11,6 +13,7 @@ type Metrics struct {
 	Polls         *prometheus.CounterVec // result, code
 	APILatency    prometheus.Histogram
 	Published     *prometheus.CounterVec // kind
+	Failed        *prometheus.CounterVec // reason: failed events stored, by events.Reason
 	TimeToOutcome *prometheus.HistogramVec
 	Registrations *prometheus.CounterVec // outcome
 	WorkerErrors  *prometheus.CounterVec // code
@@ -42,6 +45,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskpoller_events_published_total", Help: "Events published (stored by JetStream) by kind.",
 		}, []string{"kind"}),
+		Failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpoller_tasks_failed_total", Help: "Failed events published (stored by JetStream) by reason.",
+		}, []string{"reason"}),
 		TimeToOutcome: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "taskpoller_registration_to_terminal_seconds", Help: "Time from registration to the terminal event, by kind.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 18),
@@ -84,7 +90,25 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.FleetSize = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "taskpoller_fleet_workers", Help: "Workers sharing the ECS quota; this worker takes 1/n of --api-qps.",
 	})
-	reg.MustRegister(m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	// Every reason exists from the start, at 0, so that increase() sees a task's first failure.
+	for _, r := range events.Reasons {
+		m.Failed.WithLabelValues(string(r))
+	}
+	reg.MustRegister(m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
+}
+
+// NewReadyGauge returns the gauge taskpoller_ready, read at each scrape: 1 when ready returns
+// nil, else 0. Give it what /readyz answers, so that alerts see what the probe sees. Register
+// it once per process; ready must be safe for concurrent use.
+func NewReadyGauge(ready func() error) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "taskpoller_ready", Help: "1 while /readyz answers 200: connected to NATS, taking registrations, ECS accepting calls.",
+	}, func() float64 {
+		if ready() != nil {
+			return 0
+		}
+		return 1
+	})
 }

@@ -183,6 +183,9 @@ func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
 		case err == nil:
 			t.state.LastEvent, t.state.Outbox, t.dirty = pos, t.state.Outbox.after(1), true
 			w.metrics.Published.WithLabelValues(string(n.Kind)).Inc()
+			if n.Kind == events.KindFailed {
+				w.metrics.Failed.WithLabelValues(string(n.Reason)).Inc()
+			}
 			if n.Kind.Terminal() {
 				t.outcome = n.Kind
 			}

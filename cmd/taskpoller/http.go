@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
+
+	"github.com/taskpoller/taskpoller/poller"
 )
 
 // probes are what the HTTP endpoints report: the metrics registry, and the service once it
@@ -23,9 +25,10 @@ type probes struct {
 }
 
 func newProbes() *probes {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &probes{registry: reg}
+	p := &probes{registry: prometheus.NewRegistry()}
+	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		poller.NewReadyGauge(p.ready))
+	return p
 }
 
 func (p *probes) started(svc *service) { p.svc.Store(svc) }

@@ -361,6 +361,15 @@ func TestHealthBeforeNATSAnswers(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "starting") {
 		t.Errorf("/readyz = %d %q, want 503 starting", resp.StatusCode, body)
 	}
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "\ntaskpoller_ready 0\n") {
+		t.Errorf("/metrics lacks taskpoller_ready 0 while not ready:\n%s", body)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
