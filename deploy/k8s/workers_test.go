@@ -3,6 +3,7 @@ package k8s
 import (
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -252,4 +253,20 @@ func parseGoMemLimit(s string) (int64, error) {
 	n, err := strconv.ParseInt(m[1], 10, 64)
 	shift := map[string]uint{"": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40}[m[2]]
 	return n << shift, err
+}
+
+// TestDocsNameTheSecrets: docs/kubernetes.md tells the user to create every Secret and key the
+// manifests refer to.
+func TestDocsNameTheSecrets(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/kubernetes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, keys := range externalSecrets() {
+		for _, s := range append([]string{name}, keys...) {
+			if !strings.Contains(string(doc), "`"+s+"`") {
+				t.Errorf("docs/kubernetes.md does not name `%s` (Secret %s)", s, name)
+			}
+		}
+	}
 }
