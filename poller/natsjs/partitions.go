@@ -222,10 +222,22 @@ func (s *Source) releaseAll(ctx context.Context) {
 	}
 }
 
+// deleteLease deletes this Source's lease on partition id. A renewal whose answer was lost
+// (its context ended) may have moved the lease past rev: a lease that still carries this
+// Source's token is deleted at its current revision.
 func (s *Source) deleteLease(ctx context.Context, id int, rev uint64) {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := s.assets().Owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(rev)); err != nil {
+	owners := s.assets().Owners
+	err := owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		if e, gerr := owners.Get(dctx, ownerKey(id)); gerr == nil && string(e.Value()) == s.token {
+			err = owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(e.Revision()))
+		} else {
+			err = nil // another worker holds it already, or it is gone
+		}
+	}
+	if err != nil {
 		s.log.Debug("cannot delete a partition lease; it expires by itself", zap.Int("partition", id), zap.Error(err))
 	}
 }
