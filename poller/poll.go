@@ -28,6 +28,28 @@ func (w *Worker) process(ctx context.Context, key string) {
 		w.flush(ctx, t, now)
 		return
 	}
+	saw := t.batchSaw.Swap(nil)
+	if saw != nil && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.seen.Task.Status {
+		// DescribeTasks saw a new status that ends nothing: announced from its answer, with
+		// the progress last read; the backoff then reads the progress anew.
+		task := t.seen.Task
+		task.Status, task.TaskID, task.RegionID = saw.Status, t.reg.TaskID, t.reg.RegionID
+		if task.Action == "" {
+			task.Action = saw.Action
+		}
+		w.health.ok()
+		w.observe(ctx, t, task, now)
+		return
+	}
+	if saw == nil && !t.reserved && w.batching(now) && !t.seen.Task.Status.Terminal() && t.seen.Task.Status != "" {
+		// A progress read: DescribeTasks watches the status meanwhile, so this one yields
+		// to the calls that announce a change when the budget is short.
+		if !w.limits.allow(t.reg.RegionID, now) {
+			w.retry(t, now)
+			return
+		}
+		t.reserved = true
+	}
 	if !t.reserved {
 		if d := w.limits.reserve(t.reg.RegionID, now); d > 0 {
 			t.reserved = true
@@ -106,6 +128,11 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	w.limits.succeeded(t.reg.RegionID, now)
 	w.metrics.Polls.WithLabelValues("ok", "").Inc()
 	t.notFoundSince = time.Time{}
+	w.observe(ctx, t, task, now)
+}
+
+// observe announces what an observation changed (see onTask).
+func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Time) {
 	log := w.logger(t)
 	if !task.Status.Known() {
 		log.Warn("unknown TaskStatus; treating it as not terminal", zap.String("status", string(task.Status)))
@@ -310,10 +337,17 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 // progress is expected to reach 100% (never sooner than PollInitial), so that a task is not
 // looked at a whole backoff cap after it ended. Past the deadline polls go on at the
 // backoff's pace until one succeeds (see onTask).
+//
+// While DescribeTasks watches the status (batching), a task whose end can be estimated is
+// read at the estimate instead — at least every PollMax: its status is known meanwhile, and a
+// read then is the one that finds it ended.
 func (w *Worker) retry(t *tracked, now time.Time) {
 	at := now.Add(t.bo.NextBackOff())
-	if eta, ok := t.prog.estimate(); ok && eta.Before(at) {
+	if eta, ok := t.prog.estimate(); ok && (eta.Before(at) || w.batching(now)) {
 		at = eta
+		if latest := now.Add(w.cfg.PollMax); latest.Before(at) {
+			at = latest
+		}
 		if soonest := now.Add(w.cfg.PollInitial); at.Before(soonest) {
 			at = soonest
 		}

@@ -27,6 +27,8 @@ type tracked struct {
 
 	status   atomic.Value // Status last seen, read by the batch checker
 	resource atomic.Value // string: ResourceID that DescribeTasks reported
+	// batchSaw is a status change DescribeTasks reported, for process to take (nil: none).
+	batchSaw atomic.Pointer[TaskStatus]
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
