@@ -41,24 +41,30 @@ func (w *Worker) process(ctx context.Context, key string) {
 		w.observe(ctx, t, task, now)
 		return
 	}
-	if saw == nil && !t.reserved && w.batching(now) && !t.seen.Task.Status.Terminal() && t.seen.Task.Status != "" {
+	switch {
+	case !t.tokenAt.IsZero():
+		// A token is reserved for this task: the call waits for it, even when something
+		// (a batch answer) made the task due sooner — the rate is kept when calls are sent.
+		if now.Before(t.tokenAt) {
+			w.sched.Schedule(key, t.tokenAt)
+			return
+		}
+		t.tokenAt = time.Time{}
+	case saw == nil && w.batching(now) && !t.seen.Task.Status.Terminal() && t.seen.Task.Status != "":
 		// A progress read: DescribeTasks watches the status meanwhile, so this one yields
 		// to the calls that announce a change when the budget is short.
 		if !w.limits.allow(t.reg.RegionID, now) {
 			w.retry(t, now)
 			return
 		}
-		t.reserved = true
-	}
-	if !t.reserved {
+	default:
 		if d := w.limits.reserve(t.reg.RegionID, now); d > 0 {
-			t.reserved = true
+			t.tokenAt = now.Add(d)
 			w.metrics.RateDelay.Observe(d.Seconds())
-			w.sched.Schedule(key, now.Add(d))
+			w.sched.Schedule(key, t.tokenAt)
 			return
 		}
 	}
-	t.reserved = false
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
 	task, err := w.api.DescribeTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()

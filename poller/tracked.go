@@ -33,7 +33,7 @@ type tracked struct {
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
 	notFoundSince time.Time
-	reserved      bool // a rate-limit token is held for the next poll
+	tokenAt       time.Time // when the rate-limit token reserved for the next poll is due (zero: none)
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
