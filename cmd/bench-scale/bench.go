@@ -125,7 +125,11 @@ func report(cfg Config, cmdline []string, table, targets string) string {
 	b.WriteString("\n" + targets + "\n")
 	b.WriteString("Detection latency: when the poller knew that the task had ended (taskpoller: its terminal event stored in the events stream; " +
 		"naive: the answer that said so) minus when the emulator ended it. API calls: every request the emulator answered, throttled ones included. " +
-		"RSS and CPU: the poller's process alone (the NATS server and the emulator run in the harness).\n")
+		"RSS and CPU: the poller's process alone (the NATS server and the emulator run in the harness). " +
+		"Wall: first registration to last detection; in brackets, how long creating and registering every task took " +
+		"(each task's life starts when it is created, just before the poller is given it). " +
+		"Other load: the share of the machine's CPU that other processes (neither the poller nor the harness) took during the run; " +
+		"the numbers are only comparable when it is low.\n")
 	if cfg.SVG != "" && cfg.MD != "" {
 		if rel, err := filepath.Rel(filepath.Dir(cfg.MD), cfg.SVG); err == nil {
 			fmt.Fprintf(&b, "\n![detection latency](%s)\n", filepath.ToSlash(rel))

@@ -72,7 +72,7 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 		}
 	}()
 
-	start := time.Now()
+	start, mark := time.Now(), markCPU()
 	ids := make([]string, len(w.lives))
 	bw := bufio.NewWriter(stdin)
 	for i := range w.lives {
@@ -89,7 +89,8 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 	if err := stdin.Close(); err != nil {
 		return res, err
 	}
-	fmt.Fprintf(env.log, "  %d tasks created and handed over in %s\n", len(ids), time.Since(start).Round(time.Millisecond))
+	res.Intake = time.Since(start)
+	fmt.Fprintf(env.log, "  %d tasks created and handed over in %s\n", len(ids), res.Intake.Round(time.Millisecond))
 	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
 	res.Wall = time.Since(start)
 	stopped = true
@@ -100,6 +101,7 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 		waitErr = errors.Join(waitErr, fmt.Errorf("naive poller: %d unreadable output lines", badLines))
 	}
 	res.fromRusage(proc.rusage())
+	res.OtherLoad = otherLoad(mark, markCPU(), res.CPU)
 	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
 		fmt.Fprintf(env.log, "  calls.csv: %v\n", err)
 	}

@@ -31,6 +31,12 @@ type result struct {
 	MaxRSSKiB   int64          // peak resident set of the poller's process
 	CPU         time.Duration  // user + system time of the poller's process
 	Wall        time.Duration  // first registration to last detection (or the deadline)
+	// Intake is how long creating and handing over every task took (a task's life starts
+	// when it is created, just before the poller is given it).
+	Intake time.Duration
+	// OtherLoad is the share of the machine's CPU that other processes (neither the poller
+	// nor the harness) took during the run; -1: unknown.
+	OtherLoad float64
 	// ClientErrors are the poller's failed calls that never reached an answer
 	// (connections, timeouts), as it reports them; -1: not known.
 	ClientErrors int

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -109,5 +110,28 @@ func TestCallTimelineFromTheEmulator(t *testing.T) {
 	}
 	if ok != 1 || throttled != 1 {
 		t.Errorf("timeline %+v: %d ok and %d throttled, want 1 and 1", tl, ok, throttled)
+	}
+}
+
+func TestBusyTimeAndOtherLoad(t *testing.T) {
+	// user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+	if got := busyTime("cpu  300 0 100 5000 40 0 20 5 0 0"); got != 4250*time.Millisecond {
+		t.Errorf("busyTime = %s, want 4.25s (425 ticks)", got)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 x 4 5 6 7 8"} {
+		if got := busyTime(bad); got != 0 {
+			t.Errorf("busyTime(%q) = %s, want 0", bad, got)
+		}
+	}
+	t0 := time.Unix(0, 0)
+	from := cpuMark{busy: time.Hour, harness: time.Second, at: t0}
+	to := cpuMark{busy: time.Hour + 10*time.Second, harness: 3 * time.Second, at: t0.Add(10 * time.Second)}
+	// 10 s busy in 10 s: 2 s harness, 3 s poller, 5 s others.
+	want := 5.0 / (10 * float64(runtime.NumCPU()))
+	if got := otherLoad(from, to, 3*time.Second); got != want {
+		t.Errorf("otherLoad = %g, want %g", got, want)
+	}
+	if got := otherLoad(cpuMark{}, to, 0); got != -1 {
+		t.Errorf("otherLoad without /proc/stat = %g, want -1", got)
 	}
 }

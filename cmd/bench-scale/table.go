@@ -20,19 +20,19 @@ const (
 
 // writeTable writes the Markdown table of results, one row per result.
 func writeTable(w io.Writer, results []result) {
-	fmt.Fprintln(w, "| tasks | poller | API calls / task (DescribeTaskAttribute + DescribeTasks) | throttled | detection p50 | p99 | max | not detected | >1 terminal event | peak RSS | CPU | wall |")
-	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| tasks | poller | API calls / task (DescribeTaskAttribute + DescribeTasks) | throttled | detection p50 | p99 | max | not detected | >1 terminal event | peak RSS | CPU | wall (registering) | other load |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		dta, dt := r.Calls[ecsemu.ActionDescribeTaskAttribute], r.Calls[ecsemu.ActionDescribeTasks]
 		notOne := "n/a"
 		if r.Poller == pollerTaskpoller {
 			notOne = fmt.Sprint(r.NotOne)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.2f (%.2f + %.2f) | %s (%s) | %s | %s | %s | %d | %s | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s | %s | %.2f (%.2f + %.2f) | %s (%s) | %s | %s | %s | %d | %s | %s | %s | %s (%s) | %s |\n",
 			thousands(r.Tasks), r.Poller, r.perTask(dta+dt), r.perTask(dta), r.perTask(dt),
 			pct(r.throttledShare()), thousands(r.Throttled),
 			latency(percentile(r.Latencies, 50)), latency(percentile(r.Latencies, 99)), latency(percentile(r.Latencies, 100)),
-			r.Missing, notOne, mib(r.MaxRSSKiB), seconds(r.CPU), seconds(r.Wall))
+			r.Missing, notOne, mib(r.MaxRSSKiB), seconds(r.CPU), seconds(r.Wall), seconds(r.Intake), loadNote(r.OtherLoad))
 	}
 }
 

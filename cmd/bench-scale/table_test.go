@@ -13,16 +13,16 @@ func TestWriteTable(t *testing.T) {
 	}
 	results := []result{
 		{Poller: pollerTaskpoller, Tasks: 20000, Latencies: lat, Calls: map[string]int{"DescribeTaskAttribute": 30000, "DescribeTasks": 6000},
-			Throttled: 36, MaxRSSKiB: 100 * 1024, CPU: 12340 * time.Millisecond, Wall: 75 * time.Second},
+			Throttled: 36, MaxRSSKiB: 100 * 1024, CPU: 12340 * time.Millisecond, Wall: 75 * time.Second, Intake: 4200 * time.Millisecond, OtherLoad: 0.125},
 		{Poller: pollerNaive, Tasks: 20000, Latencies: lat[:1], Missing: 3, Calls: map[string]int{"DescribeTaskAttribute": 50000},
-			Throttled: 25000, MaxRSSKiB: 300 * 1024, CPU: time.Second, Wall: 80 * time.Second},
+			Throttled: 25000, MaxRSSKiB: 300 * 1024, CPU: time.Second, Wall: 80 * time.Second, OtherLoad: -1},
 	}
 	var b strings.Builder
 	writeTable(&b, results)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	want := []string{
-		"| 20,000 | taskpoller | 1.80 (1.50 + 0.30) | 0.1 % (36) | 1.0 s | 2.0 s | 2.0 s | 0 | 0 | 100 MiB | 12.3 s | 75.0 s |",
-		"| 20,000 | naive | 2.50 (2.50 + 0.00) | 50.0 % (25,000) | 20 ms | 20 ms | 20 ms | 3 | n/a | 300 MiB | 1.0 s | 80.0 s |",
+		"| 20,000 | taskpoller | 1.80 (1.50 + 0.30) | 0.1 % (36) | 1.0 s | 2.0 s | 2.0 s | 0 | 0 | 100 MiB | 12.3 s | 75.0 s (4.2 s) | 12 % |",
+		"| 20,000 | naive | 2.50 (2.50 + 0.00) | 50.0 % (25,000) | 20 ms | 20 ms | 20 ms | 3 | n/a | 300 MiB | 1.0 s | 80.0 s (0.0 s) | ? |",
 	}
 	if len(lines) != 4 {
 		t.Fatalf("got %d lines, want header, rule and 2 rows:\n%s", len(lines), b.String())

@@ -116,12 +116,13 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	}
 	defer cc.Stop()
 
-	start := time.Now()
+	start, mark := time.Now(), markCPU()
 	ids, err := registerAll(ctx, emu, js, subjects, w)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(env.log, "  %d tasks created and registered in %s\n", len(ids), time.Since(start).Round(time.Millisecond))
+	res.Intake = time.Since(start)
+	fmt.Fprintf(env.log, "  %d tasks created and registered in %s\n", len(ids), res.Intake.Round(time.Millisecond))
 	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
 	res.Wall = time.Since(start)
 	saveMetrics(httpAddr, filepath.Join(dir, "metrics.txt"))
@@ -131,6 +132,7 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	}
 	cc.Stop()
 	res.fromRusage(proc.rusage())
+	res.OtherLoad = otherLoad(mark, markCPU(), res.CPU)
 	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
 		fmt.Fprintf(env.log, "  calls.csv: %v\n", err)
 	}
