@@ -155,6 +155,9 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 	if task.Status != t.seen.Task.Status {
 		t.prog = progress{} // a new phase: its own pace
 	}
+	if task.Status == StatusProcessing {
+		t.prog = t.prog.anchor(task.CreationTime, now)
+	}
 	t.prog = t.prog.observe(now, task.Process)
 	if eta, ok := t.prog.estimate(); ok && !task.Status.Terminal() {
 		task.EstimatedFinish = eta
@@ -350,6 +353,11 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 func (w *Worker) retry(t *tracked, now time.Time) {
 	at := now.Add(t.bo.NextBackOff())
 	if eta, ok := t.prog.estimate(); ok && (eta.Before(at) || w.batching(now)) {
+		if w.batching(now) {
+			// DescribeTasks sees the end within a batch interval and has it read then: a
+			// read planned just after the estimate is needed only if the task runs late.
+			eta = eta.Add(2 * w.cfg.BatchInterval)
+		}
 		at = eta
 		if latest := now.Add(w.cfg.PollMax); latest.Before(at) {
 			at = latest

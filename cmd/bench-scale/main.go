@@ -27,8 +27,8 @@ func main() {
 	os.Exit(code)
 }
 
-// realMain runs the benchmark, or the naive poller for `bench-scale naive`, and returns the
-// exit code.
+// realMain runs the benchmark, the naive poller for `bench-scale naive`, or the measure of
+// what holding tasks costs NATS for `bench-scale ownership`, and returns the exit code.
 func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	if len(args) > 0 && args[0] == "naive" {
@@ -37,6 +37,11 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			if err = cfg.Validate(); err == nil {
 				err = naive(ctx, cfg, stdin, stdout)
 			}
+		}
+	} else if len(args) > 0 && args[0] == "ownership" {
+		var cfg ownershipConfig
+		if cfg, err = parseOwnership(args[1:], stderr); err == nil {
+			err = ownership(ctx, cfg, stdout, stderr)
 		}
 	} else {
 		var cfg Config
