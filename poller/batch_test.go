@@ -21,15 +21,7 @@ func TestBatchChecksSeeChangesEarly(t *testing.T) {
 				start := time.Now()
 				finishAt := 7 * time.Second
 				const tasks = 250 // three DescribeTasks calls a round
-				for i := range tasks {
-					r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(_ int, now time.Time) memAnswer {
-						if now.Sub(start) < finishAt {
-							return memAnswer{task: task(poller.StatusProcessing, "50%")}
-						}
-						return memAnswer{task: finished()}
-					})
-				}
-				r.batch = &batchAPI{memAPI: r.api}
+				endAllAt(r, tasks, start.Add(finishAt))
 				cfg := rigConfig()
 				// A budget that is not the bound: 250 reads at the end take half a second.
 				cfg.PollInitial, cfg.PollMax, cfg.APIQPS = 5*time.Second, time.Minute, 500
@@ -109,16 +101,8 @@ func TestBatchChangesKeepTheRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		start := time.Now()
-		const tasks, finishAt = 250, 7 * time.Second
-		for i := range tasks {
-			r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(_ int, now time.Time) memAnswer {
-				if now.Sub(start) < finishAt {
-					return memAnswer{task: task(poller.StatusProcessing, "50%")}
-				}
-				return memAnswer{task: finished()}
-			})
-		}
-		r.batch = &batchAPI{memAPI: r.api}
+		const tasks = 250
+		endAllAt(r, tasks, start.Add(7*time.Second))
 		cfg := rigConfig()
 		cfg.PollInitial, cfg.PollMax, cfg.APIQPS, cfg.BatchInterval = 5*time.Second, time.Minute, 20, 500*time.Millisecond
 		a := r.start(cfg)
@@ -148,4 +132,18 @@ func TestBatchChangesKeepTheRate(t *testing.T) {
 			}
 		}
 	})
+}
+
+// endAllAt scripts tasks t-0... to be Processing at 50% until end, then Finished, and gives the
+// rig DescribeTasks.
+func endAllAt(r *rig, tasks int, end time.Time) {
+	for i := range tasks {
+		r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(_ int, now time.Time) memAnswer {
+			if now.Before(end) {
+				return memAnswer{task: task(poller.StatusProcessing, "50%")}
+			}
+			return memAnswer{task: finished()}
+		})
+	}
+	r.batch = &batchAPI{memAPI: r.api}
 }
