@@ -106,7 +106,16 @@ func TestShutdownHandsWorkBackAtOnce(t *testing.T) {
 	for _, id := range ids {
 		e.register(js, id, "")
 	}
-	waitFor(t, 10*time.Second, "first events", col.changed, func() bool { return len(col.all()) >= len(ids) })
+	// Every task has announced its first status (Waiting): what A saw is A's to announce,
+	// the rest B's — whichever it is, each status is announced once.
+	waitFor(t, 10*time.Second, "first statuses", col.changed, func() bool {
+		for _, id := range ids {
+			if len(col.forTask(id)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
 	stopping := time.Now()
 	a.stop()
 	if d := time.Since(stopping); d > 3*time.Second {
