@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,11 +78,7 @@ type PartitionLease struct {
 // seen every entry there was when it started (or fn fails: its error is returned). Entries
 // that cannot be decoded are skipped and counted.
 func (i *Inspector) States(ctx context.Context, fn func(StoredState) error) (skipped int, err error) {
-	kv, err := i.bucket(ctx, events.StateRole)
-	if err != nil {
-		return 0, err
-	}
-	return watchAll(ctx, kv, func(e jetstream.KeyValueEntry) (bool, error) {
+	return i.entries(ctx, events.StateRole, func(e entry) (bool, error) {
 		st, ok := decodeState(e)
 		if !ok {
 			return false, nil
@@ -92,11 +89,7 @@ func (i *Inspector) States(ctx context.Context, fn func(StoredState) error) (ski
 
 // Tracked calls fn with every task in the tasks bucket, as States does.
 func (i *Inspector) Tracked(ctx context.Context, fn func(TrackedTask) error) (skipped int, err error) {
-	kv, err := i.bucket(ctx, events.TasksRole)
-	if err != nil {
-		return 0, err
-	}
-	return watchAll(ctx, kv, func(e jetstream.KeyValueEntry) (bool, error) {
+	return i.entries(ctx, events.TasksRole, func(e entry) (bool, error) {
 		t, ok := decodeTracked(e)
 		if !ok {
 			return false, nil
@@ -110,20 +103,12 @@ func (i *Inspector) Tracked(ctx context.Context, fn func(TrackedTask) error) (sk
 // in stream order, and returns once it has seen them all. Payloads that are not events are
 // skipped and counted.
 func (i *Inspector) Terminals(ctx context.Context, fn func(StoredEvent) error) (skipped int, err error) {
-	return i.read(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{i.s.Kind(events.KindFinished), i.s.Kind(events.KindFailed)},
-		DeliverPolicy:     jetstream.DeliverLastPerSubjectPolicy,
-		InactiveThreshold: 30 * time.Second,
-	}, fn)
+	return i.events(ctx, jetstream.DeliverLastPerSubjectPolicy, fn, i.s.Kind(events.KindFinished), i.s.Kind(events.KindFailed))
 }
 
 // History calls fn with every stored event of one task, in order.
 func (i *Inspector) History(ctx context.Context, regionID, taskID string, fn func(StoredEvent) error) (skipped int, err error) {
-	return i.read(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{i.s.TaskEvents(regionID, taskID)},
-		DeliverPolicy:     jetstream.DeliverAllPolicy,
-		InactiveThreshold: 30 * time.Second,
-	}, fn)
+	return i.events(ctx, jetstream.DeliverAllPolicy, fn, i.s.TaskEvents(regionID, taskID))
 }
 
 // State returns one task's state; ok is false when the bucket has none.
@@ -140,7 +125,7 @@ func (i *Inspector) State(ctx context.Context, regionID, taskID string) (st Stor
 	if err != nil {
 		return StoredState{}, false, fmt.Errorf("state of %s: %w", key, err)
 	}
-	st, ok = decodeState(e)
+	st, ok = decodeState(entryOf(e))
 	if !ok {
 		return StoredState{}, false, fmt.Errorf("state of %s: cannot decode %q", key, clip(e.Value()))
 	}
@@ -162,7 +147,7 @@ func (i *Inspector) Tracking(ctx context.Context, regionID, taskID string) (t Tr
 	if err != nil {
 		return TrackedTask{}, false, fmt.Errorf("tracking of %s: %w", key, err)
 	}
-	t, ok = decodeTracked(e)
+	t, ok = decodeTracked(entryOf(e))
 	if !ok {
 		return TrackedTask{}, false, fmt.Errorf("tracking of %s: cannot decode %q", key, clip(e.Value()))
 	}
@@ -199,104 +184,119 @@ func (i *Inspector) bucket(ctx context.Context, role string) (jetstream.KeyValue
 	return kv, nil
 }
 
-// watchAll calls take with the latest value of every key of kv, deleted ones left out, until
-// it has seen those there were when it started. take reports whether it could read the entry.
-func watchAll(ctx context.Context, kv jetstream.KeyValue, take func(jetstream.KeyValueEntry) (bool, error)) (int, error) {
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return 0, fmt.Errorf("read bucket %s: %w", kv.Bucket(), err)
-	}
-	defer func() { _ = w.Stop() }()
+// entry is one key's latest value in a bucket.
+type entry struct {
+	key     string
+	value   []byte
+	created time.Time
+	rev     uint64
+}
+
+func entryOf(e jetstream.KeyValueEntry) entry {
+	return entry{key: e.Key(), value: e.Value(), created: e.Created(), rev: e.Revision()}
+}
+
+// entries calls take with the latest value of every key of the bucket of role, deleted keys
+// left out, until it has seen those there were when it started. take reports whether it could
+// read the entry. It reads the bucket's stream with a pull consumer: a KV watch is pushed,
+// and buffers up to 64 MB in the client when the reader is slower than the server.
+func (i *Inspector) entries(ctx context.Context, role string, take func(entry) (bool, error)) (int, error) {
+	bucket := i.s.StreamName(role)
+	prefix := "$KV." + bucket + "."
 	skipped := 0
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return skipped, fmt.Errorf("read bucket %s: the watch ended early", kv.Bucket())
+	err := i.drain(ctx, "KV_"+bucket, "bucket "+bucket, jetstream.DeliverLastPerSubjectPolicy, []string{prefix + ">"},
+		func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+			if op := msg.Headers().Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+				return nil
 			}
-			if e == nil {
-				return skipped, nil // every entry there was is seen
-			}
-			read, err := take(e)
-			if err != nil {
-				return skipped, err
-			}
+			read, err := take(entry{key: strings.TrimPrefix(msg.Subject(), prefix), value: msg.Data(),
+				created: meta.Timestamp, rev: meta.Sequence.Stream})
 			if !read {
 				skipped++
 			}
-		case <-ctx.Done():
-			return skipped, ctx.Err()
-		}
-	}
+			return err
+		})
+	return skipped, err
 }
 
-// read calls fn with each message an ordered consumer of the events stream delivers with cfg,
-// until it has delivered all there were when it started.
-func (i *Inspector) read(ctx context.Context, cfg jetstream.OrderedConsumerConfig, fn func(StoredEvent) error) (int, error) {
+// events calls fn with each event of the events stream on filters, from policy on.
+func (i *Inspector) events(ctx context.Context, policy jetstream.DeliverPolicy, fn func(StoredEvent) error, filters ...string) (int, error) {
 	name := i.s.StreamName(events.EventsRole)
-	cons, err := i.js.OrderedConsumer(ctx, name, cfg)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		return 0, fmt.Errorf("stream %s: %w", name, ErrNotSetUp)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read stream %s: %w", name, err)
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return 0, fmt.Errorf("stream %s: %w", name, ErrNotSetUp)
-		}
-		return 0, fmt.Errorf("read stream %s: %w", name, err)
-	}
-	defer it.Stop()
-	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
-		return 0, nil
-	}
 	skipped := 0
-	for {
-		msg, err := it.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			return skipped, fmt.Errorf("read stream %s: %w", name, err)
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return skipped, fmt.Errorf("read stream %s: %w", name, err)
-		}
+	err := i.drain(ctx, name, "stream "+name, policy, filters, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
 		ev := StoredEvent{Seq: meta.Sequence.Stream, Subject: msg.Subject(), Raw: msg.Data()}
 		var ok bool
 		ev.Kind, ev.Region, ev.Action, ev.TaskID, ok = i.s.ParseEvent(msg.Subject())
-		if ok && json.Unmarshal(msg.Data(), &ev.Event) == nil {
-			if err := fn(ev); err != nil {
-				return skipped, err
-			}
-		} else {
+		if !ok || json.Unmarshal(msg.Data(), &ev.Event) != nil {
 			skipped++
+			return nil
+		}
+		return fn(ev)
+	})
+	return skipped, err
+}
+
+// drain calls fn with each message an ordered pull consumer of stream delivers (from policy,
+// on filters), until it has delivered all there were when it started. what names the stream
+// in errors.
+func (i *Inspector) drain(ctx context.Context, stream, what string, policy jetstream.DeliverPolicy, filters []string,
+	fn func(jetstream.Msg, *jetstream.MsgMetadata) error) error {
+	cons, err := i.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: filters, DeliverPolicy: policy, InactiveThreshold: 30 * time.Second})
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotSetUp)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	it, err := cons.Messages()
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotSetUp)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	defer it.Stop()
+	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+		return nil
+	}
+	for {
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", what, err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", what, err)
+		}
+		if err := fn(msg, meta); err != nil {
+			return err
 		}
 		if meta.NumPending == 0 {
-			return skipped, nil
+			return nil
 		}
 	}
 }
 
-func decodeState(e jetstream.KeyValueEntry) (StoredState, bool) {
+func decodeState(e entry) (StoredState, bool) {
 	var st poller.State
-	if err := json.Unmarshal(e.Value(), &st); err != nil {
+	if err := json.Unmarshal(e.value, &st); err != nil {
 		return StoredState{}, false
 	}
-	return StoredState{Key: e.Key(), State: st, Updated: e.Created(), Revision: e.Revision()}, true
+	return StoredState{Key: e.key, State: st, Updated: e.created, Revision: e.rev}, true
 }
 
-func decodeTracked(e jetstream.KeyValueEntry) (TrackedTask, bool) {
-	r, reg, err := decodeRecord(e.Value())
+func decodeTracked(e entry) (TrackedTask, bool) {
+	r, reg, err := decodeRecord(e.value)
 	if err != nil {
 		return TrackedTask{}, false
 	}
-	p, key, ok := strings.Cut(e.Key(), ".")
-	var id int
-	if _, err := fmt.Sscanf(p, "%d", &id); !ok || err != nil {
+	p, key, ok := strings.Cut(e.key, ".")
+	id, err := strconv.Atoi(p)
+	if !ok || err != nil {
 		return TrackedTask{}, false
 	}
-	return TrackedTask{Key: key, Partition: id, Seq: r.Seq, Registration: reg, Recorded: e.Created()}, true
+	return TrackedTask{Key: key, Partition: id, Seq: r.Seq, Registration: reg, Recorded: e.created}, true
 }
 
 func clip(b []byte) string {
