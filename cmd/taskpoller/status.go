@@ -153,8 +153,11 @@ func writeStatusText(w io.Writer, s *taskStatus, now time.Time) error {
 	}
 	if st := s.state; st != nil {
 		line("owner", "%s (its lease on the task: %s)", dash(st.State.Owner), dash(st.State.Lease))
-		line("state", "status change #%d, last event at stream sequence %d, written %s ago (revision %d)",
-			st.State.Ordinal, st.State.LastEvent, ago(st.Updated, now), st.Revision)
+		recorded := fmt.Sprintf("its events recorded up to stream sequence %d", st.State.LastEvent)
+		if st.State.LastEvent == 0 {
+			recorded = "no event recorded in it yet (sent events are recorded with the next change)"
+		}
+		line("state", "status change #%d, %s, written %s ago (revision %d)", st.State.Ordinal, recorded, ago(st.Updated, now), st.Revision)
 		line("outbox", "%s", outboxText(s))
 	} else {
 		line("state", "none: no worker has claimed the task (or its state expired)")
