@@ -4,7 +4,7 @@ GO          ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 
-.PHONY: demo test vet lint build bench fuzz clean help
+.PHONY: demo test vet lint build bench bench-scale bench-scale-100k fuzz clean help
 
 ## demo: embedded NATS + ECS emulator + a worker, with a live view of the events
 demo:
@@ -28,6 +28,14 @@ build:
 ## bench: the benchmarks (emulator throughput, scheduler, worker)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## bench-scale: taskpoller against a naive per-task poller on the emulator with quotas, 2,000 and 20,000 tasks (~15 min); writes docs/bench-scale.{md,svg}
+bench-scale:
+	$(GO) run ./cmd/bench-scale --tasks 2000,20000 --finish 10s-60s --quota 200 --svg docs/bench-scale.svg --md docs/bench-scale.md $(BENCH_SCALE_ARGS)
+
+## bench-scale-100k: taskpoller alone with 100,000 tasks ending 60-120 s after registration (~5 min); writes docs/bench-scale-100k.{md,svg}
+bench-scale-100k:
+	$(GO) run ./cmd/bench-scale --tasks 100000 --finish 60s-120s --quota 200 --pollers taskpoller --svg docs/bench-scale-100k.svg --md docs/bench-scale-100k.md $(BENCH_SCALE_ARGS)
 
 ## fuzz: fuzz the emulator's parameter parsing, the registration parser, and the registration schema against it, for 30s each
 fuzz:

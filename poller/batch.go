@@ -125,6 +125,9 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 		if ok && ts.ResourceID != "" {
 			it.t.setResource(ts.ResourceID)
 		}
+		if ok && ts.Status != it.status {
+			it.t.batchSaw.Store(&ts)
+		}
 		if !ok || ts.Status != it.status {
 			w.sched.Schedule(it.t.key, now) // changed, or missing: look at it now
 		}

@@ -31,7 +31,8 @@ func TestBatchChecksSeeChangesEarly(t *testing.T) {
 				}
 				r.batch = &batchAPI{memAPI: r.api}
 				cfg := rigConfig()
-				cfg.PollInitial, cfg.PollMax, cfg.APIQPS = 5*time.Second, time.Minute, 50
+				// A budget that is not the bound: 250 reads at the end take half a second.
+				cfg.PollInitial, cfg.PollMax, cfg.APIQPS = 5*time.Second, time.Minute, 500
 				if batched {
 					cfg.BatchInterval = 500 * time.Millisecond
 				}
@@ -98,6 +99,53 @@ func TestRefusedBatchFallsBackToPerTaskPolling(t *testing.T) {
 		}
 		if n := r.batch.batches.Load(); n != 1 {
 			t.Errorf("%d DescribeTasks calls, want 1 (then per-task polling until the retry)", n)
+		}
+	})
+}
+
+// The rate is kept when calls are sent, not when tokens are reserved: when many tasks end at
+// once and DescribeTasks makes them all due, the reads still go at the configured rate.
+func TestBatchChangesKeepTheRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		start := time.Now()
+		const tasks, finishAt = 250, 7 * time.Second
+		for i := range tasks {
+			r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(_ int, now time.Time) memAnswer {
+				if now.Sub(start) < finishAt {
+					return memAnswer{task: task(poller.StatusProcessing, "50%")}
+				}
+				return memAnswer{task: finished()}
+			})
+		}
+		r.batch = &batchAPI{memAPI: r.api}
+		cfg := rigConfig()
+		cfg.PollInitial, cfg.PollMax, cfg.APIQPS, cfg.BatchInterval = 5*time.Second, time.Minute, 20, 500*time.Millisecond
+		a := r.start(cfg)
+		for i := range tasks {
+			a.register(fmt.Sprintf("t-%d", i))
+		}
+		settle(2 * time.Minute)
+		var at []time.Duration
+		for i := range tasks {
+			id := fmt.Sprintf("t-%d", i)
+			r.checkConsistent(id)
+			for _, c := range r.api.callTimes(id) {
+				at = append(at, c.Sub(start))
+			}
+		}
+		// In any 5 s, at most a burst and 5 s of the rate aimed at.
+		limit := cfg.APIQPS + 5*cfg.APIQPS*poller.QuotaHeadroom
+		for _, from := range at {
+			n := 0
+			for _, c := range at {
+				if c >= from && c < from+5*time.Second {
+					n++
+				}
+			}
+			if float64(n) > limit {
+				t.Fatalf("%d DescribeTaskAttribute calls in the 5 s from %s, want at most %.0f", n, from, limit)
+			}
 		}
 	})
 }

@@ -18,7 +18,7 @@ type Config struct {
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
 	APIBurst       int           // token bucket size per region; APIQPS (one second's worth, so a burst fits a per-second quota), at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m
-	MaxTracked     int           // tasks one worker tracks at once; 10000
+	MaxTracked     int           // tasks one worker tracks at once; 100000
 	Concurrency    int           // polls in flight at once; 16
 	WorkerID       string        // names this worker in the state store and logs; "worker"
 	// HandBackAfter: when ECS has refused this worker's calls (credentials, permissions,
@@ -77,7 +77,7 @@ func (c *Config) setDefaults() {
 		c.APIBurst = max(1, int(c.APIQPS))
 	}
 	if c.MaxTracked == 0 {
-		c.MaxTracked = 10000
+		c.MaxTracked = 100000
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 16

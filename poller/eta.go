@@ -54,3 +54,23 @@ func (p progress) estimate() (time.Time, bool) {
 	left := time.Duration((100 - p.last) / rate * float64(time.Second))
 	return p.lastAt.Add(left), true
 }
+
+// anchor seeds an empty history with 0% at the task's creation (ECS CreationTime, e.g.
+// "2026-11-27T10:04Z", minute precision), so that one reading gives an estimate. The
+// creation time is at or before the start of any progress, so the estimate errs late: it
+// never makes the worker read a task sooner than its real pace would. A history that has
+// readings, or a creation time that cannot be read or is not before at, changes nothing.
+func (p progress) anchor(creation string, at time.Time) progress {
+	if p.n > 0 {
+		return p
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z"} {
+		if c, err := time.Parse(layout, strings.TrimSpace(creation)); err == nil {
+			if !c.Before(at) {
+				return p
+			}
+			return progress{firstAt: c, lastAt: c, n: 1}
+		}
+	}
+	return p
+}

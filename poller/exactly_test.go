@@ -457,17 +457,19 @@ func TestThrottlingLowersAndRestoresTheRate(t *testing.T) {
 			return n
 		}
 		settle(150 * time.Second)
+		rate := cfg.APIQPS * poller.QuotaHeadroom // the rate aimed at, below the quota
+		floor := int(10 * rate / 4)
 		// Throttled from the start: after a few seconds the rate is at its floor, a quarter.
-		if n := calls(10*time.Second, 20*time.Second); n > 10*int(cfg.APIQPS)/4+10 || n < 10*int(cfg.APIQPS)/4-10 {
-			t.Errorf("%d calls in 10 s of throttling, want the floor: about %d", n, 10*int(cfg.APIQPS)/4)
+		if n := calls(10*time.Second, 20*time.Second); n > floor+10 || n < floor-10 {
+			t.Errorf("%d calls in 10 s of throttling, want the floor: about %d", n, floor)
 		}
 		// Quiet again: still lowered within ECS's minute window after the last cut, back at
 		// the configured rate within seconds once it has passed.
-		if n := calls(50*time.Second, 60*time.Second); n > 10*int(cfg.APIQPS)/4+10 {
-			t.Errorf("%d calls in 10 s, 30 s after throttling stopped, want the floor still: about %d", n, 10*int(cfg.APIQPS)/4)
+		if n := calls(50*time.Second, 60*time.Second); n > floor+10 {
+			t.Errorf("%d calls in 10 s, 30 s after throttling stopped, want the floor still: about %d", n, floor)
 		}
-		if n := calls(90*time.Second, 100*time.Second); n < 10*int(cfg.APIQPS)-10 {
-			t.Errorf("%d calls in 10 s, 70 s after throttling stopped, want about %d", n, 10*int(cfg.APIQPS))
+		if n := calls(90*time.Second, 100*time.Second); n < int(10*rate)-10 || n > int(10*cfg.APIQPS) {
+			t.Errorf("%d calls in 10 s, 70 s after throttling stopped, want about %d", n, int(10*rate))
 		}
 		for i := range tasks {
 			r.checkConsistent(fmt.Sprintf("t-%d", i))

@@ -4,4 +4,5 @@ package poller
 const (
 	ProbeEvery      = probeEvery
 	IntakeRecovered = intakeRecovered
+	QuotaHeadroom   = quotaHeadroom
 )

@@ -28,15 +28,43 @@ func (w *Worker) process(ctx context.Context, key string) {
 		w.flush(ctx, t, now)
 		return
 	}
-	if !t.reserved {
+	saw := t.batchSaw.Swap(nil)
+	if saw != nil && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.seen.Task.Status {
+		// DescribeTasks saw a new status that ends nothing: announced from its answer, with
+		// the progress last read; the backoff then reads the progress anew.
+		task := t.seen.Task
+		task.Status, task.TaskID, task.RegionID = saw.Status, t.reg.TaskID, t.reg.RegionID
+		if task.Action == "" {
+			task.Action = saw.Action
+		}
+		w.health.ok()
+		w.observe(ctx, t, task, now)
+		return
+	}
+	switch {
+	case !t.tokenAt.IsZero():
+		// A token is reserved for this task: the call waits for it, even when something
+		// (a batch answer) made the task due sooner — the rate is kept when calls are sent.
+		if now.Before(t.tokenAt) {
+			w.sched.Schedule(key, t.tokenAt)
+			return
+		}
+		t.tokenAt = time.Time{}
+	case saw == nil && w.batching(now) && !t.seen.Task.Status.Terminal() && t.seen.Task.Status != "":
+		// A progress read: DescribeTasks watches the status meanwhile, so this one yields
+		// to the calls that announce a change when the budget is short.
+		if !w.limits.allow(t.reg.RegionID, now) {
+			w.retry(t, now)
+			return
+		}
+	default:
 		if d := w.limits.reserve(t.reg.RegionID, now); d > 0 {
-			t.reserved = true
+			t.tokenAt = now.Add(d)
 			w.metrics.RateDelay.Observe(d.Seconds())
-			w.sched.Schedule(key, now.Add(d))
+			w.sched.Schedule(key, t.tokenAt)
 			return
 		}
 	}
-	t.reserved = false
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
 	task, err := w.api.DescribeTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()
@@ -107,6 +135,11 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	w.limits.succeeded(t.reg.RegionID, now)
 	w.metrics.Polls.WithLabelValues("ok", "").Inc()
 	t.notFoundSince = time.Time{}
+	w.observe(ctx, t, task, now)
+}
+
+// observe announces what an observation changed (see onTask).
+func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Time) {
 	log := w.logger(t)
 	if !task.Status.Known() {
 		log.Warn("unknown TaskStatus; treating it as not terminal", zap.String("status", string(task.Status)))
@@ -122,6 +155,9 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	}
 	if task.Status != t.seen.Task.Status {
 		t.prog = progress{} // a new phase: its own pace
+	}
+	if task.Status == StatusProcessing {
+		t.prog = t.prog.anchor(task.CreationTime, now)
 	}
 	t.prog = t.prog.observe(now, task.Process)
 	if eta, ok := t.prog.estimate(); ok && !task.Status.Terminal() {
@@ -315,10 +351,22 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 // progress is expected to reach 100% (never sooner than PollInitial), so that a task is not
 // looked at a whole backoff cap after it ended. Past the deadline polls go on at the
 // backoff's pace until one succeeds (see onTask).
+//
+// While DescribeTasks watches the status (batching), a task whose end can be estimated is
+// read at the estimate instead — at least every PollMax: its status is known meanwhile, and a
+// read then is the one that finds it ended.
 func (w *Worker) retry(t *tracked, now time.Time) {
 	at := now.Add(t.bo.NextBackOff())
-	if eta, ok := t.prog.estimate(); ok && eta.Before(at) {
+	if eta, ok := t.prog.estimate(); ok && (eta.Before(at) || w.batching(now)) {
+		if w.batching(now) {
+			// DescribeTasks sees the end within a batch interval and has it read then: a
+			// read planned just after the estimate is needed only if the task runs late.
+			eta = eta.Add(2 * w.cfg.BatchInterval)
+		}
 		at = eta
+		if latest := now.Add(w.cfg.PollMax); latest.Before(at) {
+			at = latest
+		}
 		if soonest := now.Add(w.cfg.PollInitial); at.Before(soonest) {
 			at = soonest
 		}

@@ -27,11 +27,13 @@ type tracked struct {
 
 	status   atomic.Value // Status last seen, read by the batch checker
 	resource atomic.Value // string: ResourceID that DescribeTasks reported
+	// batchSaw is a status change DescribeTasks reported, for process to take (nil: none).
+	batchSaw atomic.Pointer[TaskStatus]
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
 	notFoundSince time.Time
-	reserved      bool // a rate-limit token is held for the next poll
+	tokenAt       time.Time // when the rate-limit token reserved for the next poll is due (zero: none)
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):

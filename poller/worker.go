@@ -51,6 +51,11 @@ type Worker struct {
 	canceler      TaskCanceler // cancels tasks at their deadline; nil: Config.CancelOnTimeout is off
 }
 
+// quotaHeadroom is the share of the configured rate the worker aims at: calls sent at exactly
+// the quota reach ECS bunched by the network and are throttled whenever two arrive closer than
+// the quota allows; a tenth kept free absorbs that (and clock differences between windows).
+const quotaHeadroom = 0.9
+
 // Option sets an optional dependency of a Worker.
 type Option func(*Worker)
 
@@ -93,8 +98,8 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
-		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
-		batchLimits: newRegionLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
+		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS*quotaHeadroom, cfg.APIBurst, cfg.ThrottleQuiet),
+		batchLimits: newRegionLimits(cfg.BatchQPS*quotaHeadroom, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
 		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}

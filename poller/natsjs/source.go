@@ -172,6 +172,13 @@ func (s *Source) Held(ctx context.Context, key string, id uint64) (bool, error) 
 	return r.Seq == id, nil
 }
 
+// Partitions returns how many partitions this Source holds now.
+func (s *Source) Partitions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.parts)
+}
+
 // Drain implements poller.Source: the Source stops accepting partitions and gives up those it
 // holds, so that other workers take their tasks at once; the next call of Next accepts again.
 func (s *Source) Drain(ctx context.Context) {

@@ -87,12 +87,18 @@ func (s *Server) describeTasks(req *request, now time.Time, requestID string) (a
 	if status != StatusFinished && status != StatusProcessing && status != StatusFailed {
 		status = ""
 	}
-	all := s.tasks.list(region, now, func(t *task, st string) bool {
+	keep := func(t *task, st string) bool {
 		return (ids == nil || ids[t.id]) && (resources == nil || resources[t.resourceID]) &&
 			(action == "" || t.action == action) &&
 			(status == "" || st == status) &&
 			(start.IsZero() || !t.created.Before(start)) && (end.IsZero() || !t.created.After(end))
-	})
+	}
+	var all []listed
+	if ids != nil {
+		all = s.tasks.listIDs(region, ids, now, keep)
+	} else {
+		all = s.tasks.list(region, now, keep)
+	}
 	out := &describeTasksResponse{
 		TotalCount: len(all), PageNumber: page, PageSize: size, RegionID: region, RequestID: requestID,
 		TaskSet: taskSet{Task: []taskSummary{}},

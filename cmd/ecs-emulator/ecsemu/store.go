@@ -1,7 +1,9 @@
 package ecsemu
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -36,6 +38,7 @@ func (s *store) add(t *task, init func(*task)) error {
 	if init != nil {
 		init(t)
 	}
+	t.seq = len(s.order)
 	s.tasks[t.id] = t
 	s.order = append(s.order, t)
 	return nil
@@ -66,24 +69,52 @@ func (s *store) list(region string, now time.Time, keep func(t *task, status str
 	defer s.mu.Unlock()
 	var out []listed
 	for i := len(s.order) - 1; i >= 0; i-- {
-		t := s.order[i]
-		if t.region != "" && t.region != region {
-			continue
+		if l, ok := s.listOne(s.order[i], region, now, keep); ok {
+			out = append(out, l)
 		}
-		v := t.observe(now, false)
-		status := v.status
-		if v.err != nil {
-			status = StatusProcessing
-		}
-		if !keep(t, status) {
-			continue
-		}
-		out = append(out, listed{
-			id: t.id, action: t.action, status: status, supportCancel: t.supportsCancel(status),
-			creation: t.creationString(), finished: v.finished, resourceID: t.resourceID,
-		})
 	}
 	return out
+}
+
+// listIDs is list restricted to the tasks named in ids, with the same answer: it looks them
+// up instead of observing every task, so a DescribeTasks naming 100 ids costs the same
+// whatever the number of tasks the emulator holds.
+func (s *store) listIDs(region string, ids map[string]bool, now time.Time, keep func(t *task, status string) bool) []listed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := make([]*task, 0, len(ids))
+	for id := range ids {
+		if t, ok := s.tasks[id]; ok {
+			found = append(found, t)
+		}
+	}
+	slices.SortFunc(found, func(a, b *task) int { return cmp.Compare(b.seq, a.seq) }) // newest first
+	var out []listed
+	for _, t := range found {
+		if l, ok := s.listOne(t, region, now, keep); ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// listOne observes t for list; s.mu must be held.
+func (s *store) listOne(t *task, region string, now time.Time, keep func(t *task, status string) bool) (listed, bool) {
+	if t.region != "" && t.region != region {
+		return listed{}, false
+	}
+	v := t.observe(now, false)
+	status := v.status
+	if v.err != nil {
+		status = StatusProcessing
+	}
+	if !keep(t, status) {
+		return listed{}, false
+	}
+	return listed{
+		id: t.id, action: t.action, status: status, supportCancel: t.supportsCancel(status),
+		creation: t.creationString(), finished: v.finished, resourceID: t.resourceID,
+	}, true
 }
 
 func (s *store) addImage(region, imageID string, dataDisks int) {

@@ -1,0 +1,81 @@
+// Command bench-scale measures taskpoller against a naive per-task poller on the ECS emulator
+// with per-API quotas, in the same run: API calls per task, throttled calls, detection latency
+// p50/p99, peak RSS and CPU of each poller's process. It prints a Markdown table and writes it
+// (--md) with a plot of the latency distributions (--svg). See the README, "Scale benchmark".
+//
+//	go run ./cmd/bench-scale --tasks 2000,20000 --finish 10s-60s
+//
+// `bench-scale naive` is the naive poller itself, which the benchmark runs as a process of its
+// own; it is not meant to be run by hand.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := realMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// realMain runs the benchmark, the naive poller for `bench-scale naive`, or the measure of
+// what holding tasks costs NATS for `bench-scale ownership`, and returns the exit code.
+func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var err error
+	if len(args) > 0 && args[0] == "naive" {
+		var cfg naiveConfig
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = naive(ctx, cfg, stdin, stdout)
+			}
+		}
+	} else if len(args) > 0 && args[0] == "ownership" {
+		var cfg ownershipConfig
+		if cfg, err = parseOwnership(args[1:], stderr); err == nil {
+			err = ownership(ctx, cfg, stdout, stderr)
+		}
+	} else {
+		var cfg Config
+		if err = parse(cfg.flags(), args, stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = run(ctx, cfg, args, stdout, stderr)
+			}
+		}
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "bench-scale: %v\n", err)
+	return 1
+}
+
+// errUsage marks a command line that could not be parsed (already reported).
+var errUsage = errors.New("usage")
+
+// parse parses args into fs; positional arguments are refused.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
+		return errUsage
+	}
+	return nil
+}

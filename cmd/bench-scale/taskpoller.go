@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+)
+
+// registerParallel is how many registrations the harness has in flight at once.
+const registerParallel = 16
+
+// workerArgs are the flags of `taskpoller run` for a run: the harness's, then cfg's extra
+// flags, which win (the last value of a flag is the one kept).
+func workerArgs(cfg Config, tasks int, natsURL, ecsURL, httpAddr string) []string {
+	args := []string{"run",
+		"--nats-url", natsURL, "--ecs-endpoint", ecsURL, "--http-addr", httpAddr,
+		"--api-qps", strconv.FormatFloat(cfg.Quota, 'g', -1, 64),
+		"--max-tracked", strconv.Itoa(max(10000, tasks)), "--max-ack-pending", strconv.Itoa(max(100000, tasks)),
+		"--worker-id", "bench", "--log-level", "warn",
+	}
+	args = append(args, cfg.Backoff.args()...)
+	return append(args, cfg.TaskpollerArgs...)
+}
+
+// runTaskpoller measures a `taskpoller run` process on w: a fresh emulator and NATS server,
+// the tasks created and registered as fast as the harness can, every terminal event read
+// from the events stream.
+func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (result, error) {
+	res := result{Poller: pollerTaskpoller, Tasks: len(w.lives), ClientErrors: -1}
+	dir := filepath.Join(env.dir, fmt.Sprintf("taskpoller-%d", len(w.lives)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, err
+	}
+	emu, err := newEmulator(cfg.Quota)
+	if err != nil {
+		return res, err
+	}
+	defer emu.Close()
+	ns, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		return res, err
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	nc, err := nats.Connect(ns.ClientURL(), nats.Name("bench-scale"))
+	if err != nil {
+		return res, fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return res, err
+	}
+	subjects, _ := events.NewSubjects(events.DefaultPrefix)
+
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return res, err
+	}
+	logPath := filepath.Join(dir, "worker.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer logf.Close()
+	args := workerArgs(cfg, len(w.lives), ns.ClientURL(), emu.URL(), httpAddr)
+	fmt.Fprintf(env.log, "  taskpoller %s\n", strings.Join(args, " "))
+	cmd := exec.Command(env.taskpoller, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = childEnv(), logf, logf
+	proc, err := startChild(cmd)
+	if err != nil {
+		return res, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = proc.stop(30 * time.Second)
+		}
+	}()
+	if err := waitForStreams(ctx, js, subjects, proc.done); err != nil {
+		return res, fmt.Errorf("%w\nworker log:\n%s", err, tail(logPath, 2000))
+	}
+
+	det := newDetections(len(w.lives))
+	cons, err := js.OrderedConsumer(ctx, subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subjects.Kind(events.KindFinished), subjects.Kind(events.KindFailed)},
+	})
+	if err != nil {
+		return res, fmt.Errorf("read the events stream: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		kind, task := terminalSubject(m.Subject())
+		det.add(task, meta.Timestamp, kind) // when the event was stored: a consumer's earliest sight of it
+	})
+	if err != nil {
+		return res, fmt.Errorf("read the events stream: %w", err)
+	}
+	defer cc.Stop()
+
+	start, mark := time.Now(), markCPU()
+	ids, err := registerAll(ctx, emu, js, subjects, w)
+	if err != nil {
+		return res, err
+	}
+	res.Intake = time.Since(start)
+	fmt.Fprintf(env.log, "  %d tasks created and registered in %s\n", len(ids), res.Intake.Round(time.Millisecond))
+	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
+	res.Wall = time.Since(start)
+	saveMetrics(httpAddr, filepath.Join(dir, "metrics.txt"))
+	stopped = true
+	if err := proc.stop(60 * time.Second); err != nil {
+		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(logPath, 2000)))
+	}
+	cc.Stop()
+	res.fromRusage(proc.rusage())
+	res.OtherLoad = otherLoad(mark, markCPU(), res.CPU)
+	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
+		fmt.Fprintf(env.log, "  calls.csv: %v\n", err)
+	}
+	res.fromStats(emu.Stats())
+	if err := res.settle(emu, ids, det); err != nil {
+		return res, err
+	}
+	counts, err := terminalCounts(ctx, js, subjects)
+	if err != nil {
+		return res, err
+	}
+	for _, id := range ids {
+		if counts[id] > 1 {
+			res.NotOne++
+		}
+	}
+	return res, waitErr
+}
+
+// settle computes latencies and outcomes from the detections of the tasks ids.
+func (r *result) settle(emu *ecsemu.Server, ids []string, det *detections) error {
+	end, err := ends(emu, ids)
+	if err != nil {
+		return err
+	}
+	seen, outcome := det.snapshot()
+	r.Latencies, r.Missing = latencies(end, seen)
+	for _, o := range outcome {
+		if o != string(events.KindFinished) {
+			r.NotFinished++
+		}
+	}
+	return nil
+}
+
+// terminalSubject returns the kind and task id of an event subject P.<kind>.<region>.<action>.<task>.
+func terminalSubject(subject string) (kind, task string) {
+	tok := strings.Split(subject, ".")
+	if len(tok) < 4 {
+		return "", subject
+	}
+	return tok[len(tok)-4], tok[len(tok)-1]
+}
+
+// waitForStreams waits until the worker has created the registrations and events streams.
+func waitForStreams(ctx context.Context, js jetstream.JetStream, s events.Subjects, exited <-chan struct{}) error {
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, errReg := js.Stream(ctx, s.StreamName(events.RegistrationsRole))
+		_, errEv := js.Stream(ctx, s.StreamName(events.EventsRole))
+		if errReg == nil && errEv == nil {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-exited:
+			return errors.New("the worker exited before creating its streams")
+		case <-deadline.C:
+			return fmt.Errorf("the worker created no streams within a minute: %w", errors.Join(errReg, errEv))
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// registerAll creates each task of w in emu and at once registers it, registerParallel at a
+// time, and returns the task ids.
+func registerAll(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, s events.Subjects, w workload) ([]string, error) {
+	ids := make([]string, len(w.lives))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(registerParallel)
+	for i := range w.lives {
+		g.Go(func() error {
+			id, err := w.addTask(emu, i)
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+			_, err = natsjs.Register(gctx, js, s, events.Registration{RegionID: w.region, TaskID: id})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	return ids, nil
+}
+
+// terminalCounts counts the terminal events stored per task, as the server reports them.
+func terminalCounts(ctx context.Context, js jetstream.JetStream, s events.Subjects) (map[string]int, error) {
+	st, err := js.Stream(ctx, s.StreamName(events.EventsRole))
+	if err != nil {
+		return nil, fmt.Errorf("events stream: %w", err)
+	}
+	counts := map[string]int{}
+	for _, kind := range []events.Kind{events.KindFinished, events.KindFailed} {
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(s.Kind(kind)))
+		if err != nil {
+			return nil, fmt.Errorf("events stream info: %w", err)
+		}
+		for subj, n := range info.State.Subjects {
+			_, task := terminalSubject(subj)
+			counts[task] += int(n)
+		}
+	}
+	return counts, nil
+}
+
+// saveMetrics keeps the worker's /metrics at the end of the run (best effort).
+func saveMetrics(addr, path string) {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
+}
