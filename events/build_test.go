@@ -40,6 +40,24 @@ func TestIDsAreDeterministicAndDistinct(t *testing.T) {
 	}
 }
 
+// ParseEvent reads back what Event builds, and nothing else.
+func TestParseEventSubject(t *testing.T) {
+	s, _ := NewSubjects("ecs.tasks")
+	for _, k := range Kinds {
+		kind, region, action, task, ok := s.ParseEvent(s.Event(k, "cn-hangzhou", "Export.Image>", "t-1"))
+		if !ok || kind != k || region != "cn-hangzhou" || action != "Export_Image_" || task != "t-1" {
+			t.Errorf("%s: got %q %q %q %q %v", k, kind, region, action, task, ok)
+		}
+	}
+	for _, bad := range []string{"ecs.tasks.invalid", "ecs.tasks.registered", "other.failed.cn-hangzhou.ExportImage.t-1",
+		"ecs.tasks.exploded.cn-hangzhou.ExportImage.t-1", "ecs.tasks.failed.cn-hangzhou.t-1", "ecs.tasks.failed.cn-hangzhou.ExportImage.t-1.x",
+		"ecs.tasksx.failed.cn-hangzhou.ExportImage.t-1", "ecs.tasks.failed..ExportImage.t-1"} {
+		if _, _, _, _, ok := s.ParseEvent(bad); ok {
+			t.Errorf("ParseEvent(%q) accepted it", bad)
+		}
+	}
+}
+
 func TestSubjects(t *testing.T) {
 	s, err := NewSubjects("ecs.tasks")
 	if err != nil {

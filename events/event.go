@@ -70,6 +70,11 @@ type Data struct {
 	// Truncated is true when operations or related items were cut to keep the event within
 	// the size limits (oss_objects is kept whole whenever it fits).
 	Truncated bool `json:"truncated,omitempty"`
+	// Cancel, in a failed event with reason timeout from a worker that cancels tasks at their
+	// deadline (taskpoller run --cancel-on-timeout), says what became of the CancelTask call
+	// made before the event: CancelAccepted, CancelNotSupported, CancelRefused(code) or
+	// CancelError(what). Absent otherwise.
+	Cancel string `json:"cancel,omitempty"`
 }
 
 // Operation is one entry of the task's OperationProgressSet.

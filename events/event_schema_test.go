@@ -92,6 +92,22 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 			e.Type, e.DataSchema = events.TypeFailed, events.KindFailed.DataSchema()
 			e.Data.TaskStatus, e.Data.Reason, e.Data.ErrorMessage = "Processing", events.ReasonTimeout, "not finished"
 		},
+		"failed, timeout, canceled": func(e *events.Event) {
+			e.Type, e.DataSchema = events.TypeFailed, events.KindFailed.DataSchema()
+			e.Data.TaskStatus, e.Data.Reason, e.Data.Cancel = "Processing", events.ReasonTimeout, events.CancelAccepted
+		},
+		"failed, timeout, cancel refused": func(e *events.Event) {
+			e.Type, e.DataSchema = events.TypeFailed, events.KindFailed.DataSchema()
+			e.Data.TaskStatus, e.Data.Reason, e.Data.Cancel = "Waiting", events.ReasonTimeout, events.CancelRefused("InvalidTaskId.IncorrectTaskStatus")
+		},
+		"failed, timeout, cannot be canceled": func(e *events.Event) {
+			e.Type, e.DataSchema, e.Data.TaskAction = events.TypeFailed, events.KindFailed.DataSchema(), "ModifyDiskSpec"
+			e.Data.TaskStatus, e.Data.Reason, e.Data.Cancel = "Processing", events.ReasonTimeout, events.CancelNotSupported
+		},
+		"failed, timeout, cancel unanswered": func(e *events.Event) {
+			e.Type, e.DataSchema = events.TypeFailed, events.KindFailed.DataSchema()
+			e.Data.TaskStatus, e.Data.Reason, e.Data.Cancel = "Processing", events.ReasonTimeout, events.CancelError("Timeout")
+		},
 	}
 	for name, change := range tests {
 		e := finishedExport()
@@ -152,6 +168,13 @@ func TestSchemasRefuseBrokenEvents(t *testing.T) {
 		},
 		"canceled, status not Deleted":      func(m map[string]any) { failed(m); data(m)["reason"] = "task_canceled" },
 		"timeout of a terminal task":        func(m map[string]any) { failed(m); data(m)["reason"] = "timeout" },
+		"cancel of a task that failed":      func(m map[string]any) { failed(m); data(m)["cancel"] = events.CancelAccepted },
+		"cancel of a finished task":         func(m map[string]any) { data(m)["cancel"] = events.CancelAccepted },
+		"cancel of a progress":              func(m map[string]any) { progress(m); data(m)["cancel"] = events.CancelAccepted },
+		"cancel with an unknown outcome":    func(m map[string]any) { timedOut(m); data(m)["cancel"] = "maybe" },
+		"cancel refused without a code":     func(m map[string]any) { timedOut(m); data(m)["cancel"] = events.CancelRefused("") },
+		"cancel empty":                      func(m map[string]any) { timedOut(m); data(m)["cancel"] = "" },
+		"cancel over 1 KiB":                 func(m map[string]any) { timedOut(m); data(m)["cancel"] = events.CancelError(strings.Repeat("x", 1024)) },
 		"progress with a bad estimate":      func(m map[string]any) { progress(m); data(m)["estimated_finish_time"] = "soon" },
 		"progress without process":          func(m map[string]any) { progress(m); data(m)["task_process"] = "" },
 		"progress with an error":            func(m map[string]any) { progress(m); data(m)["error_code"] = "X" },
@@ -182,6 +205,13 @@ func failed(m map[string]any) {
 	m["type"], m["dataschema"] = events.TypeFailed, events.KindFailed.DataSchema()
 	m["data"].(map[string]any)["reason"] = string(events.ReasonTaskFailed)
 	m["data"].(map[string]any)["task_status"] = "Failed"
+}
+
+// timedOut makes m a timeout whose data is otherwise valid.
+func timedOut(m map[string]any) {
+	failed(m)
+	m["data"].(map[string]any)["reason"] = string(events.ReasonTimeout)
+	m["data"].(map[string]any)["task_status"] = "Processing"
 }
 
 func progress(m map[string]any) {

@@ -44,6 +44,21 @@ func (s Subjects) Event(kind Kind, region, action, taskID string) string {
 	return s.prefix + "." + string(kind) + "." + region + "." + token(action) + "." + taskID
 }
 
+// ParseEvent splits the subject of a task event (see Event) into its kind, region, action
+// and task; ok is false for any other subject (another prefix, an unknown kind, too few or
+// too many tokens).
+func (s Subjects) ParseEvent(subject string) (kind Kind, region, action, taskID string, ok bool) {
+	rest, found := strings.CutPrefix(subject, s.prefix+".")
+	if !found {
+		return "", "", "", "", false
+	}
+	parts := strings.Split(rest, ".")
+	if len(parts) != 4 || Kind(parts[0]).Type() == "" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+		return "", "", "", "", false
+	}
+	return Kind(parts[0]), parts[1], parts[2], parts[3], true
+}
+
 // TaskEvents is the wildcard subject of every event of one task, whatever its kind and action:
 // <prefix>.*.<region>.*.<task>. Its last message is the task's latest event.
 func (s Subjects) TaskEvents(region, taskID string) string {

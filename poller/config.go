@@ -34,6 +34,10 @@ type Config struct {
 	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. Negative: never (per-task
 	// polling only).
 	BatchInterval time.Duration
+	// CancelOnTimeout: at a task's deadline, cancel it (the TaskAPI must be a TaskCanceler)
+	// when it can be canceled (Cancelable) before failing it with reason timeout; the event
+	// says what became of the call (events.Data.Cancel). false: tasks are left running.
+	CancelOnTimeout bool
 }
 
 // WithDefaults returns c with every zero field set to its default, as NewWorker does.

@@ -71,6 +71,9 @@ type memAPI struct {
 	funcs   map[string]func(call int, now time.Time) memAnswer
 	calls   map[string][]time.Time
 	refuse  error // when set, every call fails with it
+
+	cancelErr error                  // CancelTask answers it
+	cancels   map[string][]time.Time // CancelTask calls, by task
 }
 
 type memAnswer struct {
@@ -79,7 +82,8 @@ type memAnswer struct {
 }
 
 func newMemAPI() *memAPI {
-	return &memAPI{scripts: map[string][]memAnswer{}, funcs: map[string]func(int, time.Time) memAnswer{}, calls: map[string][]time.Time{}}
+	return &memAPI{scripts: map[string][]memAnswer{}, funcs: map[string]func(int, time.Time) memAnswer{}, calls: map[string][]time.Time{},
+		cancels: map[string][]time.Time{}}
 }
 
 // scriptFunc makes f answer every call about taskID (n counts calls from 0).
@@ -136,6 +140,27 @@ func (a *memAPI) DescribeTask(_ context.Context, _, taskID string) (poller.Task,
 	}
 	ans := s[min(n, len(s)-1)]
 	return ans.task, ans.err
+}
+
+// CancelTask implements poller.TaskCanceler: it records the call and answers cancelErr (the
+// task's script goes on: the worker fails it at once anyway).
+func (a *memAPI) CancelTask(_ context.Context, _, taskID string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cancels[taskID] = append(a.cancels[taskID], time.Now())
+	return a.cancelErr
+}
+
+func (a *memAPI) setCancelErr(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cancelErr = err
+}
+
+func (a *memAPI) cancelTimes(taskID string) []time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]time.Time(nil), a.cancels[taskID]...)
 }
 
 func (a *memAPI) callTimes(taskID string) []time.Time {

@@ -24,7 +24,10 @@ type Notice struct {
 	Reason       events.Reason   // failed notices only
 	ErrorCode    string          // failed notices, when ECS gave one
 	ErrorMessage string
-	ObservedAt   time.Time
+	// Cancel, in a failed notice with reason timeout, is what became of the CancelTask call
+	// made at the deadline (events.Data.Cancel); "" when none was considered.
+	Cancel     string
+	ObservedAt time.Time
 }
 
 // ID returns the deterministic id of the event announcing n (events.ID). It is built from
@@ -101,6 +104,7 @@ func (n Notice) Event() events.Event {
 			Reason:              n.Reason,
 			ErrorCode:           n.ErrorCode,
 			ErrorMessage:        n.ErrorMessage,
+			Cancel:              n.Cancel,
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -60,6 +61,14 @@ func TestNoticeEventsMatchTheirSchemas(t *testing.T) {
 		Notice{Kind: events.KindFailed, Task: with(export, func(t *Task) { t.Status = "Rebooting" }), Ordinal: 3,
 			Reason: events.ReasonTimeout, ObservedAt: at, ErrorMessage: "not finished"},
 	)
+	// timeouts of a worker that cancels tasks at their deadline, each outcome
+	for _, err := range []error{nil, &APIError{Code: CodeIncorrectTaskStatus, StatusCode: 403},
+		&APIError{Code: long, StatusCode: 400}, &APIError{Code: "InternalError", StatusCode: 500}, context.DeadlineExceeded} {
+		notices = append(notices, Notice{Kind: events.KindFailed, Task: export, Ordinal: 2, Reason: events.ReasonTimeout,
+			ObservedAt: at, ErrorMessage: "not finished", Cancel: cancelOutcome(err)})
+	}
+	notices = append(notices, Notice{Kind: events.KindFailed, Task: with(export, func(t *Task) { t.Action, t.SupportCancel = "ModifyDiskSpec", false }),
+		Ordinal: 2, Reason: events.ReasonTimeout, ObservedAt: at, ErrorMessage: "not finished", Cancel: events.CancelNotSupported})
 
 	kinds, reasons, edges := map[events.Kind]bool{}, map[events.Reason]bool{}, map[string]bool{}
 	for _, n := range notices {
@@ -81,8 +90,9 @@ func TestNoticeEventsMatchTheirSchemas(t *testing.T) {
 		edges["no metadata"] = edges["no metadata"] || d.Metadata == nil
 		edges["resource_id"] = edges["resource_id"] || d.ResourceID != ""
 		edges["never seen"] = edges["never seen"] || d.StatusOrdinal == 0 && d.TaskStatus == "" && d.TaskAction == "unknown"
+		edges["cancel"] = edges["cancel"] || d.Cancel != ""
 	}
-	for _, e := range []string{"no operations", "truncated", "estimate", "progress without estimate", "metadata", "no metadata", "resource_id", "never seen"} {
+	for _, e := range []string{"no operations", "truncated", "estimate", "progress without estimate", "metadata", "no metadata", "resource_id", "never seen", "cancel"} {
 		if !edges[e] {
 			t.Errorf("no event with %s checked", e)
 		}

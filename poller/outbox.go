@@ -24,6 +24,7 @@ type Pending struct {
 	Reason       events.Reason `json:"reason,omitempty"`
 	ErrorCode    string        `json:"error_code,omitempty"`
 	ErrorMessage string        `json:"error_message,omitempty"`
+	Cancel       string        `json:"cancel,omitempty"`
 }
 
 // newOutbox records notices of one observation (they must share Task, PreviousStatus and
@@ -34,7 +35,8 @@ func newOutbox(ns []Notice) *Outbox {
 	}
 	o := &Outbox{Task: ns[0].Task, PreviousStatus: ns[0].PreviousStatus, ObservedAt: ns[0].ObservedAt}
 	for _, n := range ns {
-		o.Items = append(o.Items, Pending{Kind: n.Kind, Ordinal: n.Ordinal, Reason: n.Reason, ErrorCode: n.ErrorCode, ErrorMessage: n.ErrorMessage})
+		o.Items = append(o.Items, Pending{Kind: n.Kind, Ordinal: n.Ordinal, Reason: n.Reason, ErrorCode: n.ErrorCode,
+			ErrorMessage: n.ErrorMessage, Cancel: n.Cancel})
 	}
 	return o
 }
@@ -47,7 +49,7 @@ func (o *Outbox) notice(i int, r events.Registration) Notice {
 	return Notice{
 		Kind: p.Kind, Task: t, PreviousStatus: o.PreviousStatus, Ordinal: p.Ordinal,
 		Metadata: r.Metadata, Reason: p.Reason, ErrorCode: p.ErrorCode, ErrorMessage: p.ErrorMessage,
-		ObservedAt: o.ObservedAt,
+		Cancel: p.Cancel, ObservedAt: o.ObservedAt,
 	}
 }
 

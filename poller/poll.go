@@ -128,7 +128,8 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 
 // onTask announces what a fresh observation changed. Past the deadline, a task that is still
 // not terminal fails with reason timeout — only now, after a successful look, so a task that
-// finished is never reported as timed out because ECS could not be asked.
+// finished is never reported as timed out because ECS could not be asked — and, with
+// Config.CancelOnTimeout, is canceled first.
 func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Time) {
 	w.health.ok()
 	w.limits.succeeded(t.reg.RegionID, now)
@@ -164,9 +165,13 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 	}
 	notices, seen := transitions(t.seen, task, t.reg.Metadata, now)
 	if !task.Status.Terminal() && !now.Before(t.deadline) {
+		canceled := w.cancelAtDeadline(ctx, t, task)
+		if ctx.Err() != nil {
+			return // shutting down: Run hands the registration back
+		}
 		notices = append(notices, Notice{
 			Kind: events.KindFailed, Task: seen.Task, PreviousStatus: t.seen.Task.Status, Ordinal: seen.Ordinal,
-			Metadata: t.reg.Metadata, Reason: events.ReasonTimeout, ObservedAt: now,
+			Metadata: t.reg.Metadata, Reason: events.ReasonTimeout, ObservedAt: now, Cancel: canceled,
 			ErrorMessage: fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, task.Status),
 		})
 	}

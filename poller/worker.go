@@ -48,6 +48,7 @@ type Worker struct {
 	throttles     Throttles
 	batchOffUntil atomic.Int64 // unix nanoseconds until which DescribeTasks is not tried; 0: on
 	batchOffCode  atomic.Value // string: the code that refused DescribeTasks
+	canceler      TaskCanceler // cancels tasks at their deadline; nil: Config.CancelOnTimeout is off
 }
 
 // quotaHeadroom is the share of the configured rate the worker aims at: calls sent at exactly
@@ -87,12 +88,20 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	if api == nil || pub == nil || store == nil || src == nil {
 		return nil, errors.New("worker: api, publisher, store and source are required")
 	}
+	var canceler TaskCanceler
+	if cfg.CancelOnTimeout {
+		c, ok := api.(TaskCanceler)
+		if !ok {
+			return nil, errors.New("worker: CancelOnTimeout needs a TaskAPI that can cancel tasks (TaskCanceler)")
+		}
+		canceler = c
+	}
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS*quotaHeadroom, cfg.APIBurst, cfg.ThrottleQuiet),
 		batchLimits: newRegionLimits(cfg.BatchQPS*quotaHeadroom, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
 		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
-		leaseBase: cfg.WorkerID + "/" + randomToken(),
+		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}
 	for _, o := range opts {
 		o(w)

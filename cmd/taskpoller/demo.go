@@ -25,6 +25,7 @@ import (
 // demoConfig is the configuration of `taskpoller demo`.
 type demoConfig struct {
 	NATSListen string
+	ECSListen  string
 	TimeScale  float64
 	FaultRate  float64
 	Timeout    time.Duration
@@ -36,6 +37,7 @@ type demoConfig struct {
 func (c *demoConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (a free port is used if it is taken)")
+	fs.StringVar(&c.ECSListen, "ecs-listen", "127.0.0.1:0", "address of the ECS emulator (port 0: a free port; the demo prints it)")
 	fs.Float64Var(&c.TimeScale, "time-scale", 90, "how much faster than real ECS the emulated tasks run (90: a 20-minute export takes 14s)")
 	fs.Float64Var(&c.FaultRate, "fault-rate", 0.06, "fraction of ECS calls answered with throttling or 5xx errors, to show retries")
 	fs.DurationVar(&c.Timeout, "timeout", 3*time.Minute, "give up if the tasks have not all ended by then")
@@ -83,7 +85,7 @@ func demo(ctx context.Context, cfg demoConfig, out, logOut io.Writer) error {
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
 
 	half := cfg.FaultRate / 2
-	emu, err := ecsemu.New(ecsemu.WithCredentials(demoAK, demoSecret), ecsemu.WithTimeScale(cfg.TimeScale),
+	emu, err := ecsemu.New(ecsemu.WithAddr(cfg.ECSListen), ecsemu.WithCredentials(demoAK, demoSecret), ecsemu.WithTimeScale(cfg.TimeScale),
 		ecsemu.WithFaults(ecsemu.Faults{Throttle: half, Unavailable: half / 2, Internal: half / 2, Actions: []string{"DescribeTaskAttribute"}}))
 	if err != nil {
 		return err
@@ -188,7 +190,11 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 	}
 	view.summary(emu.Stats())
 	if cfg.Keep {
-		fmt.Fprintf(out, "\nStill running (--keep): NATS at %s. Press Ctrl-C to stop.\n", srv.ClientURL())
+		fmt.Fprintf(out, "\nStill running (--keep): NATS at %s, the ECS emulator at %s, the worker. Press Ctrl-C to stop.\n", srv.ClientURL(), emu.URL())
+		fmt.Fprintf(out, "  go run ./cmd/taskpoller tasks --nats-url %s\n", srv.ClientURL())
+		fmt.Fprintf(out, "  go run ./cmd/taskpoller status --nats-url %s --region %s --task %s\n", srv.ClientURL(), demoRegion, tasks[0].ID)
+		fmt.Fprintf(out, "  ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s \\\n    go run ./cmd/taskpoller cancel --ecs-endpoint %s --region %s --task t-...\n",
+			demoAK, demoSecret, emu.URL(), demoRegion)
 		<-outer.Done()
 	}
 	return nil

@@ -51,6 +51,11 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return flagenv.Apply(fs, envPrefix, os.LookupEnv)
 }
 
+// registerECSEndpoint defines --ecs-endpoint, the same for every command that calls ECS.
+func registerECSEndpoint(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "ecs-endpoint", "", "ECS endpoint URL such as http://127.0.0.1:8080 (scheme picks HTTP or HTTPS); empty: the official endpoint of each task's region")
+}
+
 // multiFlag is a repeatable string flag.
 type multiFlag []string
 

@@ -3,6 +3,9 @@
 //	taskpoller run        a worker (with an embedded NATS server when --nats-url is empty)
 //	taskpoller register   register a task for tracking
 //	taskpoller watch      print events as they arrive
+//	taskpoller tasks      list the tasks JetStream knows of
+//	taskpoller status     everything JetStream holds about one task, with its events
+//	taskpoller cancel     cancel an ImportImage or ExportImage task (ECS CancelTask)
 //	taskpoller demo       everything in one process, against the ECS emulator
 //	taskpoller schema     the JSON Schemas of registrations and events
 package main
@@ -24,6 +27,9 @@ Usage:
   taskpoller run       [flags]   poll registered tasks and publish their events (a worker)
   taskpoller register  [flags]   register a task: --region R --task T [--meta key=value ...]
   taskpoller watch     [flags]   print events as they arrive (--json for raw CloudEvents)
+  taskpoller tasks     [flags]   list the tasks JetStream knows of: --active, --failed, --since 1h, --json
+  taskpoller status    [flags]   one task's state, tracking and whole event history: --region R --task T [--json]
+  taskpoller cancel    [flags]   cancel an ImportImage or ExportImage task with ECS CancelTask: --region R --task T
   taskpoller demo      [flags]   embedded NATS + ECS emulator + worker, with a live view
   taskpoller schema    [name]    list the JSON Schemas of registrations and events, or print one
 
@@ -65,6 +71,27 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
 			if err = cfg.Validate(); err == nil {
 				err = watch(ctx, cfg, stdout)
+			}
+		}
+	case "tasks":
+		var cfg tasksConfig
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = listTasks(ctx, cfg, stdout, stderr)
+			}
+		}
+	case "status":
+		var cfg statusConfig
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = showStatus(ctx, cfg, stdout)
+			}
+		}
+	case "cancel":
+		var cfg cancelConfig
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = cancelTask(ctx, cfg, stdout)
 			}
 		}
 	case "demo":

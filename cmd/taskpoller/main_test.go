@@ -67,7 +67,7 @@ func TestHelpDocumentsEveryFlagWithItsEnvironmentVariable(t *testing.T) {
 	}
 	for _, f := range []string{"nats-url", "nats-creds", "nats-nkey", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "data-dir",
 		"ecs-endpoint", "subject-prefix", "poll-initial", "poll-max", "poll-multiplier", "poll-jitter", "task-timeout", "hand-back-after", "stall-after", "events-max-age",
-		"not-found-grace", "api-qps", "api-burst", "http-addr", "log-level", "log-format", "ack-wait"} {
+		"not-found-grace", "api-qps", "api-burst", "http-addr", "log-level", "log-format", "ack-wait", "cancel-on-timeout"} {
 		if !strings.Contains(out, "--"+f+" ["+envName(f)+"]") {
 			t.Errorf("run --help lacks --%s [%s]", f, envName(f))
 		}
@@ -77,9 +77,27 @@ func TestHelpDocumentsEveryFlagWithItsEnvironmentVariable(t *testing.T) {
 			t.Errorf("run --help lacks %s", want)
 		}
 	}
-	for _, sub := range []string{"register", "watch", "demo"} {
+	for _, sub := range []string{"register", "watch", "demo", "tasks", "status", "cancel"} {
 		if _, code := cli(t, nil, sub, "--help"); code != 0 {
 			t.Errorf("%s --help: exit %d", sub, code)
+		}
+	}
+	usage, _ := cli(t, nil, "--help")
+	for _, sub := range []string{"run", "register", "watch", "demo", "schema", "tasks", "status", "cancel"} {
+		if !strings.Contains(usage, "taskpoller "+sub+" ") {
+			t.Errorf("usage lacks %s:\n%s", sub, usage)
+		}
+	}
+	for sub, flags := range map[string][]string{
+		"tasks":  {"nats-url", "subject-prefix", "active", "failed", "since", "json"},
+		"status": {"nats-url", "subject-prefix", "region", "task", "json"},
+		"cancel": {"ecs-endpoint", "region", "task", "api-timeout"},
+	} {
+		out, _ := cli(t, nil, sub, "--help")
+		for _, f := range flags {
+			if !strings.Contains(out, "--"+f+" ["+envName(f)+"]") {
+				t.Errorf("%s --help lacks --%s", sub, f)
+			}
 		}
 	}
 }
@@ -100,6 +118,12 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"TASKPOLLER_SUBJECT_PREFIX=a.*"}, []string{"run"}, 1, "subject-prefix"},
 		{nil, []string{"register", "--region", "cn-hangzhou", "--task", "t-a.b"}, 1, "task_id"},
 		{nil, []string{"register", "--region", "cn-hangzhou", "--task", "t-abc", "--meta", "novalue"}, 1, "key=value"},
+		{nil, []string{"tasks", "--active", "--failed"}, 1, "exclude each other"},
+		{nil, []string{"tasks", "--since", "-1h"}, 1, "--since must not be negative"},
+		{nil, []string{"status", "--region", "cn-hangzhou"}, 1, "task_id is missing"},
+		{nil, []string{"cancel", "--region", "cn-hangzhou", "--task", "t-a.b"}, 1, "task_id"},
+		{nil, []string{"cancel", "--region", "cn-hangzhou", "--task", "t-abc", "--ecs-endpoint", "127.0.0.1:1"}, 1, "ecs endpoint"},
+		{nil, []string{"tasks", "--nats-url", "nats://127.0.0.1:1", "--timeout", "1s"}, 1, "taskpoller tasks:"},
 	}
 	for _, tt := range tests {
 		out, code := cli(t, tt.env, tt.args...)

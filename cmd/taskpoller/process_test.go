@@ -148,6 +148,12 @@ func freeAddr(t *testing.T) string {
 
 func (w *world) startWorker(id string, ackWait time.Duration) *proc {
 	w.t.Helper()
+	return w.startWorkerWith(id, ackWait)
+}
+
+// startWorkerWith is startWorker with more environment variables (flags).
+func (w *world) startWorkerWith(id string, ackWait time.Duration, env ...string) *proc {
+	w.t.Helper()
 	addr := freeAddr(w.t)
 	cmd := exec.Command(binary, "run", "--worker-id", id, "--log-format", "console", "--log-level", "info")
 	cmd.Env = append(os.Environ(),
@@ -155,6 +161,7 @@ func (w *world) startWorker(id string, ackWait time.Duration) *proc {
 		"TASKPOLLER_NATS_URL="+w.natsURL, "TASKPOLLER_ECS_ENDPOINT="+w.emu.URL(), "TASKPOLLER_HTTP_ADDR="+addr,
 		"TASKPOLLER_POLL_INITIAL=20ms", "TASKPOLLER_POLL_MAX=100ms", "TASKPOLLER_API_TIMEOUT=1s",
 		"TASKPOLLER_ACK_WAIT="+ackWait.String(), "TASKPOLLER_DEDUP_WINDOW=2m")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if testing.Verbose() {
 		cmd.Stderr = os.Stderr

@@ -6,10 +6,12 @@ import (
 
 	ecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
 	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/taskpoller/taskpoller/poller"
 )
 
-// The calls below start tasks; the demo and the compose producer use them. The worker only
-// needs DescribeTask.
+// The calls below start tasks; the demo and the compose producer use them. The worker needs
+// DescribeTask, and CancelTask when it cancels tasks at their deadline.
 
 // ExportImage starts exporting imageID to OSS and returns the task id.
 func (c *Client) ExportImage(ctx context.Context, region, imageID, bucket, prefix, format string) (string, error) {
@@ -84,7 +86,12 @@ func (c *Client) ModifyDiskSpec(ctx context.Context, region, diskID, category st
 	return taskID(resp.Body.TaskId)
 }
 
-// CancelTask cancels an ImportImage or ExportImage task.
+var _ poller.TaskCanceler = (*Client)(nil)
+
+// CancelTask cancels an ImportImage or ExportImage task (the RAM identity needs
+// ecs:CancelTask). ECS refuses other actions with poller.CodeTaskActionNotSupport and tasks
+// that are not running with poller.CodeIncorrectTaskStatus, both as a *poller.APIError (403).
+// It implements poller.TaskCanceler.
 func (c *Client) CancelTask(ctx context.Context, region, task string) error {
 	cl, err := c.client(region)
 	if err != nil {

@@ -4,7 +4,8 @@
 // and bucket without ever lowering a shared setting, and Healer, which recreates them when
 // they disappear; Connect, the project's connection policy (no reconnect buffer); StartServer,
 // an embedded nats-server; Follow, a durable at-least-once view of the events for downstream
-// services; and Register, for producers.
+// services; Register, for producers; and Inspector, which reads what the assets hold about
+// tasks for tools, creating nothing.
 //
 // The event contract itself (types, subjects, ids, registration format) is package events.
 // All types are safe for concurrent use unless their doc says otherwise.

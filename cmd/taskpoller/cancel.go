@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/ecsapi"
+)
+
+// cancelConfig is the configuration of `taskpoller cancel`.
+type cancelConfig struct {
+	ECSEndpoint  string
+	Region, Task string
+	Timeout      time.Duration
+}
+
+func (c *cancelConfig) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
+	registerECSEndpoint(fs, &c.ECSEndpoint)
+	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
+	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+	fs.DurationVar(&c.Timeout, "api-timeout", 10*time.Second, "timeout of the CancelTask call")
+	return fs
+}
+
+// Validate checks the ids as a worker would and the timeout.
+func (c *cancelConfig) Validate() error {
+	var errs []error
+	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("--api-timeout must be positive, got %s", c.Timeout))
+	}
+	return errors.Join(errs...)
+}
+
+// cancelTask asks ECS to cancel one task (CancelTask), signed by the default credential chain
+// as the worker's calls are. The worker tracking the task sees it Deleted and publishes failed
+// with reason task_canceled.
+func cancelTask(ctx context.Context, cfg cancelConfig, out io.Writer) error {
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Timeout: cfg.Timeout})
+	if err != nil {
+		return err
+	}
+	if err := api.CancelTask(ctx, cfg.Region, cfg.Task); err != nil {
+		return explainCancel(cfg.Region, cfg.Task, err)
+	}
+	fmt.Fprintf(out, "ECS accepted CancelTask for task %s in %s: once ECS reports it Deleted, the worker tracking it publishes failed with reason %s\n",
+		cfg.Task, cfg.Region, events.ReasonTaskCanceled)
+	return nil
+}
+
+// explainCancel turns a refusal of CancelTask into what it means for the user.
+func explainCancel(region, task string, err error) error {
+	var api *poller.APIError
+	if !errors.As(err, &api) {
+		return fmt.Errorf("CancelTask %s in %s: %w", task, region, err)
+	}
+	switch {
+	case api.Code == poller.CodeTaskActionNotSupport:
+		return fmt.Errorf("task %s cannot be canceled: ECS cancels only ImportImage and ExportImage tasks (%s)", task, api.Code)
+	case api.Code == poller.CodeIncorrectTaskStatus:
+		return fmt.Errorf("task %s cannot be canceled: it is not running any more (it finished, failed or was canceled already) (%s)", task, api.Code)
+	case api.Code == "InvalidTaskId.NotFound":
+		return fmt.Errorf("ECS knows no task %s in %s (%s)", task, region, api.Code)
+	case api.Code == "InvalidRegionId.NotFound":
+		return fmt.Errorf("ECS knows no region %s (%s)", region, api.Code)
+	case poller.Classify(err) == poller.ClassWorker:
+		return fmt.Errorf("ECS refused the call: %w (check the credentials; the RAM identity needs ecs:CancelTask)", err)
+	}
+	return fmt.Errorf("CancelTask %s in %s: %w", task, region, err)
+}

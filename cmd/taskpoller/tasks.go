@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+)
+
+// tasksConfig is the configuration of `taskpoller tasks`.
+type tasksConfig struct {
+	NATS          natsjs.ConnConfig
+	SubjectPrefix string
+	Active        bool
+	Failed        bool
+	Since         time.Duration
+	JSON          bool
+	Timeout       time.Duration
+}
+
+func (c *tasksConfig) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("tasks", flag.ContinueOnError)
+	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
+	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	fs.BoolVar(&c.Active, "active", false, "only tasks that have not ended: waiting to be claimed, or polled by a worker")
+	fs.BoolVar(&c.Failed, "failed", false, "only tasks that ended with a failed event")
+	fs.DurationVar(&c.Since, "since", 0, "only tasks registered or ended within this long, e.g. 1h; 0: any time")
+	fs.BoolVar(&c.JSON, "json", false, "one JSON object per task and line instead of the table")
+	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "give up if reading what JetStream holds takes longer")
+	return fs
+}
+
+// Validate checks the prefix, the filters and the connection flags.
+func (c *tasksConfig) Validate() error {
+	var errs []error
+	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
+	}
+	if c.Active && c.Failed {
+		errs = append(errs, errors.New("--active and --failed exclude each other: a failed task has ended"))
+	}
+	if c.Since < 0 {
+		errs = append(errs, fmt.Errorf("--since must not be negative, got %s", c.Since))
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("--timeout must be positive, got %s", c.Timeout))
+	}
+	return errors.Join(append(errs, c.NATS.Validate())...)
+}
+
+// listTasks prints one line per task that JetStream knows of: its state, its entry in the
+// tasks bucket, its terminal event.
+func listTasks(ctx context.Context, cfg tasksConfig, out, errOut io.Writer) error {
+	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
+	nc, js, err := cfg.NATS.Dial("", "taskpoller tasks", zap.NewNop())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	// Ended tasks are known from their state and terminal event; --active needs no events.
+	table, skipped, err := readTasks(ctx, natsjs.NewInspector(js, subjects), !cfg.Active)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rows := table.list(taskFilter{active: cfg.Active, failed: cfg.Failed, since: cfg.Since}, now)
+	w := bufio.NewWriter(out)
+	if cfg.JSON {
+		err = writeTasksJSON(w, rows, now)
+	} else {
+		err = writeTasksTable(w, rows, len(table.rows), now)
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if skipped > 0 {
+		fmt.Fprintf(errOut, "taskpoller tasks: %d entries could not be decoded and are left out\n", skipped)
+	}
+	return nil
+}
+
+// readTasks reads the state bucket, the tasks bucket and, withEnded, the terminal events at
+// once, merging them as they come; it keeps one row per task.
+func readTasks(ctx context.Context, in *natsjs.Inspector, withEnded bool) (*taskTable, int, error) {
+	t := newTaskTable()
+	var mu sync.Mutex
+	var skipped atomic.Int64
+	read := func(n int, err error) error {
+		skipped.Add(int64(n))
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return read(in.States(gctx, func(s natsjs.StoredState) error {
+			mu.Lock()
+			defer mu.Unlock()
+			t.addState(s)
+			return nil
+		}))
+	})
+	g.Go(func() error {
+		return read(in.Tracked(gctx, func(tt natsjs.TrackedTask) error {
+			mu.Lock()
+			defer mu.Unlock()
+			t.addTracked(tt)
+			return nil
+		}))
+	})
+	if withEnded {
+		g.Go(func() error {
+			return read(in.Terminals(gctx, func(e natsjs.StoredEvent) error {
+				mu.Lock()
+				defer mu.Unlock()
+				t.addTerminal(e)
+				return nil
+			}))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	return t, int(skipped.Load()), nil
+}
+
+// writeTasksTable prints rows as an aligned table, then how many there are of each phase.
+func writeTasksTable(w io.Writer, rows []*taskRow, known int, now time.Time) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "REGION\tTASK\tACTION\tSTATUS\tPROGRESS\tAGE\tOWNER\tOUTCOME")
+	count := map[string]int{}
+	for _, r := range rows {
+		count[r.phase()]++
+		owner := r.owner
+		if !r.hasState {
+			owner = ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.region, r.task, dash(r.action), dash(r.status), dash(r.process),
+			ago(r.registeredAt, now), dash(owner), outcomeText(r, now))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	summary := fmt.Sprintf("%d tasks: %d waiting, %d active, %d finished, %d failed", len(rows),
+		count[phaseWaiting], count[phaseActive], count[phaseFinished], count[phaseFailed])
+	if known != len(rows) {
+		summary += fmt.Sprintf(" (%d known in all)", known)
+	}
+	_, err := fmt.Fprintln(w, summary)
+	return err
+}
+
+// outcomeText is the OUTCOME cell: how and when the task ended, or why it is not polled yet.
+func outcomeText(r *taskRow, now time.Time) string {
+	switch r.phase() {
+	case phaseWaiting:
+		return "waiting for a worker to claim it"
+	case phaseActive:
+		return "-"
+	}
+	s := string(r.outcome)
+	if !r.endedAt.IsZero() {
+		s += " " + ago(r.endedAt, now) + " ago"
+	}
+	var why []string
+	if r.reason != "" {
+		why = append(why, string(r.reason))
+	}
+	if r.errorCode != "" {
+		why = append(why, r.errorCode)
+	}
+	if r.cancel != "" {
+		why = append(why, "cancel "+r.cancel)
+	}
+	for i, w := range why {
+		if i == 0 {
+			s += ": " + w
+		} else {
+			s += ", " + w
+		}
+	}
+	switch {
+	case r.unpublished:
+		s += "  (decided, its event not stored yet)"
+	case r.eventSeq == 0:
+		s += "  (its events have expired)"
+	}
+	return s
+}
+
+// taskLine is one line of `taskpoller tasks --json`.
+type taskLine struct {
+	RegionID     string        `json:"region_id"`
+	TaskID       string        `json:"task_id"`
+	Phase        string        `json:"phase"` // waiting, active, finished, failed
+	Action       string        `json:"action,omitempty"`
+	Status       string        `json:"status,omitempty"`
+	Process      string        `json:"process,omitempty"`
+	Owner        string        `json:"owner,omitempty"`
+	RegisteredAt time.Time     `json:"registered_at,omitzero"`
+	AgeSeconds   int64         `json:"age_seconds,omitempty"`
+	EndedAt      time.Time     `json:"ended_at,omitzero"`
+	Reason       events.Reason `json:"reason,omitempty"`
+	ErrorCode    string        `json:"error_code,omitempty"`
+	Cancel       string        `json:"cancel,omitempty"`
+	Unpublished  bool          `json:"unpublished,omitempty"` // the outcome is decided, its event not stored yet
+}
+
+func writeTasksJSON(w io.Writer, rows []*taskRow, now time.Time) error {
+	enc := json.NewEncoder(w)
+	for _, r := range rows {
+		l := taskLine{RegionID: r.region, TaskID: r.task, Phase: r.phase(), Action: r.action, Status: r.status, Process: r.process,
+			RegisteredAt: r.registeredAt.UTC(), EndedAt: r.endedAt.UTC(), Reason: r.reason, ErrorCode: r.errorCode,
+			Cancel: r.cancel, Unpublished: r.unpublished}
+		if r.hasState {
+			l.Owner = r.owner
+		}
+		if !r.registeredAt.IsZero() {
+			l.AgeSeconds = int64(now.Sub(r.registeredAt) / time.Second)
+		}
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// ago is how long before now t was, briefly ("-" for an unknown time).
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return shortDuration(now.Sub(t))
+}
+
+// shortDuration renders d with its two largest units: 45s, 3m12s, 5h04m, 3d02h.
+func shortDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 48*3600:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+}
