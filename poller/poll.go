@@ -50,9 +50,10 @@ func (w *Worker) process(ctx context.Context, key string) {
 			return
 		}
 		t.tokenAt = time.Time{}
-	case saw == nil && w.batching(now) && !t.seen.Task.Status.Terminal() && t.seen.Task.Status != "":
-		// A progress read: DescribeTasks watches the status meanwhile, so this one yields
-		// to the calls that announce a change when the budget is short.
+	case saw == nil && w.batching(now) && !t.seen.Task.Status.Terminal():
+		// A progress read, or a first look the batch check has not made yet: DescribeTasks
+		// watches the status meanwhile, so this one yields to the calls that announce a
+		// change when the budget is short — it never books a token ahead of them.
 		if !w.limits.allow(t.reg.RegionID, now) {
 			w.retry(t, now)
 			return
