@@ -48,7 +48,8 @@ const (
 
 type regionLimit struct {
 	lim       *rate.Limiter
-	share     float64 // moving share of throttled answers
+	last      time.Time // latest time handed to lim: it is never handed an earlier one
+	share     float64   // moving share of throttled answers
 	lastCut   time.Time
 	lastRaise time.Time
 	lastUsed  time.Time
@@ -76,18 +77,33 @@ func (l *regionLimits) get(region string, now time.Time) *regionLimit {
 	return r
 }
 
+// at returns now, or the latest time r's limiter was handed if now is earlier. Callers read
+// the clock before they take l.mu, so concurrent callers arrive out of order; rate.Limiter
+// counts the time between an earlier and a later call twice (it credits tokens for it again),
+// which let calls through in bursts above the rate. The caller holds l.mu.
+func (r *regionLimit) at(now time.Time) time.Time {
+	if now.Before(r.last) {
+		return r.last
+	}
+	r.last = now
+	return now
+}
+
 // reserve takes a token for region and returns how long until it may be used (0: now).
 func (l *regionLimits) reserve(region string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.get(region, now).lim.ReserveN(now, 1).DelayFrom(now)
+	r := l.get(region, now)
+	t := r.at(now)
+	return r.lim.ReserveN(t, 1).DelayFrom(now)
 }
 
 // allow takes a token for region if one is there now, and reports whether it did.
 func (l *regionLimits) allow(region string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.get(region, now).lim.AllowN(now, 1)
+	r := l.get(region, now)
+	return r.lim.AllowN(r.at(now), 1)
 }
 
 // throttled records that ECS answered Throttling, and lowers region's rate when such answers
@@ -102,7 +118,7 @@ func (l *regionLimits) throttled(region string, now time.Time) float64 {
 		return 0
 	}
 	next := max(float64(r.lim.Limit())/2, l.floor)
-	r.lim.SetLimitAt(now, rate.Limit(next))
+	r.lim.SetLimitAt(r.at(now), rate.Limit(next))
 	r.lastCut = now
 	return next / l.qps
 }
@@ -118,7 +134,7 @@ func (l *regionLimits) follow(region string, factor float64, now time.Time) {
 	if float64(r.lim.Limit()) <= next {
 		return
 	}
-	r.lim.SetLimitAt(now, rate.Limit(next))
+	r.lim.SetLimitAt(r.at(now), rate.Limit(next))
 	r.lastCut = now
 }
 
@@ -133,7 +149,7 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || now.Sub(r.lastRaise) < throttleWindow {
 		return
 	}
-	r.lim.SetLimitAt(now, rate.Limit(min(cur+l.qps/4, l.qps)))
+	r.lim.SetLimitAt(r.at(now), rate.Limit(min(cur+l.qps/4, l.qps)))
 	r.lastRaise = now
 }
 
@@ -151,8 +167,9 @@ func (l *regionLimits) share(n int, now time.Time) {
 	l.qps, l.floor = qps, qps/4
 	l.burst = max(1, l.baseBurst/max(1, n))
 	for _, r := range l.regions {
-		r.lim.SetLimitAt(now, rate.Limit(float64(r.lim.Limit())*ratio))
-		r.lim.SetBurstAt(now, l.burst)
+		t := r.at(now)
+		r.lim.SetLimitAt(t, rate.Limit(float64(r.lim.Limit())*ratio))
+		r.lim.SetBurstAt(t, l.burst)
 	}
 }
 

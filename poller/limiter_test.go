@@ -128,3 +128,23 @@ func TestRegionLimitsShare(t *testing.T) {
 		t.Errorf("alone again: %g, want 30", got)
 	}
 }
+
+// Callers that read the clock before taking the limiter's lock arrive out of order; the
+// limiter must not credit the time between them twice, or calls pass in bursts above the rate.
+func TestLimiterIgnoresOutOfOrderTimes(t *testing.T) {
+	l := newRegionLimits(10, 1, time.Minute)
+	base := time.Unix(1000, 0)
+	var last time.Time
+	for i := range 200 { // 200 tokens at 10/s: the last is due 20 s on, however they arrive
+		now := base.Add(time.Duration(i) * 10 * time.Millisecond)
+		if i%2 == 1 {
+			now = now.Add(-time.Second) // read the clock a second before it got the lock
+		}
+		if due := now.Add(l.reserve("r", now)); due.After(last) {
+			last = due
+		}
+	}
+	if got, want := last.Sub(base), 19*time.Second; got < want {
+		t.Errorf("the 200th token at 10/s is due %s after the first, want at least %s", got, want)
+	}
+}
