@@ -115,8 +115,9 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 }
 
 // Run tracks tasks until ctx ends. Then it stops taking registrations, waits for polls in
-// flight, hands every registration it holds back to the source at once (Nak without delay)
-// and returns nil. Run must be called once.
+// flight, hands everything it holds back to the source at once (Source.Drain, then
+// Lease.Release without delay; natsjs gives its partitions up) and returns nil. Run must be
+// called once.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.fleet != nil {
 		n := w.fleet.Size()
@@ -196,7 +197,7 @@ func (w *Worker) handBack() {
 	}
 }
 
-// releaseAll stops tracking every task and hands each registration back (Nak without delay).
+// releaseAll stops tracking every task and hands each lease back (Lease.Release without delay).
 // A poll in flight for one of them finds it gone; anything it still records fails its
 // compare-and-set once the next holder claims the task.
 func (w *Worker) releaseAll(ctx context.Context) int {
