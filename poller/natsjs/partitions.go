@@ -78,6 +78,19 @@ func (s *Source) balance(ctx context.Context) {
 	if len(held) == want {
 		return
 	}
+	// A share rounded up leaves some worker below it for good (64 partitions, 3 workers: 22,
+	// 22, 20): after a listing that found every partition held, list again only a third of a
+	// lease TTL later — about when one given up or expired is free — or when woken.
+	now := time.Now()
+	s.mu.Lock()
+	if want != s.lastWant { // the fleet changed: others give partitions up now
+		s.relistAt, s.lastWant = time.Time{}, want
+	}
+	wait := now.Before(s.relistAt)
+	s.mu.Unlock()
+	if wait {
+		return
+	}
 	taken, err := s.assets().Owners.Keys(ctx)
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		if ctx.Err() == nil {
@@ -96,6 +109,12 @@ func (s *Source) balance(ctx context.Context) {
 		if id := (start + i) % Partitions; !busy[ownerKey(id)] {
 			free = append(free, id)
 		}
+	}
+	if len(free) == 0 {
+		s.mu.Lock()
+		s.relistAt = now.Add(s.a.LeaseTTL / 3)
+		s.mu.Unlock()
+		return
 	}
 	// Take them a few at a time (each is a round trip and a watch to start); what others
 	// took meanwhile is skipped.

@@ -50,7 +50,9 @@ type Source struct {
 	queue     []*lease // ready to be handed out, in order
 	delayed   []*lease // released with a delay; queued again once due
 	accepting bool
-	stopped   bool // Run has ended: nothing is held any more
+	stopped   bool      // Run has ended: nothing is held any more
+	relistAt  time.Time // balance lists the partition leases again no sooner (zero: now)
+	lastWant  int       // the share balance last aimed at
 }
 
 // partition is one partition this Source holds.
@@ -197,6 +199,9 @@ func (s *Source) setAccepting(on bool) {
 	if p := s.opts.presence; p != nil {
 		p.SetAccepting(on)
 	}
+	s.mu.Lock()
+	s.relistAt = time.Time{}
+	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
