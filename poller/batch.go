@@ -128,7 +128,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 		if ok && ts.Status != it.status {
 			it.t.batchSaw.Store(&ts)
 		}
-		if !ok || ts.Status != it.status {
+		if (!ok || ts.Status != it.status) && !it.t.waiting.Load() {
 			w.sched.Schedule(it.t.key, now) // changed, or missing: look at it now
 		}
 	}

@@ -2,6 +2,7 @@ package poller_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -146,4 +147,59 @@ func endAllAt(r *rig, tasks int, end time.Time) {
 		})
 	}
 	r.batch = &batchAPI{memAPI: r.api}
+}
+
+// A rate cut while many reads wait slows them down; it never stops them. Tasks end faster
+// than the rate reads them, so reads are always waiting, and ECS throttles every
+// DescribeTaskAttribute for one second in the middle: from the first end to the last read,
+// DescribeTaskAttribute is never idle for longer than a few calls at the lowest rate take.
+func TestRateCutLeavesNoGap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		start := time.Now()
+		const tasks = 1500
+		firstEnd, every := start.Add(7*time.Second), 40*time.Millisecond // 25 ends/s, above the rate
+		throttleFrom, throttleTo := start.Add(30*time.Second), start.Add(31*time.Second)
+		throttled := &poller.APIError{Code: "Throttling.User", StatusCode: 400}
+		for i := range tasks {
+			end := firstEnd.Add(time.Duration(i) * every)
+			r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(n int, now time.Time) memAnswer {
+				switch {
+				case n >= 0 && !now.Before(throttleFrom) && now.Before(throttleTo):
+					return memAnswer{err: throttled}
+				case now.Before(end):
+					return memAnswer{task: task(poller.StatusProcessing, "50%")}
+				}
+				return memAnswer{task: finished()}
+			})
+		}
+		r.batch = &batchAPI{memAPI: r.api}
+		cfg := rigConfig()
+		cfg.PollInitial, cfg.PollMax, cfg.APIQPS, cfg.BatchInterval = 5*time.Second, time.Minute, 20, 500*time.Millisecond
+		cfg.BatchQPS = 1000
+		a := r.start(cfg)
+		for i := range tasks {
+			a.register(fmt.Sprintf("t-%d", i))
+		}
+		settle(10 * time.Minute)
+		var at []time.Duration
+		for i := range tasks {
+			id := fmt.Sprintf("t-%d", i)
+			r.checkConsistent(id)
+			for _, c := range r.api.callTimes(id) {
+				if d := c.Sub(start); d >= firstEnd.Sub(start) {
+					at = append(at, d)
+				}
+			}
+		}
+		slices.Sort(at)
+		// The lowest rate is a quarter of the one aimed at: 4.5 calls/s, one per 222 ms.
+		const maxGap = time.Second
+		for i := 1; i < len(at); i++ {
+			if gap := at[i] - at[i-1]; gap > maxGap {
+				t.Fatalf("no DescribeTaskAttribute call for %s after %s (last call at %s), while ended tasks waited for their read",
+					gap, at[i-1], at[len(at)-1])
+			}
+		}
+	})
 }

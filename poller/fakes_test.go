@@ -86,7 +86,8 @@ func newMemAPI() *memAPI {
 		cancels: map[string][]time.Time{}}
 }
 
-// scriptFunc makes f answer every call about taskID (n counts calls from 0).
+// scriptFunc makes f answer every call about taskID: n counts DescribeTaskAttribute calls from
+// 0, and is -1 when DescribeTasks (batchAPI) asks.
 func (a *memAPI) scriptFunc(taskID string, f func(n int, now time.Time) memAnswer) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -220,7 +221,7 @@ func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]p
 		if !ok {
 			continue
 		}
-		ans := f(0, time.Now())
+		ans := f(-1, time.Now())
 		if ans.err != nil {
 			continue
 		}

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -24,9 +25,13 @@ import (
 // Regions unused for idleRegion are forgotten, so memory does not grow with every region id
 // ever seen. Safe for concurrent use.
 //
-// Callers reserve a token and, when it is not available yet, schedule the poll for the time
-// the token becomes due instead of blocking: no goroutine waits on the bucket, and the delay
-// is visible (and measured) in the scheduler rather than hidden in a queue.
+// A call that must be made (it announces a change) and finds no token waits in its region's
+// queue, first come first served: take queues it, and release grants the head of the queue a
+// token when one is due at the rate in force then. Tokens are never booked ahead: a debt of
+// booked tokens is priced anew at a lowered rate (rate.Limiter does so), which left the calls
+// booked after a cut waiting until the whole debt was paid at the new rate — minutes without
+// a single call at 100,000 tasks. A call that may be skipped (a progress read) takes a token
+// only when one is there and nobody waits for it.
 type regionLimits struct {
 	qps, floor float64
 	burst      int
@@ -37,6 +42,7 @@ type regionLimits struct {
 	mu        sync.Mutex
 	regions   map[string]*regionLimit
 	lastSweep time.Time
+	wake      chan struct{} // signaled when a region's queue stops being empty
 }
 
 const (
@@ -53,24 +59,53 @@ type regionLimit struct {
 	lastCut   time.Time
 	lastRaise time.Time
 	lastUsed  time.Time
+
+	// The queue: keys in arrival order, each with the number it was queued under; an entry
+	// whose number is not the key's current one in queued was forgotten, and is skipped.
+	waiting []waiter
+	queued  map[string]uint64   // keys waiting, and their entry's number
+	granted map[string]struct{} // keys granted a token, not taken yet
+	seq     uint64
 }
 
+type waiter struct {
+	key   string
+	seq   uint64
+	since time.Time
+}
+
+// grant is a key release granted a token to, and how long it waited.
+type grant struct {
+	key    string
+	waited time.Duration
+}
+
+// turn is what take decided.
+type turn int
+
+const (
+	turnNow    turn = iota // a token is taken: call now
+	turnQueued             // the key waits in its region's queue; release grants it a token
+	turnDenied             // no token now, and the caller would not wait
+)
+
 func newRegionLimits(qps float64, burst int, quiet time.Duration) *regionLimits {
-	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, baseQPS: qps, baseBurst: burst, regions: map[string]*regionLimit{}}
+	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, baseQPS: qps, baseBurst: burst,
+		regions: map[string]*regionLimit{}, wake: make(chan struct{}, 1)}
 }
 
 func (l *regionLimits) get(region string, now time.Time) *regionLimit {
 	if now.Sub(l.lastSweep) >= idleRegion {
 		l.lastSweep = now
 		for k, r := range l.regions {
-			if now.Sub(r.lastUsed) >= idleRegion {
+			if now.Sub(r.lastUsed) >= idleRegion && len(r.queued) == 0 && len(r.granted) == 0 {
 				delete(l.regions, k)
 			}
 		}
 	}
 	r, ok := l.regions[region]
 	if !ok {
-		r = &regionLimit{lim: rate.NewLimiter(rate.Limit(l.qps), l.burst)}
+		r = &regionLimit{lim: rate.NewLimiter(rate.Limit(l.qps), l.burst), queued: map[string]uint64{}, granted: map[string]struct{}{}}
 		l.regions[region] = r
 	}
 	r.lastUsed = now
@@ -89,22 +124,103 @@ func (r *regionLimit) at(now time.Time) time.Time {
 	return now
 }
 
-// reserve takes a token for region and returns how long until it may be used (0: now).
-func (l *regionLimits) reserve(region string, now time.Time) time.Duration {
+// take decides whether key may call ECS in region now. A key granted a token by release takes
+// it. Otherwise a token is taken when one is there and no key waits in the region's queue;
+// failing that, a caller that would wait (queue) has key queued, once, and is told
+// turnQueued until release grants it its token.
+func (l *regionLimits) take(region, key string, now time.Time, queue bool) turn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
-	t := r.at(now)
-	return r.lim.ReserveN(t, 1).DelayFrom(now)
+	if _, ok := r.granted[key]; ok {
+		delete(r.granted, key)
+		return turnNow
+	}
+	if _, ok := r.queued[key]; ok {
+		return turnQueued
+	}
+	if len(r.queued) == 0 && r.lim.AllowN(r.at(now), 1) {
+		return turnNow
+	}
+	if !queue {
+		return turnDenied
+	}
+	if len(r.queued) == 0 {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+	r.seq++
+	r.queued[key] = r.seq
+	r.waiting = append(r.waiting, waiter{key: key, seq: r.seq, since: now})
+	return turnQueued
 }
 
-// allow takes a token for region if one is there now, and reports whether it did.
+// allow takes a token for region if one is there now and no key waits for one, and reports
+// whether it did.
 func (l *regionLimits) allow(region string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
-	return r.lim.AllowN(r.at(now), 1)
+	return len(r.queued) == 0 && r.lim.AllowN(r.at(now), 1)
 }
+
+// release grants the keys at the head of each region's queue the tokens due by now, at the
+// region's current rate, and returns them (for the caller to make due) with the time the next
+// token of a region with keys waiting is due (zero: no key waits).
+func (l *regionLimits) release(now time.Time) (granted []grant, next time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range l.regions {
+		if len(r.queued) > 0 {
+			r.lastUsed = now
+		}
+		for len(r.waiting) > 0 {
+			h := r.waiting[0]
+			if seq, ok := r.queued[h.key]; !ok || seq != h.seq {
+				r.pop() // forgotten
+				continue
+			}
+			t := r.at(now)
+			if !r.lim.AllowN(t, 1) {
+				need := (1 - r.lim.TokensAt(t)) / float64(r.lim.Limit())
+				due := now.Add(time.Duration(math.Ceil(need*float64(time.Second))) + time.Nanosecond)
+				if next.IsZero() || due.Before(next) {
+					next = due
+				}
+				break
+			}
+			r.pop()
+			delete(r.queued, h.key)
+			r.granted[h.key] = struct{}{}
+			granted = append(granted, grant{key: h.key, waited: now.Sub(h.since)})
+		}
+	}
+	return granted, next
+}
+
+// pop drops the head of the queue. The caller holds l.mu.
+func (r *regionLimit) pop() {
+	r.waiting[0] = waiter{}
+	r.waiting = r.waiting[1:]
+	if len(r.waiting) == 0 {
+		r.waiting = nil
+	}
+}
+
+// forget takes key out of region's queue, and drops a token granted to it and not taken.
+func (l *regionLimits) forget(region, key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r, ok := l.regions[region]; ok {
+		delete(r.queued, key)
+		delete(r.granted, key)
+	}
+}
+
+// woken is signaled when a region's queue stops being empty: the next token is due then.
+func (l *regionLimits) woken() <-chan struct{} { return l.wake }
 
 // throttled records that ECS answered Throttling, and lowers region's rate when such answers
 // are more than noise. When it lowers it, it returns the new rate as a fraction of the

@@ -10,11 +10,54 @@ import (
 func TestRegionLimitsTokens(t *testing.T) {
 	l := newRegionLimits(8, 1, 10*time.Second)
 	now := time.Unix(1000, 0)
-	if d := l.reserve("r", now); d != 0 {
-		t.Fatalf("first token delayed %s", d)
+	if got := l.take("r", "a", now, true); got != turnNow {
+		t.Fatalf("first call: %v, want now", got)
 	}
-	if d := l.reserve("r", now); d != 125*time.Millisecond {
-		t.Fatalf("second token delay = %s, want 125ms at 8/s", d)
+	if got := l.take("r", "b", now, false); got != turnDenied {
+		t.Fatalf("a call that would not wait, with the bucket empty: %v, want denied", got)
+	}
+	for _, k := range []string{"b", "c", "b"} {
+		if got := l.take("r", k, now, true); got != turnQueued {
+			t.Fatalf("%s with the bucket empty: %v, want queued", k, got)
+		}
+	}
+	if l.allow("r", now.Add(time.Second)) {
+		t.Fatal("a progress read took a token while calls wait for one")
+	}
+	// Tokens fall due one per 125 ms at 8/s, granted in arrival order, each key once.
+	granted, next := l.release(now)
+	if len(granted) != 0 || next.Sub(now) < 125*time.Millisecond || next.Sub(now) > 126*time.Millisecond {
+		t.Fatalf("release at once: %v, next in %s; want none, next in 125ms", granted, next.Sub(now))
+	}
+	granted, _ = l.release(now.Add(125 * time.Millisecond))
+	if len(granted) != 1 || granted[0].key != "b" || granted[0].waited != 125*time.Millisecond {
+		t.Fatalf("after 125ms: %v, want b after waiting 125ms", granted)
+	}
+	if got := l.take("r", "b", now, false); got != turnNow {
+		t.Fatalf("b granted: %v, want now", got)
+	}
+	granted, next = l.release(now.Add(time.Second))
+	if len(granted) != 1 || granted[0].key != "c" || !next.IsZero() {
+		t.Fatalf("after 1s: %v (next %s), want c and nobody waiting", granted, next)
+	}
+}
+
+// A key forgotten (its task is no longer tracked) neither waits nor keeps a token.
+func TestRegionLimitsForget(t *testing.T) {
+	l := newRegionLimits(1, 1, 10*time.Second)
+	now := time.Unix(1000, 0)
+	l.take("r", "a", now, true)
+	for _, k := range []string{"b", "c"} {
+		l.take("r", k, now, true)
+	}
+	l.forget("r", "b")
+	granted, _ := l.release(now.Add(time.Second))
+	if len(granted) != 1 || granted[0].key != "c" {
+		t.Fatalf("granted %v, want c (b was forgotten)", granted)
+	}
+	l.forget("r", "c")
+	if l.size() != 1 || !l.allow("r", now.Add(2*time.Second)) {
+		t.Fatal("a token granted to a forgotten key still holds the queue")
 	}
 }
 
@@ -89,13 +132,13 @@ func TestRegionLimitsForgetIdleRegions(t *testing.T) {
 	l := newRegionLimits(10, 20, 10*time.Second)
 	at := time.Unix(1000, 0)
 	for i := range 1000 {
-		l.reserve(fmt.Sprintf("r-%d", i), at)
+		l.allow(fmt.Sprintf("r-%d", i), at)
 	}
 	if got := l.size(); got != 1000 {
 		t.Fatalf("size = %d, want 1000", got)
 	}
 	at = at.Add(idleRegion)
-	l.reserve("busy", at)
+	l.allow("busy", at)
 	if got := l.size(); got != 1 {
 		t.Fatalf("size after the idle period = %d, want 1", got)
 	}
@@ -106,7 +149,7 @@ func TestRegionLimitsForgetIdleRegions(t *testing.T) {
 func TestRegionLimitsShare(t *testing.T) {
 	l := newRegionLimits(30, 30, 10*time.Second)
 	now := time.Unix(1000, 0)
-	l.reserve("a", now)
+	l.allow("a", now)
 	for range 10 {
 		l.throttled("b", now) // b is cut to half
 	}
@@ -132,19 +175,56 @@ func TestRegionLimitsShare(t *testing.T) {
 // Callers that read the clock before taking the limiter's lock arrive out of order; the
 // limiter must not credit the time between them twice, or calls pass in bursts above the rate.
 func TestLimiterIgnoresOutOfOrderTimes(t *testing.T) {
-	l := newRegionLimits(10, 1, time.Minute)
+	l := newRegionLimits(10, 10, time.Minute)
 	base := time.Unix(1000, 0)
-	var last time.Time
-	for i := range 200 { // 200 tokens at 10/s: the last is due 20 s on, however they arrive
+	n := 0
+	for i := range 2000 { // 20 s of calls every 10 ms: a burst of 10 + 20 s at 10/s may pass
 		now := base.Add(time.Duration(i) * 10 * time.Millisecond)
 		if i%2 == 1 {
 			now = now.Add(-time.Second) // read the clock a second before it got the lock
 		}
-		if due := now.Add(l.reserve("r", now)); due.After(last) {
-			last = due
+		if l.allow("r", now) {
+			n++
 		}
 	}
-	if got, want := last.Sub(base), 19*time.Second; got < want {
-		t.Errorf("the 200th token at 10/s is due %s after the first, want at least %s", got, want)
+	if n > 210 {
+		t.Errorf("%d calls passed in 20 s at 10/s with a burst of 10, want at most 210", n)
+	}
+}
+
+// Calls waiting when the rate is cut go on at the new rate from the cut on: none was booked at
+// the old rate, so none waits for such a debt to be paid.
+func TestRegionLimitsCutSlowsTheQueue(t *testing.T) {
+	l := newRegionLimits(10, 1, time.Minute)
+	now := time.Unix(1000, 0)
+	for i := range 1000 {
+		l.take("r", fmt.Sprintf("k-%d", i), now, true)
+	}
+	var at []time.Time
+	for clock := now; clock.Before(now.Add(20 * time.Second)); clock = clock.Add(10 * time.Millisecond) {
+		if clock.Equal(now.Add(5 * time.Second)) {
+			for range 8 {
+				l.throttled("r", clock) // the share of throttled answers passes the mark: one cut
+			}
+		}
+		granted, _ := l.release(clock)
+		for range granted {
+			at = append(at, clock)
+		}
+	}
+	count := func(from, to time.Duration) int {
+		n := 0
+		for _, a := range at {
+			if d := a.Sub(now); d >= from && d < to {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(0, 5*time.Second); n < 49 || n > 51 {
+		t.Errorf("%d granted in the 5 s before the cut, want 50 at 10/s", n)
+	}
+	if n := count(5*time.Second, 20*time.Second); n < 74 || n > 76 {
+		t.Errorf("%d granted in the 15 s after the cut to 5/s, want 75", n)
 	}
 }

@@ -60,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "taskpoller_worker_errors_total", Help: "Worker-level ECS errors (credentials, permissions, clock) by code.",
 		}, []string{"code"}),
 		RateDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "taskpoller_rate_limit_delay_seconds", Help: "Delay added to polls by the per-region rate limit.",
+			Name: "taskpoller_rate_limit_delay_seconds", Help: "Time DescribeTaskAttribute calls waited in their region's queue for a rate-limit token.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}),
 		Fenced: prometheus.NewCounter(prometheus.CounterOpts{

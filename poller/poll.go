@@ -41,31 +41,20 @@ func (w *Worker) process(ctx context.Context, key string) {
 		w.observe(ctx, t, task, now)
 		return
 	}
-	switch {
-	case !t.tokenAt.IsZero():
-		// A token is reserved for this task: the call waits for it, even when something
-		// (a batch answer) made the task due sooner — the rate is kept when calls are sent.
-		if now.Before(t.tokenAt) {
-			w.sched.Schedule(key, t.tokenAt)
-			return
-		}
-		t.tokenAt = time.Time{}
-	case saw == nil && w.batching(now) && !t.seen.Task.Status.Terminal():
-		// A progress read, or a first look the batch check has not made yet: DescribeTasks
-		// watches the status meanwhile, so this one yields to the calls that announce a
-		// change when the budget is short — it never books a token ahead of them.
-		if !w.limits.allow(t.reg.RegionID, now) {
-			w.retry(t, now)
-			return
-		}
-	default:
-		if d := w.limits.reserve(t.reg.RegionID, now); d > 0 {
-			t.tokenAt = now.Add(d)
-			w.metrics.RateDelay.Observe(d.Seconds())
-			w.sched.Schedule(key, t.tokenAt)
-			return
-		}
+	// A read that may announce a change — every read without DescribeTasks, a status the
+	// batch check saw change, a terminal status not announced yet — waits its turn in the
+	// region's queue when the budget is spent. A progress read, or a first look the batch
+	// check has not made yet, yields to those: DescribeTasks watches the status meanwhile.
+	wait := saw != nil || !w.batching(now) || t.seen.Task.Status.Terminal()
+	switch w.limits.take(t.reg.RegionID, key, now, wait) {
+	case turnQueued:
+		t.waiting.Store(true) // admit makes it due when its token is
+		return
+	case turnDenied:
+		w.retry(t, now)
+		return
 	}
+	t.waiting.Store(false)
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
 	task, err := w.api.DescribeTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()

@@ -29,11 +29,13 @@ type tracked struct {
 	resource atomic.Value // string: ResourceID that DescribeTasks reported
 	// batchSaw is a status change DescribeTasks reported, for process to take (nil: none).
 	batchSaw atomic.Pointer[TaskStatus]
+	// waiting: the task waits in its region's queue for a token (admit makes it due then), so
+	// the batch checker need not make it due.
+	waiting atomic.Bool
 
 	bo            *backoff.ExponentialBackOff
 	deadline      time.Time
 	notFoundSince time.Time
-	tokenAt       time.Time // when the rate-limit token reserved for the next poll is due (zero: none)
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
@@ -123,6 +125,7 @@ func (w *Worker) untrack(t *tracked) bool {
 	n := len(w.tasks)
 	w.mu.Unlock()
 	if ok {
+		w.limits.forget(t.reg.RegionID, t.key)
 		<-w.slots
 	}
 	w.metrics.Tracked.Set(float64(n))

@@ -130,6 +130,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.src.Run(gctx) })
 	g.Go(func() error { return w.guard(gctx) })
 	g.Go(func() error { return w.batch(gctx) })
+	g.Go(func() error { return w.admit(gctx) })
 	if w.throttles != nil {
 		g.Go(func() error { return w.throttles.Run(gctx, w.followCut) })
 	}
