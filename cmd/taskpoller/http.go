@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -56,9 +57,17 @@ func (p *probes) ready() error {
 	return svc.ready()
 }
 
-// serveHTTP serves /metrics, /healthz and /readyz until ctx ends.
-func serveHTTP(ctx context.Context, addr string, p *probes, log *zap.Logger) error {
+// serveHTTP serves /metrics, /healthz and /readyz, and with pprof Go's profiles under
+// /debug/pprof/, until ctx ends.
+func serveHTTP(ctx context.Context, addr string, pprof bool, p *probes, log *zap.Logger) error {
 	mux := http.NewServeMux()
+	if pprof {
+		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if err := p.healthy(); err != nil {

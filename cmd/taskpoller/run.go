@@ -33,6 +33,7 @@ type runConfig struct {
 	QPSFor        qpsFor
 	Setup         natsjs.SetupConfig
 	HTTPAddr      string
+	PProf         bool
 	Log           logConfig
 }
 
@@ -68,6 +69,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Setup.StateTTL, "state-ttl", 8*24*time.Hour, "how long task state is kept after its last change; must exceed --task-timeout")
 	fs.IntVar(&c.Setup.MaxAckPending, "max-ack-pending", 100000, "registrations being recorded by all workers at once (the consumer's MaxAckPending)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":9090", "address of /metrics, /healthz and /readyz; empty: none")
+	fs.BoolVar(&c.PProf, "pprof", false, "also serve Go's profiles (net/http/pprof) under /debug/pprof/ on --http-addr; they show the process's internals, so keep that address private")
 	c.Log.register(fs, "info", "json")
 	return fs
 }
@@ -165,7 +167,7 @@ func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- stru
 	p := newProbes()
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
-		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, p, log) })
+		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, cfg.PProf, p, log) })
 	}
 	g.Go(func() error {
 		svc, err := newService(gctx, cfg, url, p.registry, log, opts...)
