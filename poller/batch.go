@@ -2,7 +2,6 @@ package poller
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,8 +17,10 @@ type batchItem struct {
 	status Status
 }
 
-// batch checks the status of every tracked task with DescribeTasks, MaxBatch ids a call, once
-// per Config.BatchInterval, under a rate limit of its own (ECS throttles each API on its own).
+// batch checks the status of every tracked task with DescribeTasks, MaxBatch ids a call, under
+// a rate limit of its own (ECS throttles each API on its own). Each Config.BatchInterval it
+// goes on round the region's ring of tasks as far as the budget allows, at most once round:
+// a task is checked at most once per BatchInterval, and every task in turn.
 // A task whose status differs from the last one seen — or that the answer leaves out — is
 // scheduled for an immediate DescribeTask, which decides and announces as usual; every other
 // task keeps its backoff. It does nothing when the TaskAPI cannot batch or batching is off.
@@ -32,7 +33,8 @@ func (w *Worker) batch(ctx context.Context) error {
 	}
 	tick := time.NewTicker(w.cfg.BatchInterval)
 	defer tick.Stop()
-	for round := 0; ; round++ {
+	var chunk []batchItem
+	for {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -42,14 +44,20 @@ func (w *Worker) batch(ctx context.Context) error {
 		if off := w.batchOffUntil.Load(); off != 0 && now.Before(time.Unix(0, off)) {
 			continue
 		}
-		for region, items := range w.byRegion() {
-			chunks := slices.Collect(slices.Chunk(items, MaxBatch))
-			for i := range chunks {
-				chunk := chunks[(i+round)%len(chunks)] // rotate, so a short budget starves no chunk
+		for region, n := range w.regionSizes() {
+			// At most one turn of the region's ring a round: no task is checked more often
+			// than once per BatchInterval.
+			for left := n; left > 0; {
 				if !w.batchLimits.allow(region, time.Now()) {
 					break // this region's DescribeTasks budget is spent for now
 				}
-				if !w.checkBatch(ctx, api, region, chunk) {
+				var took int
+				chunk, took = w.nextChunk(chunk[:0], region, min(left, MaxBatch))
+				if took == 0 {
+					break
+				}
+				left -= took
+				if len(chunk) > 0 && !w.checkBatch(ctx, api, region, chunk) {
 					break
 				}
 			}
@@ -66,19 +74,37 @@ func (w *Worker) batching(now time.Time) bool {
 	return off == 0 || !now.Before(time.Unix(0, off))
 }
 
-// byRegion is a snapshot of the tracked tasks and their last seen status, by region.
-func (w *Worker) byRegion() map[string][]batchItem {
+// regionSizes returns how many tasks each region's ring holds.
+func (w *Worker) regionSizes() map[string]int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := map[string][]batchItem{}
-	for _, t := range w.tasks {
-		if t.d.Lost() {
-			w.sched.Schedule(t.key, time.Now()) // to be dropped by process
-			continue
-		}
-		out[t.reg.RegionID] = append(out[t.reg.RegionID], batchItem{t: t, status: t.knownStatus()})
+	out := make(map[string]int, len(w.rings))
+	for region, r := range w.rings {
+		out[region] = r.len()
 	}
 	return out
+}
+
+// nextChunk takes the next n tasks of region's ring (fewer when it holds fewer), appends them
+// to out with their last seen status, and returns out and how many it took. A task whose lease
+// was taken back is made due instead, for process to drop it.
+func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.rings[region]
+	if r == nil {
+		return out, 0
+	}
+	var buf [MaxBatch]*tracked
+	took := r.next(buf[:0], min(n, MaxBatch))
+	for _, t := range took {
+		if t.d.Lost() {
+			w.sched.Schedule(t.key, time.Now())
+			continue
+		}
+		out = append(out, batchItem{t: t, status: t.knownStatus()})
+	}
+	return out, len(took)
 }
 
 // checkBatch asks the status of one chunk of tasks of region and schedules those that need a
@@ -126,7 +152,10 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 			it.t.setResource(ts.ResourceID)
 		}
 		if ok && ts.Status != it.status {
-			it.t.batchSaw.Store(&ts)
+			if cur := it.t.batchSaw.Load(); cur == nil || cur.Status != ts.Status {
+				ts.TaskID, ts.ResourceID = it.t.reg.TaskID, "" // keeps no string of the answer alive
+				it.t.batchSaw.Store(&ts)
+			}
 		}
 		if (!ok || ts.Status != it.status) && !it.t.waiting.Load() {
 			w.sched.Schedule(it.t.key, now) // changed, or missing: look at it now

@@ -203,3 +203,40 @@ func TestRateCutLeavesNoGap(t *testing.T) {
 		}
 	})
 }
+
+// When the DescribeTasks budget covers only part of the tracked tasks per batch interval, the
+// checks go round them in turn: no task waits much longer than a whole turn for its next check,
+// and none is checked more often than once per interval.
+func TestBatchChecksEveryTaskInTurn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		const tasks = 1000
+		for i := range tasks {
+			r.api.scriptFunc(fmt.Sprintf("t-%d", i), func(int, time.Time) memAnswer {
+				return memAnswer{task: task(poller.StatusProcessing, "50%")}
+			})
+		}
+		r.batch = &batchAPI{memAPI: r.api}
+		cfg := rigConfig()
+		cfg.PollInitial, cfg.PollMax, cfg.BatchInterval = time.Minute, time.Hour, 500*time.Millisecond
+		cfg.BatchQPS = 4 // 3.6 calls/s aimed at: a turn of 10 calls takes about 2.8 s
+		a := r.start(cfg)
+		for i := range tasks {
+			a.register(fmt.Sprintf("t-%d", i))
+		}
+		settle(time.Minute)
+		turn := time.Duration(float64(tasks/poller.MaxBatch) / (cfg.BatchQPS * poller.QuotaHeadroom) * float64(time.Second))
+		for i := range tasks {
+			at := r.batch.checkTimes(fmt.Sprintf("t-%d", i))
+			if len(at) < 15 {
+				t.Fatalf("t-%d checked %d times in a minute, want about %d (a turn every %s)", i, len(at), int(time.Minute/turn), turn)
+			}
+			for j := 1; j < len(at); j++ {
+				if gap := at[j].Sub(at[j-1]); gap > turn+2*cfg.BatchInterval || gap < cfg.BatchInterval {
+					t.Fatalf("t-%d checked at %s and then %s later; want between the interval %s and a turn %s (plus two intervals)",
+						i, at[j-1], gap, cfg.BatchInterval, turn)
+				}
+			}
+		}
+	})
+}

@@ -206,6 +206,7 @@ type batchAPI struct {
 	*memAPI
 	refuse  atomic.Value // error: DescribeTasks fails with it
 	batches atomic.Int64
+	checked map[string][]time.Time // when DescribeTasks asked about each task (guarded by memAPI.mu)
 }
 
 func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]poller.TaskStatus, error) {
@@ -215,8 +216,12 @@ func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]p
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.checked == nil {
+		b.checked = map[string][]time.Time{}
+	}
 	var out []poller.TaskStatus
 	for _, id := range ids {
+		b.checked[id] = append(b.checked[id], time.Now())
 		f, ok := b.funcs[id]
 		if !ok {
 			continue
@@ -228,6 +233,13 @@ func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]p
 		out = append(out, poller.TaskStatus{TaskID: id, Action: "ExportImage", Status: ans.task.Status, ResourceID: "m-" + id})
 	}
 	return out, nil
+}
+
+// checkTimes returns when DescribeTasks asked about taskID.
+func (b *batchAPI) checkTimes(taskID string) []time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]time.Time(nil), b.checked[taskID]...)
 }
 
 // countingStore counts the writes (Create and Update) a worker makes.

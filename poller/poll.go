@@ -29,10 +29,10 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return
 	}
 	saw := t.batchSaw.Swap(nil)
-	if saw != nil && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.seen.Task.Status {
+	if saw != nil && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.state.Status {
 		// DescribeTasks saw a new status that ends nothing: announced from its answer, with
 		// the progress last read; the backoff then reads the progress anew.
-		task := t.seen.Task
+		task := t.seen().Task
 		task.Status, task.TaskID, task.RegionID = saw.Status, t.reg.TaskID, t.reg.RegionID
 		if task.Action == "" {
 			task.Action = saw.Action
@@ -45,7 +45,7 @@ func (w *Worker) process(ctx context.Context, key string) {
 	// batch check saw change, a terminal status not announced yet — waits its turn in the
 	// region's queue when the budget is spent. A progress read, or a first look the batch
 	// check has not made yet, yields to those: DescribeTasks watches the status meanwhile.
-	wait := saw != nil || !w.batching(now) || t.seen.Task.Status.Terminal()
+	wait := saw != nil || !w.batching(now) || t.state.Status.Terminal()
 	switch w.limits.take(t.reg.RegionID, key, now, wait) {
 	case turnQueued:
 		t.waiting.Store(true) // admit makes it due when its token is
@@ -140,10 +140,10 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 	if task.ResourceID == "" {
 		task.ResourceID = t.resourceID()
 	}
-	if t.seen.Task.Action != "" {
-		task.Action = t.seen.Task.Action // the action a task was announced with never changes
+	if t.state.Action != "" {
+		task.Action = t.state.Action // the action a task was announced with never changes
 	}
-	if task.Status != t.seen.Task.Status {
+	if task.Status != t.state.Status {
 		t.prog = progress{} // a new phase: its own pace
 	}
 	if task.Status == StatusProcessing {
@@ -153,14 +153,14 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 	if eta, ok := t.prog.estimate(); ok && !task.Status.Terminal() {
 		task.EstimatedFinish = eta
 	}
-	notices, seen := transitions(t.seen, task, t.reg.Metadata, now)
-	if !task.Status.Terminal() && !now.Before(t.deadline) {
+	notices, seen := transitions(t.seen(), task, t.reg.Metadata, now)
+	if !task.Status.Terminal() && !now.Before(w.deadline(t)) {
 		canceled := w.cancelAtDeadline(ctx, t, task)
 		if ctx.Err() != nil {
 			return // shutting down: Run hands the registration back
 		}
 		notices = append(notices, Notice{
-			Kind: events.KindFailed, Task: seen.Task, PreviousStatus: t.seen.Task.Status, Ordinal: seen.Ordinal,
+			Kind: events.KindFailed, Task: seen.Task, PreviousStatus: t.state.Status, Ordinal: seen.Ordinal,
 			Metadata: t.reg.Metadata, Reason: events.ReasonTimeout, ObservedAt: now, Cancel: canceled,
 			ErrorMessage: fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, task.Status),
 		})
@@ -169,7 +169,7 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 		w.retry(t, now)
 		return
 	}
-	statusChanged := seen.Task.Status != t.seen.Task.Status
+	statusChanged := seen.Task.Status != t.state.Status
 	if !w.announce(ctx, t, seen, notices, now) {
 		return
 	}
@@ -181,9 +181,10 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 
 // fail ends a task that ECS did not end itself (not found, invalid region).
 func (w *Worker) fail(ctx context.Context, t *tracked, reason events.Reason, code, msg string, now time.Time) {
-	n := failure(t.seen, t.reg, reason, code, msg, t.reg.Metadata, now)
+	prev := t.seen()
+	n := failure(prev, t.reg, reason, code, msg, t.reg.Metadata, now)
 	w.logger(t).Info("task failed", zap.String("reason", string(reason)), zap.String("code", code))
-	if w.announce(ctx, t, t.seen, []Notice{n}, now) {
+	if w.announce(ctx, t, prev, []Notice{n}, now) {
 		w.flush(ctx, t, now)
 	}
 }
@@ -361,8 +362,8 @@ func (w *Worker) retry(t *tracked, now time.Time) {
 			at = soonest
 		}
 	}
-	if now.Before(t.deadline) && at.After(t.deadline) {
-		at = t.deadline
+	if deadline := w.deadline(t); now.Before(deadline) && at.After(deadline) {
+		at = deadline
 	}
 	w.sched.Schedule(t.key, at)
 }

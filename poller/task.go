@@ -51,6 +51,18 @@ func (s Status) Terminal() bool {
 	return s == StatusFinished || s == StatusFailed || s == StatusDeleted
 }
 
+// ParseStatus returns the TaskStatus ECS reported as s: one of the constants when it is a
+// documented value, so that a worker holding many tasks keeps one copy of each status instead
+// of one per answer; else s as it is.
+func ParseStatus(s string) Status {
+	for _, k := range [...]Status{StatusWaiting, StatusProcessing, StatusFinished, StatusFailed, StatusDeleted, StatusPaused} {
+		if s == string(k) {
+			return k
+		}
+	}
+	return Status(s)
+}
+
 // Known reports whether s is one of the documented TaskStatus values.
 func (s Status) Known() bool {
 	switch s {

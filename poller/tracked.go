@@ -12,17 +12,21 @@ import (
 
 // tracked is one task a worker polls. Its fields are used only by the goroutine processing its
 // key (the scheduler hands a key to one goroutine at a time), except d, which is guarded by
-// Worker.mu because a new lease of the same registration replaces it.
+// Worker.mu because a new lease of the same registration replaces it, and the atomics, which
+// the batch checker reads.
+//
+// A worker may hold 100,000 of these, so what the state already says is not kept twice: the
+// last observation is the state's Action, Status, Process and Ordinal plus detail (see seen).
 type tracked struct {
 	key   string
 	reg   events.Registration
 	d     Lease
-	state State    // what this worker holds true; committed unless dirty
-	rev   uint64   // revision of the last commit
-	dirty bool     // state has changes (events sent, journal adopted) not committed yet
-	seen  observed // last observation, for the next transitions
+	state State  // what this worker holds true; committed unless dirty
+	rev   uint64 // revision of the last commit
+	dirty bool   // state has changes (events sent, journal adopted) not committed yet
 
 	outcome events.Kind // kind of the terminal event, once stored
+	detail  detail      // the last observation beyond the state's fields
 	prog    progress    // TaskProcess readings in the current status, for the estimate
 
 	status   atomic.Value // Status last seen, read by the batch checker
@@ -33,9 +37,19 @@ type tracked struct {
 	// the batch checker need not make it due.
 	waiting atomic.Bool
 
-	bo            *backoff.ExponentialBackOff
-	deadline      time.Time
+	bo            backoff.ExponentialBackOff
 	notFoundSince time.Time
+	slot          int // index in its region's ring (guarded by Worker.mu)
+}
+
+// detail is what an observation says beyond the Action, Status, Process and Ordinal a State
+// records: the events built from the last observation (a status DescribeTasks reported, a
+// failure ECS did not report) carry it.
+type detail struct {
+	creationTime, finishedTime            string
+	totalCount, successCount, failedCount int
+	supportCancel, truncated              bool
+	operations                            []events.Operation
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
@@ -55,11 +69,34 @@ func newBackOff(c Config) *backoff.ExponentialBackOff {
 	return bo
 }
 
-// setSeen records the last observation; the batch checker reads its status.
+// setSeen records the last observation; the batch checker reads its status. The caller has
+// made t.state agree with o (its Action, Status, Process and Ordinal).
 func (t *tracked) setSeen(o observed) {
-	t.seen = o
-	t.status.Store(o.Task.Status)
+	k := o.Task
+	t.detail = detail{
+		creationTime: k.CreationTime, finishedTime: k.FinishedTime,
+		totalCount: k.TotalCount, successCount: k.SuccessCount, failedCount: k.FailedCount,
+		supportCancel: k.SupportCancel, truncated: k.Truncated, operations: k.Operations,
+	}
+	if k.Status != t.knownStatus() {
+		t.status.Store(k.Status)
+	}
 }
+
+// seen is the last observation: what the state says, with the detail of the last answer and
+// the resource DescribeTasks named.
+func (t *tracked) seen() observed {
+	o := seenFrom(t.state, t.reg)
+	d := &t.detail
+	o.Task.CreationTime, o.Task.FinishedTime = d.creationTime, d.finishedTime
+	o.Task.TotalCount, o.Task.SuccessCount, o.Task.FailedCount = d.totalCount, d.successCount, d.failedCount
+	o.Task.SupportCancel, o.Task.Truncated, o.Task.Operations = d.supportCancel, d.truncated, d.operations
+	o.Task.ResourceID = t.resourceID()
+	return o
+}
+
+// deadline is when the task fails with reason timeout unless it ended.
+func (w *Worker) deadline(t *tracked) time.Time { return t.state.RegisteredAt.Add(w.cfg.TaskTimeout) }
 
 // knownStatus is the status last seen. Safe for concurrent use.
 func (t *tracked) knownStatus() Status {
@@ -67,8 +104,13 @@ func (t *tracked) knownStatus() Status {
 	return s
 }
 
-// setResource records the resource DescribeTasks named. Safe for concurrent use.
-func (t *tracked) setResource(id string) { t.resource.Store(id) }
+// setResource records the resource DescribeTasks named (kept when it is the same). Safe for
+// concurrent use.
+func (t *tracked) setResource(id string) {
+	if id != t.resourceID() {
+		t.resource.Store(id)
+	}
+}
 
 // resourceID is the resource DescribeTasks named, or "". Safe for concurrent use.
 func (t *tracked) resourceID() string {
@@ -92,14 +134,11 @@ func (w *Worker) lease(t *tracked) Lease {
 // batch checker sees (PollInitial at the latest). The caller holds a slot for it.
 func (w *Worker) track(d Lease, st State, rev uint64) {
 	reg := d.Registration()
-	t := &tracked{
-		key: reg.Key(), reg: reg, d: d, state: st, rev: rev,
-		bo:       newBackOff(w.cfg),
-		deadline: st.RegisteredAt.Add(w.cfg.TaskTimeout),
-	}
+	t := &tracked{key: reg.Key(), reg: reg, d: d, state: st, rev: rev, bo: *newBackOff(w.cfg)}
 	t.setSeen(seenFrom(st, reg))
 	w.mu.Lock()
 	w.tasks[t.key] = t
+	w.ringOf(reg.RegionID).add(t)
 	n := len(w.tasks)
 	w.mu.Unlock()
 	w.metrics.Tracked.Set(float64(n))
@@ -112,6 +151,16 @@ func (w *Worker) track(d Lease, st State, rev uint64) {
 	w.sched.Schedule(t.key, at)
 }
 
+// ringOf returns region's ring, made when missing. The caller holds w.mu.
+func (w *Worker) ringOf(region string) *ring {
+	r := w.rings[region]
+	if r == nil {
+		r = &ring{}
+		w.rings[region] = r
+	}
+	return r
+}
+
 // untrack forgets a task and frees its slot; it reports whether t was tracked. It does not
 // settle its registration. A tracked that is no longer the one held for its key (handed back
 // meanwhile) changes nothing.
@@ -121,6 +170,12 @@ func (w *Worker) untrack(t *tracked) bool {
 	ok = ok && cur == t
 	if ok {
 		delete(w.tasks, t.key)
+		if r := w.rings[t.reg.RegionID]; r != nil {
+			r.remove(t)
+			if r.len() == 0 {
+				delete(w.rings, t.reg.RegionID)
+			}
+		}
 	}
 	n := len(w.tasks)
 	w.mu.Unlock()

@@ -41,6 +41,7 @@ type Worker struct {
 	leases      atomic.Uint64
 	mu          sync.Mutex
 	tasks       map[string]*tracked
+	rings       map[string]*ring // the tracked tasks by region, for the batch checker
 	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
 
 	batchLimits   *regionLimits // DescribeTasks calls per region
@@ -100,7 +101,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS*quotaHeadroom, cfg.APIBurst, cfg.ThrottleQuiet),
 		batchLimits: newRegionLimits(cfg.BatchQPS*quotaHeadroom, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
-		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{},
+		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{}, rings: map[string]*ring{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}
 	for _, o := range opts {
@@ -204,7 +205,7 @@ func (w *Worker) handBack() {
 func (w *Worker) releaseAll(ctx context.Context) int {
 	w.mu.Lock()
 	held := w.tasks
-	w.tasks = map[string]*tracked{}
+	w.tasks, w.rings = map[string]*tracked{}, map[string]*ring{}
 	w.mu.Unlock()
 	for _, t := range held {
 		if err := t.d.Release(ctx, 0); err != nil {

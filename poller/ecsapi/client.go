@@ -149,8 +149,8 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 	t := poller.Task{
 		TaskID:        tea.StringValue(b.TaskId),
 		RegionID:      tea.StringValue(b.RegionId),
-		Action:        tea.StringValue(b.TaskAction),
-		Status:        poller.Status(tea.StringValue(b.TaskStatus)),
+		Action:        action(tea.StringValue(b.TaskAction)),
+		Status:        poller.ParseStatus(tea.StringValue(b.TaskStatus)),
 		Process:       tea.StringValue(b.TaskProcess),
 		CreationTime:  tea.StringValue(b.CreationTime),
 		FinishedTime:  tea.StringValue(b.FinishedTime),
