@@ -41,7 +41,7 @@ type Worker struct {
 	leases      atomic.Uint64
 	mu          sync.Mutex
 	tasks       map[string]*tracked
-	rings       map[string]*ring // the tracked tasks by region, for the batch checker
+	rings       map[string]*ring   // the tracked tasks by region, for the batch checker
 	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
 
 	batchLimits   *regionLimits // DescribeTasks calls per region
