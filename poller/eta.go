@@ -9,10 +9,13 @@ import (
 // progress is what a worker remembers of a task's TaskProcess in its current status: the first
 // and the latest reading that moved, to extrapolate when it reaches 100%. It is a value with
 // pure methods; the processing goroutine of the task owns it.
+//
+// A worker holds one per task (100,000 of them), so it is kept small: times in Unix
+// nanoseconds, percentages as float32.
 type progress struct {
-	firstAt, lastAt time.Time
-	first, last     float64
-	n               int // readings since the status began
+	firstAt, lastAt int64   // Unix nanoseconds of the first and the latest reading
+	first, last     float32 // percent
+	n               int32   // readings since the status began
 }
 
 // parsePercent reads a TaskProcess such as "45%" (or "45").
@@ -30,15 +33,16 @@ func parsePercent(s string) (float64, bool) {
 
 // observe records a reading at at; a reading that goes back starts the history again.
 func (p progress) observe(at time.Time, process string) progress {
-	v, ok := parsePercent(process)
+	f, ok := parsePercent(process)
 	if !ok {
 		return p
 	}
+	v, ns := float32(f), at.UnixNano()
 	switch {
 	case p.n == 0 || v < p.last:
-		return progress{firstAt: at, first: v, lastAt: at, last: v, n: 1}
+		return progress{firstAt: ns, first: v, lastAt: ns, last: v, n: 1}
 	case v > p.last:
-		p.lastAt, p.last = at, v
+		p.lastAt, p.last = ns, v
 		p.n++
 	}
 	return p
@@ -47,12 +51,12 @@ func (p progress) observe(at time.Time, process string) progress {
 // estimate returns when the task should reach 100% at the pace seen so far: it needs two
 // readings that moved. ok is false when there is no estimate.
 func (p progress) estimate() (time.Time, bool) {
-	if p.n < 2 || p.last <= p.first || !p.lastAt.After(p.firstAt) || p.last >= 100 {
+	if p.n < 2 || p.last <= p.first || p.lastAt <= p.firstAt || p.last >= 100 {
 		return time.Time{}, false
 	}
-	rate := (p.last - p.first) / p.lastAt.Sub(p.firstAt).Seconds() // percent per second
-	left := time.Duration((100 - p.last) / rate * float64(time.Second))
-	return p.lastAt.Add(left), true
+	rate := float64(p.last-p.first) / float64(p.lastAt-p.firstAt) // percent per nanosecond
+	left := time.Duration(float64(100-p.last) / rate)
+	return time.Unix(0, p.lastAt).Add(left), true
 }
 
 // anchor seeds an empty history with 0% at the task's creation (ECS CreationTime, e.g.
@@ -69,7 +73,7 @@ func (p progress) anchor(creation string, at time.Time) progress {
 			if !c.Before(at) {
 				return p
 			}
-			return progress{firstAt: c, lastAt: c, n: 1}
+			return progress{firstAt: c.UnixNano(), lastAt: c.UnixNano(), n: 1}
 		}
 	}
 	return p

@@ -98,10 +98,10 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 		w.fail(ctx, t, events.ReasonInvalidRegion, code, apiMessage(err), now)
 		return
 	case ClassNotFound:
-		if t.notFoundSince.IsZero() {
-			t.notFoundSince = now
+		if t.notFoundSince == 0 {
+			t.notFoundSince = now.UnixNano()
 		}
-		if now.Sub(t.notFoundSince) >= w.cfg.NotFoundGrace {
+		if now.Sub(time.Unix(0, t.notFoundSince)) >= w.cfg.NotFoundGrace {
 			w.fail(ctx, t, events.ReasonTaskNotFound, code, apiMessage(err), now)
 			return
 		}
@@ -124,7 +124,7 @@ func (w *Worker) onTask(ctx context.Context, t *tracked, task Task, now time.Tim
 	w.health.ok()
 	w.limits.succeeded(t.reg.RegionID, now)
 	w.metrics.Polls.WithLabelValues("ok", "").Inc()
-	t.notFoundSince = time.Time{}
+	t.notFoundSince = 0
 	w.observe(ctx, t, task, now)
 }
 

@@ -29,8 +29,8 @@ type tracked struct {
 	detail  detail      // the last observation beyond the state's fields
 	prog    progress    // TaskProcess readings in the current status, for the estimate
 
-	status   atomic.Value // Status last seen, read by the batch checker
-	resource atomic.Value // string: ResourceID that DescribeTasks reported
+	status   atomic.Pointer[Status] // last seen, read by the batch checker (nil: none)
+	resource atomic.Pointer[string] // ResourceID that DescribeTasks reported (nil: none)
 	// batchSaw is a status change DescribeTasks reported, for process to take (nil: none).
 	batchSaw atomic.Pointer[TaskStatus]
 	// waiting: the task waits in its region's queue for a token (admit makes it due then), so
@@ -38,8 +38,8 @@ type tracked struct {
 	waiting atomic.Bool
 
 	bo            backoff.ExponentialBackOff
-	notFoundSince time.Time
-	slot          int // index in its region's ring (guarded by Worker.mu)
+	notFoundSince int64 // Unix nanoseconds of the first InvalidTaskId.NotFound in a row; 0: none
+	slot          int   // index in its region's ring (guarded by Worker.mu)
 }
 
 // detail is what an observation says beyond the Action, Status, Process and Ordinal a State
@@ -47,9 +47,9 @@ type tracked struct {
 // failure ECS did not report) carry it.
 type detail struct {
 	creationTime, finishedTime            string
-	totalCount, successCount, failedCount int
-	supportCancel, truncated              bool
 	operations                            []events.Operation
+	totalCount, successCount, failedCount int32
+	supportCancel, truncated              bool
 }
 
 // newBackOff returns the polling backoff of one task. MaxElapsedTime is 0 (never give up):
@@ -75,11 +75,12 @@ func (t *tracked) setSeen(o observed) {
 	k := o.Task
 	t.detail = detail{
 		creationTime: k.CreationTime, finishedTime: k.FinishedTime,
-		totalCount: k.TotalCount, successCount: k.SuccessCount, failedCount: k.FailedCount,
+		totalCount: int32(k.TotalCount), successCount: int32(k.SuccessCount), failedCount: int32(k.FailedCount),
 		supportCancel: k.SupportCancel, truncated: k.Truncated, operations: k.Operations,
 	}
 	if k.Status != t.knownStatus() {
-		t.status.Store(k.Status)
+		st := k.Status
+		t.status.Store(&st)
 	}
 }
 
@@ -89,7 +90,7 @@ func (t *tracked) seen() observed {
 	o := seenFrom(t.state, t.reg)
 	d := &t.detail
 	o.Task.CreationTime, o.Task.FinishedTime = d.creationTime, d.finishedTime
-	o.Task.TotalCount, o.Task.SuccessCount, o.Task.FailedCount = d.totalCount, d.successCount, d.failedCount
+	o.Task.TotalCount, o.Task.SuccessCount, o.Task.FailedCount = int(d.totalCount), int(d.successCount), int(d.failedCount)
 	o.Task.SupportCancel, o.Task.Truncated, o.Task.Operations = d.supportCancel, d.truncated, d.operations
 	o.Task.ResourceID = t.resourceID()
 	return o
@@ -100,22 +101,26 @@ func (w *Worker) deadline(t *tracked) time.Time { return t.state.RegisteredAt.Ad
 
 // knownStatus is the status last seen. Safe for concurrent use.
 func (t *tracked) knownStatus() Status {
-	s, _ := t.status.Load().(Status)
-	return s
+	if s := t.status.Load(); s != nil {
+		return *s
+	}
+	return ""
 }
 
 // setResource records the resource DescribeTasks named (kept when it is the same). Safe for
 // concurrent use.
 func (t *tracked) setResource(id string) {
 	if id != t.resourceID() {
-		t.resource.Store(id)
+		t.resource.Store(&id)
 	}
 }
 
 // resourceID is the resource DescribeTasks named, or "". Safe for concurrent use.
 func (t *tracked) resourceID() string {
-	s, _ := t.resource.Load().(string)
-	return s
+	if s := t.resource.Load(); s != nil {
+		return *s
+	}
+	return ""
 }
 
 func (w *Worker) lookup(key string) *tracked {

@@ -119,6 +119,9 @@ func report(cfg Config, cmdline []string, table, targets string) string {
 	if len(cfg.TaskpollerArgs) > 0 {
 		extra = " " + strings.Join(cfg.TaskpollerArgs, " ")
 	}
+	if cfg.GoMemLimit != "" {
+		extra += fmt.Sprintf("` with `GOMEMLIMIT=%s", cfg.GoMemLimit)
+	}
 	fmt.Fprintf(&b, "taskpoller: one `taskpoller run --api-qps %g%s` process and an embedded NATS server. "+
 		"naive: a goroutine per task calling DescribeTaskAttribute through the SDK at the same backoff, retrying every error, no rate limit.\n\n", cfg.Quota, extra)
 	b.WriteString(table)

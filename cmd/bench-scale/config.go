@@ -31,6 +31,7 @@ type Config struct {
 	SVG, MD        string   // outputs; empty: not written
 	TaskpollerArgs []string // extra flags for `taskpoller run` (after the harness's own: they win)
 	TaskpollerBin  string   // a built taskpoller; empty: build ./cmd/taskpoller
+	GoMemLimit     string   // GOMEMLIMIT of the worker process; empty: none (Go's default)
 	KeepLogs       bool
 }
 
@@ -201,6 +202,7 @@ func (c *Config) flags() *flag.FlagSet {
 	fs.StringVar(&c.MD, "md", "docs/bench-scale.md", "the table as Markdown; empty: none")
 	fs.Var((*argsFlag)(&c.TaskpollerArgs), "taskpoller-args", `extra flags for "taskpoller run", e.g. "--batch-interval 1s" (they win over the harness's)`)
 	fs.StringVar(&c.TaskpollerBin, "taskpoller-bin", "", "a built taskpoller binary; empty: go build ./cmd/taskpoller into a temporary directory")
+	fs.StringVar(&c.GoMemLimit, "worker-gomemlimit", "", `GOMEMLIMIT of the worker process, e.g. "220MiB", as a deployment sets it (deploy/k8s does); empty: none, Go's default GC. The harness's own GOMEMLIMIT is never passed on`)
 	fs.BoolVar(&c.KeepLogs, "keep-logs", false, "keep the working directory (worker logs, metrics, NATS store) and print its path")
 	return fs
 }
@@ -234,6 +236,24 @@ func (c *Config) Validate() error {
 	if c.Grace <= 0 {
 		errs = append(errs, fmt.Errorf("--grace must be positive, got %s", c.Grace))
 	}
+	if c.GoMemLimit != "" && !validMemLimit(c.GoMemLimit) {
+		errs = append(errs, fmt.Errorf("--worker-gomemlimit %q: want a GOMEMLIMIT, bytes with an optional unit (B, KiB, MiB, GiB, TiB), or off", c.GoMemLimit))
+	}
 	errs = append(errs, c.Backoff.validate())
 	return errors.Join(errs...)
+}
+
+// validMemLimit reports whether s is a value the Go runtime takes as GOMEMLIMIT.
+func validMemLimit(s string) bool {
+	if s == "off" {
+		return true
+	}
+	for _, unit := range []string{"TiB", "GiB", "MiB", "KiB", "B"} {
+		if n, ok := strings.CutSuffix(s, unit); ok {
+			s = n
+			break
+		}
+	}
+	_, err := strconv.ParseUint(s, 10, 63)
+	return err == nil
 }

@@ -75,6 +75,11 @@ func TestConfigFlagsAndValidate(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
+	for _, ok := range []string{"220MiB", "1GiB", "230686720", "off"} {
+		if !validMemLimit(ok) {
+			t.Errorf("GOMEMLIMIT %q refused", ok)
+		}
+	}
 	if want := []string{"--batch-interval", "1s", "--concurrency", "8"}; !slices.Equal(cfg.TaskpollerArgs, want) {
 		t.Errorf("taskpoller args %q, want %q", cfg.TaskpollerArgs, want)
 	}
@@ -86,8 +91,9 @@ func TestConfigFlagsAndValidate(t *testing.T) {
 	bad.Pollers = []string{"naive", "naive", "smart"}
 	bad.Quota = 0
 	bad.Backoff.Max = time.Second
+	bad.GoMemLimit = "200MB" // the runtime wants MiB
 	err := bad.Validate()
-	for _, want := range []string{"named twice", `unknown poller "smart"`, "--quota", "--poll-max"} {
+	for _, want := range []string{"named twice", `unknown poller "smart"`, "--quota", "--poll-max", "--worker-gomemlimit"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to mention %q", err, want)
 		}

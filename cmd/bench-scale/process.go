@@ -71,7 +71,7 @@ func (c *child) rusage() *syscall.Rusage {
 func childEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "TASKPOLLER_") || strings.HasPrefix(kv, "ALIBABA_CLOUD_") {
+		if strings.HasPrefix(kv, "TASKPOLLER_") || strings.HasPrefix(kv, "ALIBABA_CLOUD_") || strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			continue
 		}
 		env = append(env, kv)

@@ -82,6 +82,10 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	fmt.Fprintf(env.log, "  taskpoller %s\n", strings.Join(args, " "))
 	cmd := exec.Command(env.taskpoller, args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = childEnv(), logf, logf
+	if cfg.GoMemLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+cfg.GoMemLimit)
+		fmt.Fprintf(env.log, "  with GOMEMLIMIT=%s\n", cfg.GoMemLimit)
+	}
 	proc, err := startChild(cmd)
 	if err != nil {
 		return res, err
