@@ -87,7 +87,8 @@ func (w *Worker) regionSizes() map[string]int {
 
 // nextChunk takes the next n tasks of region's ring (fewer when it holds fewer), appends them
 // to out with their last seen status, and returns out and how many it took. A task whose lease
-// was taken back is made due instead, for process to drop it.
+// was taken back is made due instead, for process to drop it; one waiting for its read is
+// left out (the read will see its latest status).
 func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -101,6 +102,9 @@ func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, 
 		if t.d.Lost() {
 			w.sched.Schedule(t.key, time.Now())
 			continue
+		}
+		if t.waiting.Load() {
+			continue // its read is on the way and will see the latest status
 		}
 		out = append(out, batchItem{t: t, status: t.knownStatus()})
 	}

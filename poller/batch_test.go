@@ -112,6 +112,20 @@ func TestBatchChangesKeepTheRate(t *testing.T) {
 		}
 		settle(2 * time.Minute)
 		at := r.consistentCalls(tasks, start, start)
+		// An ended task waiting for its read is not checked again meanwhile.
+		for i := range tasks {
+			id := fmt.Sprintf("t-%d", i)
+			calls := r.api.callTimes(id)
+			read, n := calls[len(calls)-1], 0
+			for _, c := range r.batch.checkTimes(id) {
+				if c.After(start.Add(7*time.Second)) && c.Before(read) {
+					n++
+				}
+			}
+			if n > 2 {
+				t.Errorf("%s: DescribeTasks asked %d times between its end and its read at %s", id, n, read.Sub(start))
+			}
+		}
 		// In any 5 s, at most a burst and 5 s of the rate aimed at.
 		limit := cfg.APIQPS + 5*cfg.APIQPS*poller.QuotaHeadroom
 		for _, from := range at {
