@@ -52,12 +52,12 @@ func (w *Worker) batch(ctx context.Context) error {
 					break // this region's DescribeTasks budget is spent for now
 				}
 				var took int
-				chunk, took = w.nextChunk(chunk[:0], region, min(left, MaxBatch))
-				if took == 0 {
-					break
+				chunk, took = w.nextChunk(chunk[:0], region, left)
+				if took == 0 || len(chunk) == 0 {
+					break // the turn is done: the tasks left wait for their reads
 				}
 				left -= took
-				if len(chunk) > 0 && !w.checkBatch(ctx, api, region, chunk) {
+				if !w.checkBatch(ctx, api, region, chunk) {
 					break
 				}
 			}
@@ -85,10 +85,10 @@ func (w *Worker) regionSizes() map[string]int {
 	return out
 }
 
-// nextChunk takes the next n tasks of region's ring (fewer when it holds fewer), appends them
-// to out with their last seen status, and returns out and how many it took. A task whose lease
-// was taken back is made due instead, for process to drop it; one waiting for its read is
-// left out (the read will see its latest status).
+// nextChunk goes on round region's ring for at most n tasks, until out holds MaxBatch, and
+// returns out and how many tasks it went past. Each task goes into out with its last seen
+// status, except that one whose lease was taken back is made due instead, for process to drop
+// it, and one waiting for its read is left out (the read will see its latest status).
 func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -96,19 +96,19 @@ func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, 
 	if r == nil {
 		return out, 0
 	}
-	var buf [MaxBatch]*tracked
-	took := r.next(buf[:0], min(n, MaxBatch))
-	for _, t := range took {
-		if t.d.Lost() {
+	took := 0
+	for ; took < min(n, r.len()) && len(out) < MaxBatch; took++ {
+		t := r.take()
+		switch {
+		case t.d.Lost():
 			w.sched.Schedule(t.key, time.Now())
-			continue
+		case t.waiting.Load():
+			// its read is on the way and will see the latest status
+		default:
+			out = append(out, batchItem{t: t, status: t.knownStatus()})
 		}
-		if t.waiting.Load() {
-			continue // its read is on the way and will see the latest status
-		}
-		out = append(out, batchItem{t: t, status: t.knownStatus()})
 	}
-	return out, len(took)
+	return out, took
 }
 
 // checkBatch asks the status of one chunk of tasks of region and schedules those that need a

@@ -33,17 +33,15 @@ func (r *ring) remove(t *tracked) {
 	}
 }
 
-// next appends up to n tasks from the cursor on to out (wrapping around, each at most once)
-// and moves the cursor past them.
-func (r *ring) next(out []*tracked, n int) []*tracked {
-	for range min(n, len(r.tasks)) {
-		if r.cursor >= len(r.tasks) {
-			r.cursor = 0
-		}
-		out = append(out, r.tasks[r.cursor])
-		r.cursor++
+// take returns the task at the cursor and moves the cursor past it; the ring must not be
+// empty. Taking len() tasks in a row takes each once.
+func (r *ring) take() *tracked {
+	if r.cursor >= len(r.tasks) {
+		r.cursor = 0
 	}
-	return out
+	t := r.tasks[r.cursor]
+	r.cursor++
+	return t
 }
 
 func (r *ring) len() int { return len(r.tasks) }
