@@ -142,6 +142,9 @@ func (w *Worker) track(d Lease, st State, rev uint64) {
 	t := &tracked{key: reg.Key(), reg: reg, d: d, state: st, rev: rev, bo: *newBackOff(w.cfg)}
 	t.setSeen(seenFrom(st, reg))
 	w.mu.Lock()
+	if old := w.tasks[t.key]; old != nil {
+		w.ringOf(old.reg.RegionID).remove(old) // never left behind in a ring (intake claims a tracked key at most once)
+	}
 	w.tasks[t.key] = t
 	w.ringOf(reg.RegionID).add(t)
 	n := len(w.tasks)
