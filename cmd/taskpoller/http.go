@@ -57,9 +57,33 @@ func (p *probes) ready() error {
 	return svc.ready()
 }
 
-// serveHTTP serves /metrics, /healthz and /readyz, and with pprof Go's profiles under
-// /debug/pprof/, until ctx ends.
+// serveHTTP serves handler(pprof, p) on addr until ctx ends.
 func serveHTTP(ctx context.Context, addr string, pprof bool, p *probes, log *zap.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http listener: %w", err)
+	}
+	srv := &http.Server{Handler: handler(pprof, p), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("serving /metrics, /healthz, /readyz", zap.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// handler serves /metrics, /healthz and /readyz, and with pprof Go's profiles under
+// /debug/pprof/.
+func handler(pprof bool, p *probes) http.Handler {
 	mux := http.NewServeMux()
 	if pprof {
 		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
@@ -86,24 +110,5 @@ func serveHTTP(ctx context.Context, addr string, pprof bool, p *probes, log *zap
 			fmt.Fprintln(w, d)
 		}
 	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("http listener: %w", err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("serving /metrics, /healthz, /readyz", zap.String("addr", ln.Addr().String()))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return mux
 }
