@@ -4,8 +4,8 @@ package events
 const (
 	// CancelAccepted: ECS accepted the call; the task ends with TaskStatus Deleted.
 	CancelAccepted = "accepted"
-	// CancelNotSupported: the task cannot be canceled (ECS cancels ImportImage and ExportImage
-	// tasks only), so no call was made.
+	// CancelNotSupported: the task cannot be canceled (it is neither an ImportImage or
+	// ExportImage task nor one ECS reports SupportCancel for), so no call was made.
 	CancelNotSupported = "not_supported"
 )
 

@@ -112,8 +112,11 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 		if err != nil {
 			return
 		}
-		kind, task := terminalSubject(m.Subject())
-		det.add(task, meta.Timestamp, kind) // when the event was stored: a consumer's earliest sight of it
+		kind, _, _, task, ok := subjects.ParseEvent(m.Subject())
+		if !ok {
+			return
+		}
+		det.add(task, meta.Timestamp, string(kind)) // when the event was stored: a consumer's earliest sight of it
 	})
 	if err != nil {
 		return res, fmt.Errorf("read the events stream: %w", err)
@@ -170,15 +173,6 @@ func (r *result) settle(emu *ecsemu.Server, ids []string, det *detections) error
 		}
 	}
 	return nil
-}
-
-// terminalSubject returns the kind and task id of an event subject P.<kind>.<region>.<action>.<task>.
-func terminalSubject(subject string) (kind, task string) {
-	tok := strings.Split(subject, ".")
-	if len(tok) < 4 {
-		return "", subject
-	}
-	return tok[len(tok)-4], tok[len(tok)-1]
 }
 
 // waitForStreams waits until the worker has created the registrations and events streams.
@@ -241,8 +235,9 @@ func terminalCounts(ctx context.Context, js jetstream.JetStream, s events.Subjec
 			return nil, fmt.Errorf("events stream info: %w", err)
 		}
 		for subj, n := range info.State.Subjects {
-			_, task := terminalSubject(subj)
-			counts[task] += int(n)
+			if _, _, _, task, ok := s.ParseEvent(subj); ok {
+				counts[task] += int(n)
+			}
 		}
 	}
 	return counts, nil

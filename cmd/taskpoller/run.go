@@ -50,7 +50,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.Float64Var(&c.Poll.PollMultiplier, "poll-multiplier", 1.5, "growth of the poll interval per poll")
 	fs.Float64Var(&c.Poll.PollJitter, "poll-jitter", 0.2, "randomization of each interval, 0 (none) to below 1 (0.2: ±20%)")
 	fs.DurationVar(&c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, "a task not finished this long after registration fails with reason timeout")
-	fs.BoolVar(&c.Poll.CancelOnTimeout, "cancel-on-timeout", false, "at --task-timeout, cancel a task that can be canceled (ImportImage, ExportImage) with ECS CancelTask (the RAM identity needs ecs:CancelTask) before publishing failed with reason timeout; the event's cancel field says what ECS answered")
+	fs.BoolVar(&c.Poll.CancelOnTimeout, "cancel-on-timeout", false, "at --task-timeout, cancel a task that can be canceled (ImportImage, ExportImage, or any task ECS reports SupportCancel for) with ECS CancelTask (the RAM identity needs ecs:CancelTask) before publishing failed with reason timeout; the event's cancel field says what ECS answered")
 	fs.DurationVar(&c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found")
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
 	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "ECS calls per second per region and API, for all workers together (each takes its share); lowered under sustained throttling, never below a quarter")

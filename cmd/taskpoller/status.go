@@ -172,7 +172,7 @@ func writeStatusText(w io.Writer, s *taskStatus, now time.Time) error {
 		if len(t.Registration.Metadata) > 0 {
 			line("metadata", "%s", t.Registration.Metadata)
 		}
-	} else if r.terminal {
+	} else if r.outcome != "" {
 		line("tracking", "done: no longer tracked")
 	} else {
 		line("tracking", "not in the tasks bucket: no worker will poll it (register it again to resume)")
@@ -204,10 +204,7 @@ func writeStatusText(w io.Writer, s *taskStatus, now time.Time) error {
 
 // phaseText says where the task is, in words.
 func phaseText(r *taskRow, now time.Time) string {
-	switch r.phase() {
-	case phaseWaiting:
-		return "waiting for a worker to claim it"
-	case phaseActive:
+	if r.phase() == phaseActive {
 		return "active, polled by " + dash(r.owner)
 	}
 	return outcomeText(r, now)
@@ -298,18 +295,24 @@ type statusJSON struct {
 		Held      bool      `json:"held"`
 		RenewedAt time.Time `json:"renewed_at,omitzero"`
 	} `json:"partition"`
-	Tracking *struct {
-		RegistrationSeq uint64          `json:"registration_seq"`
-		RecordedAt      time.Time       `json:"recorded_at"`
-		Metadata        json.RawMessage `json:"metadata,omitempty"`
-	} `json:"tracking"` // null: not in the tasks bucket
-	State *struct {
-		poller.State
-		UpdatedAt time.Time `json:"updated_at"`
-		Revision  uint64    `json:"revision"`
-	} `json:"state"` // null: none
-	OutboxPending int               `json:"outbox_pending"` // notices of the state's outbox whose event is not stored
-	Events        []json.RawMessage `json:"events"`         // as stored, in order
+	Tracking      *statusTrackingJSON `json:"tracking"`       // null: not in the tasks bucket
+	State         *statusStateJSON    `json:"state"`          // null: none
+	OutboxPending int                 `json:"outbox_pending"` // notices of the state's outbox whose event is not stored
+	Events        []json.RawMessage   `json:"events"`         // as stored, in order
+}
+
+// statusTrackingJSON is the task's entry in the tasks bucket, in statusJSON.
+type statusTrackingJSON struct {
+	RegistrationSeq uint64          `json:"registration_seq"`
+	RecordedAt      time.Time       `json:"recorded_at"`
+	Metadata        json.RawMessage `json:"metadata,omitempty"`
+}
+
+// statusStateJSON is the task's state, in statusJSON.
+type statusStateJSON struct {
+	poller.State
+	UpdatedAt time.Time `json:"updated_at"`
+	Revision  uint64    `json:"revision"`
 }
 
 func writeStatusJSON(w io.Writer, s *taskStatus) error {
@@ -317,18 +320,10 @@ func writeStatusJSON(w io.Writer, s *taskStatus) error {
 	j.RegionID, j.TaskID, j.Phase = s.region, s.task, s.row().phase()
 	j.Partition.ID, j.Partition.Held, j.Partition.RenewedAt = s.partition.ID, s.partition.Held, s.partition.Renewed.UTC()
 	if t := s.tracking; t != nil {
-		j.Tracking = &struct {
-			RegistrationSeq uint64          `json:"registration_seq"`
-			RecordedAt      time.Time       `json:"recorded_at"`
-			Metadata        json.RawMessage `json:"metadata,omitempty"`
-		}{t.Seq, t.Recorded.UTC(), t.Registration.Metadata}
+		j.Tracking = &statusTrackingJSON{t.Seq, t.Recorded.UTC(), t.Registration.Metadata}
 	}
 	if st := s.state; st != nil {
-		j.State = &struct {
-			poller.State
-			UpdatedAt time.Time `json:"updated_at"`
-			Revision  uint64    `json:"revision"`
-		}{st.State, st.Updated.UTC(), st.Revision}
+		j.State = &statusStateJSON{st.State, st.Updated.UTC(), st.Revision}
 	}
 	_, j.OutboxPending = s.outbox()
 	j.Events = make([]json.RawMessage, 0, len(s.events))

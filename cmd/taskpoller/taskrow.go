@@ -28,8 +28,7 @@ type taskRow struct {
 	action, status, process string // as the state (or the terminal event) says
 	owner                   string // the worker whose lease is in the task's state
 	registeredAt            time.Time
-	hasState, recorded      bool // in the state bucket; in the tasks bucket (tracked or waiting)
-	terminal                bool // the state or an event says the task ended
+	hasState                bool // in the state bucket
 	unpublished             bool // the outcome is decided (in the state's outbox) but its event not stored yet
 
 	outcome   events.Kind // finished or failed, once terminal
@@ -110,7 +109,6 @@ func (t *taskTable) addState(s natsjs.StoredState) {
 	if !st.Terminal {
 		return
 	}
-	r.terminal = true
 	if r.eventSeq != 0 {
 		return
 	}
@@ -136,7 +134,6 @@ func (t *taskTable) addState(s natsjs.StoredState) {
 // addTracked takes a task's entry in the tasks bucket.
 func (t *taskTable) addTracked(tt natsjs.TrackedTask) {
 	r := t.row(tt.Key)
-	r.recorded = true
 	if r.registeredAt.IsZero() {
 		r.registeredAt = tt.Recorded // claimed tasks have their registration time in the state
 	}
@@ -149,7 +146,7 @@ func (t *taskTable) addTerminal(e natsjs.StoredEvent) {
 		return
 	}
 	d := e.Event.Data
-	r.eventSeq, r.terminal, r.unpublished = e.Seq, true, false
+	r.eventSeq, r.unpublished = e.Seq, false
 	r.outcome, r.reason, r.errorCode, r.cancel = e.Kind, d.Reason, t.str(d.ErrorCode), t.str(d.Cancel)
 	r.action, r.status, r.process = t.str(d.TaskAction), t.str(d.TaskStatus), t.str(d.TaskProcess)
 	r.endedAt = e.Event.Time

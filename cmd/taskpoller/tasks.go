@@ -147,12 +147,8 @@ func writeTasksTable(w io.Writer, rows []*taskRow, known int, now time.Time) err
 	count := map[string]int{}
 	for _, r := range rows {
 		count[r.phase()]++
-		owner := r.owner
-		if !r.hasState {
-			owner = ""
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.region, r.task, dash(r.action), dash(r.status), dash(r.process),
-			ago(r.registeredAt, now), dash(owner), outcomeText(r, now))
+			ago(r.registeredAt, now), dash(r.owner), outcomeText(r, now))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -227,10 +223,7 @@ func writeTasksJSON(w io.Writer, rows []*taskRow, now time.Time) error {
 	for _, r := range rows {
 		l := taskLine{RegionID: r.region, TaskID: r.task, Phase: r.phase(), Action: r.action, Status: r.status, Process: r.process,
 			RegisteredAt: r.registeredAt.UTC(), EndedAt: r.endedAt.UTC(), Reason: r.reason, ErrorCode: r.errorCode,
-			Cancel: r.cancel, Unpublished: r.unpublished}
-		if r.hasState {
-			l.Owner = r.owner
-		}
+			Cancel: r.cancel, Unpublished: r.unpublished, Owner: r.owner}
 		if !r.registeredAt.IsZero() {
 			l.AgeSeconds = int64(now.Sub(r.registeredAt) / time.Second)
 		}
