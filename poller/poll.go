@@ -29,9 +29,10 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return
 	}
 	saw := t.batchSaw.Swap(nil)
-	if saw != nil && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.state.Status {
+	if saw != nil && !t.waiting.Load() && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.state.Status {
 		// DescribeTasks saw a new status that ends nothing: announced from its answer, with
-		// the progress last read; the backoff then reads the progress anew.
+		// the progress last read; the backoff then reads the progress anew. Not when a read
+		// is on its way (waiting): that read sees the status, and only it clears waiting.
 		task := t.seen().Task
 		task.Status, task.TaskID, task.RegionID = saw.Status, t.reg.TaskID, t.reg.RegionID
 		if task.Action == "" {

@@ -208,6 +208,7 @@ func (w *Worker) releaseAll(ctx context.Context) int {
 	w.tasks, w.rings = map[string]*tracked{}, map[string]*ring{}
 	w.mu.Unlock()
 	for _, t := range held {
+		w.limits.forget(t.reg.RegionID, t.key) // or admit would grant its queued read a token for nothing
 		if err := t.d.Release(ctx, 0); err != nil {
 			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
 		}
