@@ -185,7 +185,7 @@ func (l *regionLimits) release(now time.Time) (granted []grant, next time.Time) 
 			t := r.at(now)
 			if !r.lim.AllowN(t, 1) {
 				need := (1 - r.lim.TokensAt(t)) / float64(r.lim.Limit())
-				due := now.Add(time.Duration(math.Ceil(need*float64(time.Second))) + time.Nanosecond)
+				due := t.Add(time.Duration(math.Ceil(need*float64(time.Second))) + time.Nanosecond)
 				if next.IsZero() || due.Before(next) {
 					next = due
 				}
