@@ -40,9 +40,8 @@ func (w *Worker) batch(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
-		now := time.Now()
-		if off := w.batchOffUntil.Load(); off != 0 && now.Before(time.Unix(0, off)) {
-			continue
+		if !w.batching(time.Now()) {
+			continue // DescribeTasks refused: per-task polling until batchRetryAfter
 		}
 		for region, n := range w.regionSizes() {
 			// At most one turn of the region's ring a round: no task is checked more often
@@ -52,8 +51,7 @@ func (w *Worker) batch(ctx context.Context) error {
 					break // this region's DescribeTasks budget is spent for now
 				}
 				var took int
-				chunk, took = w.nextChunk(chunk[:0], region, left)
-				if took == 0 || len(chunk) == 0 {
+				if chunk, took = w.nextChunk(chunk[:0], region, left); len(chunk) == 0 {
 					break // the turn is done: the tasks left wait for their reads
 				}
 				left -= took

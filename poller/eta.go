@@ -68,7 +68,7 @@ func (p progress) anchor(creation string, at time.Time) progress {
 	if p.n > 0 {
 		return p
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z"} {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
 		if c, err := time.Parse(layout, strings.TrimSpace(creation)); err == nil {
 			if !c.Before(at) {
 				return p

@@ -348,9 +348,9 @@ func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
 // read at the estimate instead — at least every PollMax: its status is known meanwhile, and a
 // read then is the one that finds it ended.
 func (w *Worker) retry(t *tracked, now time.Time) {
-	at := now.Add(t.bo.NextBackOff())
-	if eta, ok := t.prog.estimate(); ok && (eta.Before(at) || w.batching(now)) {
-		if w.batching(now) {
+	at, batching := now.Add(t.bo.NextBackOff()), w.batching(now)
+	if eta, ok := t.prog.estimate(); ok && (eta.Before(at) || batching) {
+		if batching {
 			// DescribeTasks sees the end within a batch interval and has it read then: a
 			// read planned just after the estimate is needed only if the task runs late.
 			eta = eta.Add(2 * w.cfg.BatchInterval)
