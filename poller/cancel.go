@@ -28,7 +28,7 @@ const (
 // Cancelable reports whether ECS can cancel t: it says so (SupportCancel), or t is an
 // ImportImage or ExportImage task, the actions CancelTask accepts.
 func Cancelable(t Task) bool {
-	return t.SupportCancel || t.Action == "ImportImage" || t.Action == "ExportImage"
+	return t.SupportCancel || t.Action == ActionImportImage || t.Action == ActionExportImage
 }
 
 // cancelOutcome is what events.Data.Cancel says of a CancelTask call that returned err: an

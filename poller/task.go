@@ -51,6 +51,26 @@ func (s Status) Terminal() bool {
 	return s == StatusFinished || s == StatusFailed || s == StatusDeleted
 }
 
+// The documented TaskAction values.
+const (
+	ActionImportImage      = "ImportImage"
+	ActionExportImage      = "ExportImage"
+	ActionModifyDiskSpec   = "ModifyDiskSpec"
+	ActionRedeployInstance = "RedeployInstance"
+	ActionArchiveSnapshot  = "ArchiveSnapshot"
+)
+
+// ParseAction returns the TaskAction ECS reported as s: one of the constants when it is a
+// documented value (one copy of each for all tasks, as ParseStatus), else s as it is.
+func ParseAction(s string) string {
+	for _, k := range [...]string{ActionImportImage, ActionExportImage, ActionModifyDiskSpec, ActionRedeployInstance, ActionArchiveSnapshot} {
+		if s == k {
+			return k
+		}
+	}
+	return s
+}
+
 // ParseStatus returns the TaskStatus ECS reported as s: one of the constants when it is a
 // documented value, so that a worker holding many tasks keeps one copy of each status instead
 // of one per answer; else s as it is.

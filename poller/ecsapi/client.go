@@ -149,7 +149,7 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 	t := poller.Task{
 		TaskID:        tea.StringValue(b.TaskId),
 		RegionID:      tea.StringValue(b.RegionId),
-		Action:        action(tea.StringValue(b.TaskAction)),
+		Action:        poller.ParseAction(tea.StringValue(b.TaskAction)),
 		Status:        poller.ParseStatus(tea.StringValue(b.TaskStatus)),
 		Process:       tea.StringValue(b.TaskProcess),
 		CreationTime:  tea.StringValue(b.CreationTime),

@@ -46,22 +46,11 @@ func (c *Client) DescribeTasks(ctx context.Context, region string, taskIDs []str
 			}
 			out = append(out, poller.TaskStatus{
 				TaskID:     tea.StringValue(t.TaskId),
-				Action:     action(tea.StringValue(t.TaskAction)),
+				Action:     poller.ParseAction(tea.StringValue(t.TaskAction)),
 				Status:     poller.ParseStatus(tea.StringValue(t.TaskStatus)),
 				ResourceID: tea.StringValue(t.ResourceId),
 			})
 		}
 	}
 	return out, nil
-}
-
-// action returns the TaskAction ECS reported as s, as a constant when it is a documented one,
-// so that a worker holding many tasks keeps one copy of each instead of one per answer.
-func action(s string) string {
-	for _, k := range [...]string{"ImportImage", "ExportImage", "ModifyDiskSpec", "RedeployInstance", "ArchiveSnapshot"} {
-		if s == k {
-			return k
-		}
-	}
-	return s
 }
