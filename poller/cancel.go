@@ -3,7 +3,6 @@ package poller
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -44,13 +43,6 @@ func cancelOutcome(err error) string {
 	default:
 		return clipField(events.CancelError(ErrorCode(err)))
 	}
-}
-
-func clipField(s string) string {
-	if len(s) <= maxFieldBytes {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxFieldBytes], "")
 }
 
 // cancelAtDeadline cancels a task that reached its deadline, when the worker is configured to

@@ -134,11 +134,11 @@ const (
 // cut. It is a pure function.
 func bounded(t Task) Task {
 	cut := func(s string) string {
-		if len(s) <= maxFieldBytes {
-			return s
+		c := clipField(s)
+		if len(c) != len(s) {
+			t.Truncated = true
 		}
-		t.Truncated = true
-		return strings.ToValidUTF8(s[:maxFieldBytes], "")
+		return c
 	}
 	t.Action, t.Process, t.CreationTime, t.FinishedTime = cut(t.Action), cut(t.Process), cut(t.CreationTime), cut(t.FinishedTime)
 	t.Status = Status(cut(string(t.Status)))
@@ -170,4 +170,12 @@ func bounded(t Task) Task {
 		t.Operations = ops
 	}
 	return t
+}
+
+// clipField cuts s to maxFieldBytes, never inside a UTF-8 sequence.
+func clipField(s string) string {
+	if len(s) <= maxFieldBytes {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxFieldBytes], "")
 }
