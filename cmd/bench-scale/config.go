@@ -186,6 +186,11 @@ func (a *argsFlag) Set(v string) error {
 
 func (c *Config) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("bench-scale", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: bench-scale [flags]            taskpoller against a naive poller (below)")
+		fmt.Fprintln(fs.Output(), "       bench-scale ownership [flags]  NATS messages/s a worker spends holding tasks (ownership --help)")
+		fs.PrintDefaults()
+	}
 	c.Sizes = sizesFlag{2000, 20000}
 	c.Finish = finishSpan{10 * time.Second, 60 * time.Second}
 	c.Pollers = []string{pollerTaskpoller, pollerNaive}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"slices"
 	"strings"
@@ -109,5 +110,24 @@ func TestWorkerArgsExtraFlagsComeLast(t *testing.T) {
 	}
 	if !strings.Contains(joined, "--poll-initial 1s --poll-max 2s --poll-multiplier 2 --poll-jitter 0") {
 		t.Errorf("args %q: want the backoff flags", joined)
+	}
+}
+
+// `bench-scale ownership` parses like the benchmark: stray arguments and bad values are usage
+// errors (exit 2), and nothing runs.
+func TestOwnershipCommandLine(t *testing.T) {
+	for _, args := range [][]string{{"ownership", "extra"}, {"ownership", "--hold", "0s"}, {"ownership", "--tasks", "x"}} {
+		var stderr strings.Builder
+		code := realMain(context.Background(), args, strings.NewReader(""), io.Discard, &stderr)
+		if code == 0 {
+			t.Errorf("%q: exit 0, want a refusal; stderr %q", args, stderr.String())
+		}
+	}
+	var cfg ownershipConfig
+	if err := parse(cfg.flags(), []string{"--tasks", "10k,100k", "--taskpoller-args", "--concurrency 8"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Sizes, []int{10000, 100000}) || !slices.Equal(cfg.Args, []string{"--concurrency", "8"}) || cfg.Validate() != nil {
+		t.Errorf("parsed %+v", cfg)
 	}
 }

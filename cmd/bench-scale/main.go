@@ -5,8 +5,9 @@
 //
 //	go run ./cmd/bench-scale --tasks 2000,20000 --finish 10s-60s
 //
-// `bench-scale naive` is the naive poller itself, which the benchmark runs as a process of its
-// own; it is not meant to be run by hand.
+// `bench-scale ownership` measures the NATS messages per second a worker spends holding tasks
+// that do not change (`bench-scale ownership --help`). `bench-scale naive` is the naive poller
+// itself, which the benchmark runs as a process of its own; it is not meant to be run by hand.
 package main
 
 import (
@@ -40,8 +41,10 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	} else if len(args) > 0 && args[0] == "ownership" {
 		var cfg ownershipConfig
-		if cfg, err = parseOwnership(args[1:], stderr); err == nil {
-			err = ownership(ctx, cfg, stdout, stderr)
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = ownership(ctx, cfg, stdout, stderr)
+			}
 		}
 	} else {
 		var cfg Config

@@ -31,29 +31,26 @@ type ownershipConfig struct {
 	Args  []string
 }
 
-func parseOwnership(args []string, stderr io.Writer) (ownershipConfig, error) {
+func (c *ownershipConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("bench-scale ownership", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c ownershipConfig
-	sizes := fs.String("tasks", "10000,100000", "tasks tracked, comma-separated: one run each")
+	c.Sizes = []int{10000, 100000}
+	fs.Var((*sizesFlag)(&c.Sizes), "tasks", "tasks tracked, comma-separated: one run each")
 	fs.DurationVar(&c.Hold, "hold", 30*time.Second, "how long NATS traffic is counted once every task is tracked and announced")
 	fs.StringVar(&c.Bin, "taskpoller-bin", "", "a built taskpoller binary; empty: go build ./cmd/taskpoller")
-	extra := fs.String("taskpoller-args", "", "extra flags for taskpoller run")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	for s := range strings.SplitSeq(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("--tasks: %q is not a positive number", s)
-		}
-		c.Sizes = append(c.Sizes, n)
+	fs.Var((*argsFlag)(&c.Args), "taskpoller-args", `extra flags for "taskpoller run"`)
+	return fs
+}
+
+// Validate reports every setting that cannot work.
+func (c *ownershipConfig) Validate() error {
+	var errs []error
+	if len(c.Sizes) == 0 {
+		errs = append(errs, errors.New("--tasks: want at least one size"))
 	}
 	if c.Hold <= 0 {
-		return c, errors.New("--hold must be positive")
+		errs = append(errs, fmt.Errorf("--hold must be positive, got %s", c.Hold))
 	}
-	c.Args = strings.Fields(*extra)
-	return c, nil
+	return errors.Join(errs...)
 }
 
 // ownership measures, for each size, the NATS messages per second a worker spends while it
