@@ -8,18 +8,14 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
-	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
@@ -172,41 +168,6 @@ func waitQuiet(ctx context.Context, ns *server.Server) error {
 		last = rate
 	}
 	return errors.New("NATS traffic did not settle within 5 minutes")
-}
-
-// newWorkerCmd is a `taskpoller run` process writing its output to logf.
-func newWorkerCmd(bin string, args []string, logf *os.File) *exec.Cmd {
-	cmd := exec.Command(bin, args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = childEnv(), logf, logf
-	return cmd
-}
-
-// harness is the benchmark's own NATS connection.
-type harness struct {
-	nc       *nats.Conn
-	js       jetstream.JetStream
-	subjects events.Subjects
-}
-
-func (h harness) close() { h.nc.Close() }
-
-// connectHarness connects to url and waits for the worker to create its streams.
-func connectHarness(ctx context.Context, url string, exited <-chan struct{}) (harness, error) {
-	nc, err := nats.Connect(url, nats.Name("bench-scale"))
-	if err != nil {
-		return harness{}, fmt.Errorf("connect to NATS: %w", err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return harness{}, err
-	}
-	s, _ := events.NewSubjects(events.DefaultPrefix)
-	if err := waitForStreams(ctx, js, s, exited); err != nil {
-		nc.Close()
-		return harness{}, err
-	}
-	return harness{nc: nc, js: js, subjects: s}, nil
 }
 
 // waitTracked waits until the worker at addr reports n tracked tasks on /metrics.

@@ -7,13 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
@@ -57,17 +55,6 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 		return res, err
 	}
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
-	nc, err := nats.Connect(ns.ClientURL(), nats.Name("bench-scale"))
-	if err != nil {
-		return res, fmt.Errorf("connect to NATS: %w", err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return res, err
-	}
-	subjects, _ := events.NewSubjects(events.DefaultPrefix)
-
 	httpAddr, err := freeAddr()
 	if err != nil {
 		return res, err
@@ -80,8 +67,7 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	defer logf.Close()
 	args := workerArgs(cfg, len(w.lives), ns.ClientURL(), emu.URL(), httpAddr)
 	fmt.Fprintf(env.log, "  taskpoller %s\n", strings.Join(args, " "))
-	cmd := exec.Command(env.taskpoller, args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = childEnv(), logf, logf
+	cmd := newWorkerCmd(env.taskpoller, args, logf)
 	if cfg.GoMemLimit != "" {
 		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+cfg.GoMemLimit)
 		fmt.Fprintf(env.log, "  with GOMEMLIMIT=%s\n", cfg.GoMemLimit)
@@ -96,9 +82,12 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 			_ = proc.stop(30 * time.Second)
 		}
 	}()
-	if err := waitForStreams(ctx, js, subjects, proc.done); err != nil {
+	h, err := connectHarness(ctx, ns.ClientURL(), proc.done)
+	if err != nil {
 		return res, fmt.Errorf("%w\nworker log:\n%s", err, tail(logPath, 2000))
 	}
+	defer h.close()
+	js, subjects := h.js, h.subjects
 
 	det := newDetections(len(w.lives))
 	cons, err := js.OrderedConsumer(ctx, subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{
@@ -173,30 +162,6 @@ func (r *result) settle(emu *ecsemu.Server, ids []string, det *detections) error
 		}
 	}
 	return nil
-}
-
-// waitForStreams waits until the worker has created the registrations and events streams.
-func waitForStreams(ctx context.Context, js jetstream.JetStream, s events.Subjects, exited <-chan struct{}) error {
-	deadline := time.NewTimer(time.Minute)
-	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		_, errReg := js.Stream(ctx, s.StreamName(events.RegistrationsRole))
-		_, errEv := js.Stream(ctx, s.StreamName(events.EventsRole))
-		if errReg == nil && errEv == nil {
-			return nil
-		}
-		select {
-		case <-tick.C:
-		case <-exited:
-			return errors.New("the worker exited before creating its streams")
-		case <-deadline.C:
-			return fmt.Errorf("the worker created no streams within a minute: %w", errors.Join(errReg, errEv))
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
 
 // registerAll creates each task of w in emu and at once registers it, registerParallel at a
