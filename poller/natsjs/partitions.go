@@ -41,14 +41,13 @@ func (s *Source) own(ctx context.Context) {
 
 func ownerKey(p int) string { return fmt.Sprintf("p%03d", p) }
 
-// share is how many partitions this Source should hold: an even share among the workers
-// that accept partitions (this one included), rounded up so that every partition has a taker.
+// share is how many partitions this Source should hold: its part of an even split among the
+// workers that accept partitions (Presence.Share), all of them without presence.
 func (s *Source) share() int {
-	n := 1
 	if p := s.opts.presence; p != nil {
-		n = p.Size()
+		return p.Share(Partitions)
 	}
-	return (Partitions + n - 1) / n
+	return Partitions
 }
 
 // balance gives up partitions beyond this Source's share and takes free ones up to it. A
@@ -78,9 +77,10 @@ func (s *Source) balance(ctx context.Context) {
 	if len(held) == want {
 		return
 	}
-	// A share rounded up leaves some worker below it for good (64 partitions, 3 workers: 22,
-	// 22, 20): after a listing that found every partition held, list again only a third of a
-	// lease TTL later — about when one given up or expired is free — or when woken.
+	// While views of the fleet differ, or a holder above its share has not given partitions
+	// up yet, none may be free: after a listing that found every partition held, list again
+	// only a third of a lease TTL later — about when one given up or expired is free — or
+	// when the share changes.
 	now := time.Now()
 	s.mu.Lock()
 	if want != s.lastWant { // the fleet changed: others give partitions up now

@@ -31,6 +31,7 @@ type Presence struct {
 	id        string
 	log       *zap.Logger
 	size      atomic.Int64
+	rank      atomic.Int64 // accepting workers whose key sorts before this one's
 	accepting atomic.Bool
 	beatNow   chan struct{}
 }
@@ -55,6 +56,18 @@ func NewPresence(a Assets, workerID string, log *zap.Logger) *Presence {
 // Size implements poller.Fleet: the workers seen alive and accepting tasks at the latest
 // beat, at least 1.
 func (p *Presence) Size() int { return int(max(1, p.size.Load())) }
+
+// Share is this worker's part of total things split among the workers that accept tasks:
+// total/Size, and one more for the first total%Size of them by key. The parts of all workers
+// add up to total exactly when they saw the same fleet (a share rounded up for all would
+// leave workers with nothing: 64 among 9 is 8 each for 8 of them). Safe for concurrent use.
+func (p *Presence) Share(total int) int {
+	n, rank := p.Size(), int(p.rank.Load())
+	if rank < total%n {
+		return total/n + 1
+	}
+	return total / n
+}
 
 // SetAccepting says whether this worker accepts tasks; the others learn it at once (a beat
 // is sent now).
@@ -100,40 +113,44 @@ func (p *Presence) beat(ctx context.Context) {
 		}
 		return
 	}
-	n, err := p.count(ctx)
+	n, rank, err := p.count(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("cannot count the workers; keeping the last fleet size", zap.Error(err))
 		}
 		return
 	}
+	p.rank.Store(int64(rank))
 	if old := p.size.Swap(int64(n)); old != int64(n) {
 		p.log.Info("workers sharing the ECS quota and the tasks", zap.Int("workers", n))
 	}
 }
 
-// count returns the workers that accept tasks, read from a snapshot of the bucket.
-func (p *Presence) count(ctx context.Context) (int, error) {
+// count returns the workers that accept tasks, and how many of them have a key that sorts
+// before this worker's, read from a snapshot of the bucket.
+func (p *Presence) count(ctx context.Context) (n, rank int, err error) {
 	w, err := p.kv.WatchAll(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list workers: %w", err)
+		return 0, 0, fmt.Errorf("list workers: %w", err)
 	}
 	defer func() { _ = w.Stop() }()
-	n := 0
 	for {
 		select {
 		case e, ok := <-w.Updates():
 			if !ok {
-				return 0, fmt.Errorf("list workers: the watch ended")
+				return 0, 0, fmt.Errorf("list workers: the watch ended")
 			}
 			if e == nil { // the snapshot is complete
-				return max(1, n), nil
+				return max(1, n), rank, nil
 			}
 			if e.Operation() == jetstream.KeyValuePut && string(e.Value()) != presencePaused {
 				n++
+				if e.Key() < p.id {
+					rank++
+				}
 			}
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return 0, 0, ctx.Err()
 		}
 	}
 }
