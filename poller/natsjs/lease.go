@@ -37,14 +37,17 @@ func (l *lease) ID() uint64                        { return l.id }
 func (l *lease) Lost() bool { return l.lost.Load() }
 
 // Done deletes the task's record — unless it was recorded anew meanwhile — and waits for the
-// server to confirm.
+// server to confirm. When the delete fails, the task is handed out again after a lease TTL
+// (as Abandon does), so that the record is settled then: its state says it ended, so the next
+// claim deletes it without polling.
 func (l *lease) Done(ctx context.Context) error {
-	l.forget()
 	err := l.src.assets().Tasks.Delete(ctx, l.key, jetstream.LastRevision(l.rev))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
 		l.src.heal(ctx, err)
+		l.Abandon()
 		return fmt.Errorf("settle task %s: %w", l.key, err)
 	}
+	l.forget()
 	return nil
 }
 

@@ -141,6 +141,12 @@ const acquirers = 8
 // acquire takes partition id if it is free, and starts handing out its tasks.
 func (s *Source) acquire(ctx context.Context, id int) bool {
 	rev, err := s.assets().Owners.Create(ctx, ownerKey(id), []byte(s.token))
+	if err != nil && ctx.Err() == nil {
+		// A Create applied whose answer was lost leaves the lease this Source's own.
+		if own, ok := s.ownRevision(ctx, id); ok {
+			rev, err = own, nil
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 			s.heal(ctx, err)
@@ -208,6 +214,13 @@ func (s *Source) renewOne(ctx context.Context, a Assets, p *partition, now time.
 	case ctx.Err() != nil:
 	case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyNotFound),
 		errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyDeleted):
+		if own, ok := s.ownRevision(ctx, p.id); ok {
+			// An earlier renewal was applied but its answer lost: the lease is still ours.
+			s.mu.Lock()
+			p.rev, p.renewed = own, now
+			s.mu.Unlock()
+			return
+		}
 		s.lose(p.id, "another worker holds it now")
 	case now.Sub(renewed) >= a.LeaseTTL:
 		s.lose(p.id, "not renewed within its TTL")
@@ -250,8 +263,8 @@ func (s *Source) deleteLease(ctx context.Context, id int, rev uint64) {
 	owners := s.assets().Owners
 	err := owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(rev))
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
-		if e, gerr := owners.Get(dctx, ownerKey(id)); gerr == nil && string(e.Value()) == s.token {
-			err = owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(e.Revision()))
+		if own, ok := s.ownRevision(dctx, id); ok {
+			err = owners.Delete(dctx, ownerKey(id), jetstream.LastRevision(own))
 		} else {
 			err = nil // another worker holds it already, or it is gone
 		}
@@ -261,25 +274,38 @@ func (s *Source) deleteLease(ctx context.Context, id int, rev uint64) {
 	}
 }
 
+// ownRevision returns the revision of partition id's lease when the lease carries this
+// Source's token: a write of this Source was applied though its answer was lost.
+func (s *Source) ownRevision(ctx context.Context, id int) (uint64, bool) {
+	e, err := s.assets().Owners.Get(ctx, ownerKey(id))
+	if err != nil || string(e.Value()) != s.token {
+		return 0, false
+	}
+	return e.Revision(), true
+}
+
 // lose forgets partition id: its watcher stops, its leases are lost and no longer queued.
 // It returns the revision of its lease, and whether it was held.
 func (s *Source) lose(id int, why string) (uint64, bool) {
 	s.mu.Lock()
 	p, ok := s.parts[id]
+	var rev uint64
+	var tasks int
 	if ok {
 		delete(s.parts, id)
 		for _, l := range p.leases {
 			l.lost.Store(true)
 		}
 		s.delayed = slices.DeleteFunc(s.delayed, func(l *lease) bool { return l.part == p })
+		rev, tasks = p.rev, len(p.leases) // read under the lock: renewals and forget write them
 	}
 	s.mu.Unlock()
 	if !ok {
 		return 0, false
 	}
 	p.stop()
-	s.log.Debug("gave up a partition", zap.Int("partition", id), zap.String("why", why), zap.Int("tasks", len(p.leases)))
-	return p.rev, true
+	s.log.Debug("gave up a partition", zap.Int("partition", id), zap.String("why", why), zap.Int("tasks", tasks))
+	return rev, true
 }
 
 // watch hands out the tasks recorded in partition p, those there now and those recorded
