@@ -35,7 +35,7 @@ func (s *Source) intake(ctx context.Context) {
 	defer func() {
 		close(work)
 		wg.Wait()
-		s.stopIter()
+		s.handBackFetched()
 	}()
 	pause := time.NewTimer(0)
 	defer pause.Stop()
@@ -134,6 +134,30 @@ func (s *Source) iterator() (jetstream.MessagesContext, error) {
 		s.iter = it
 	}
 	return s.iter, nil
+}
+
+// handBackFetched stops the iterator and naks the registrations it fetched and nobody took, so
+// that another worker records them at once instead of after the consumer's ack wait.
+func (s *Source) handBackFetched() {
+	s.mu.Lock()
+	iter := s.iter
+	s.iter = nil
+	s.mu.Unlock()
+	if iter == nil {
+		return
+	}
+	iter.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for {
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return // drained (ErrMsgIteratorClosed), or out of time: the ack wait hands them back
+		}
+		if err := msg.Nak(); err != nil {
+			s.log.Debug("cannot hand back a fetched registration", zap.Error(err))
+		}
+	}
 }
 
 func (s *Source) stopIter() {
