@@ -86,9 +86,10 @@ type Lease interface {
 // Source leases registrations. Next blocks until one arrives or ctx ends (then it returns
 // ctx.Err()); it is called by one goroutine at a time. Held reports whether the registration
 // id of the task key (Registration.Key) is still pending (leased, or waiting to be). Drain
-// stops fetching and releases every registration fetched but not yet returned by Next — and
-// lets other workers take this one's share; after Drain, Next fetches again. Run keeps every
-// lease alive until ctx ends; the worker runs it for as long as it runs.
+// releases every registration fetched but not yet returned by Next and lets other workers
+// take this one's share (natsjs: it gives up its partitions and stops taking any); after
+// Drain, Next takes them again. Run keeps every lease alive until ctx ends; the worker runs it
+// until its polls have returned and it has handed everything back.
 type Source interface {
 	Next(ctx context.Context) (Lease, error)
 	Held(ctx context.Context, key string, id uint64) (bool, error)

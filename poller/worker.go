@@ -117,18 +117,33 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 
 // Run tracks tasks until ctx ends. Then it stops taking registrations, waits for polls in
 // flight, hands everything it holds back to the source at once (Source.Drain, then
-// Lease.Release without delay; natsjs gives its partitions up) and returns nil. Run must be
-// called once.
+// Lease.Release without delay; natsjs gives its partitions up), stops the source (Source.Run
+// runs until then) and returns nil. Run must be called once.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.fleet != nil {
 		n := w.fleet.Size()
 		w.limits.share(n, time.Now())
 		w.batchLimits.share(n, time.Now())
 	}
+	// The source outlives the polls: it keeps holding what it hands out (natsjs: renews its
+	// partition leases) until every poll in flight has returned and handBack has given all
+	// back, so no other worker takes a task while this one still polls it.
+	srcCtx, stopSrc := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSrc()
+	var srcErr error
+	srcStopped := make(chan struct{})
+	go func() { srcErr = w.src.Run(srcCtx); close(srcStopped) }()
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		select {
+		case <-srcStopped: // the source stopped by itself: so does the worker
+			return srcErr
+		case <-gctx.Done():
+			return nil
+		}
+	})
 	g.Go(func() error { return w.sched.Run(gctx) })
 	g.Go(func() error { return w.intake(gctx) })
-	g.Go(func() error { return w.src.Run(gctx) })
 	g.Go(func() error { return w.guard(gctx) })
 	g.Go(func() error { return w.batch(gctx) })
 	g.Go(func() error { return w.admit(gctx) })
@@ -141,6 +156,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	err := g.Wait()
 	w.consuming.Store(false)
 	w.handBack()
+	stopSrc()
+	<-srcStopped
+	if err == nil {
+		err = srcErr
+	}
 	return err
 }
 

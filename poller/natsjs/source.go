@@ -86,8 +86,9 @@ func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Opt
 }
 
 // Run implements poller.Source: it records registrations and keeps the partition leases
-// until ctx ends; then it gives up every partition (so that others take them at once) and
-// waits for its watchers.
+// until ctx ends; then it gives up every partition still held (so that others take them at
+// once; a worker has given them up already, with Drain, once its polls returned) and waits
+// for its watchers.
 func (s *Source) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.intake(ctx) })
@@ -96,7 +97,9 @@ func (s *Source) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopped = true
 	s.mu.Unlock()
-	s.releaseAll(context.WithoutCancel(ctx))
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // what is left expires by itself
+	defer cancel()
+	s.releaseAll(rctx)
 	s.wg.Wait()
 	return nil
 }
