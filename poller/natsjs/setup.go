@@ -22,7 +22,7 @@ type SetupConfig struct {
 	EventsMaxAge  time.Duration // how long events are kept; 7 days
 	DedupWindow   time.Duration // events stream duplicate window; 10 minutes
 	AckWait       time.Duration // partition lease TTL and registration consumer ack wait; 30s
-	MaxAckPending int           // registrations held by all workers at once; 100000
+	MaxAckPending int           // registrations being recorded by all workers at once; 100000
 	StateTTL      time.Duration // how long task state is kept after its last change; 8 days
 }
 
@@ -85,7 +85,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 	var err error
 	a.Registrations, err = ensureStream(ctx, js, &a.Kept, jetstream.StreamConfig{
 		Name:        s.StreamName(events.RegistrationsRole),
-		Description: "taskpoller: task registrations, removed once their task has its terminal event",
+		Description: "taskpoller: task registrations, removed once recorded in the tasks bucket",
 		Subjects:    []string{s.Registered()},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
@@ -111,7 +111,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 	}
 	a.Consumer, err = ensureConsumer(ctx, a.Registrations, &a.Kept, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
-		Description:   "taskpoller workers; a registration stays pending while its task is tracked",
+		Description:   "taskpoller workers; a registration stays pending until it is recorded in the tasks bucket",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
 		MaxDeliver:    -1,
