@@ -156,16 +156,34 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 }
 
 // waitPartitions waits until every partition is held by some worker: until then the tasks of
-// a free one wait, which tests that time a task's first look must not count.
+// a free one wait, which tests that time a task's first look must not count. It follows the
+// owners bucket's changes.
 func (e *env) waitPartitions(owners jetstream.KeyValue) {
 	e.t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		keys, err := owners.Keys(context.Background())
-		if err == nil && len(keys) == natsjs.Partitions {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("partitions held: %d of %d (%v)", len(keys), natsjs.Partitions, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	w, err := owners.WatchAll(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer func() { _ = w.Stop() }()
+	held := map[string]bool{}
+	for len(held) < natsjs.Partitions {
+		select {
+		case en, ok := <-w.Updates():
+			if !ok {
+				e.t.Fatalf("the watch of the partition leases ended with %d of %d held", len(held), natsjs.Partitions)
+			}
+			if en == nil {
+				continue // the leases there at the start have all been seen
+			}
+			if en.Operation() == jetstream.KeyValuePut {
+				held[en.Key()] = true
+			} else {
+				delete(held, en.Key())
+			}
+		case <-ctx.Done():
+			e.t.Fatalf("partitions held: %d of %d", len(held), natsjs.Partitions)
 		}
 	}
 }
