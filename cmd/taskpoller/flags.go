@@ -12,8 +12,13 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // errUsage marks a command line that could not be parsed (already reported).
@@ -114,4 +119,35 @@ func (q *qpsFor) Set(v string) error {
 		(*q)[api] = r
 	}
 	return nil
+}
+
+// natsClient is the connection and subject prefix of the commands that talk to a running
+// deployment: register, watch, tasks, status.
+type natsClient struct {
+	NATS          natsjs.ConnConfig
+	SubjectPrefix string
+}
+
+func (c *natsClient) register(fs *flag.FlagSet) {
+	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
+	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+}
+
+func (c *natsClient) validate() error {
+	_, err := events.NewSubjects(c.SubjectPrefix)
+	if err != nil {
+		err = fmt.Errorf("--subject-prefix: %w", err)
+	}
+	return errors.Join(err, c.NATS.Validate())
+}
+
+// dial connects as name (the command, for the server's connection list). The caller closes
+// the connection.
+func (c *natsClient) dial(name string) (*nats.Conn, jetstream.JetStream, events.Subjects, error) {
+	subjects, err := events.NewSubjects(c.SubjectPrefix)
+	if err != nil {
+		return nil, nil, events.Subjects{}, err
+	}
+	nc, js, err := c.NATS.Dial("", name, zap.NewNop())
+	return nc, js, subjects, err
 }

@@ -10,26 +10,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"go.uber.org/zap"
-
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // registerConfig is the configuration of `taskpoller register`.
 type registerConfig struct {
-	NATS          natsjs.ConnConfig
-	SubjectPrefix string
-	Region, Task  string
-	Meta          multiFlag
-	Timeout       time.Duration
+	natsClient
+	Region, Task string
+	Meta         multiFlag
+	Timeout      time.Duration
 }
 
 func (c *registerConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
-	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
-	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	c.natsClient.register(fs)
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
 	fs.Var(&c.Meta, "meta", "metadata key=value echoed in every event of the task (repeatable)")
@@ -40,16 +35,13 @@ func (c *registerConfig) flags() *flag.FlagSet {
 // Validate checks the ids as a worker would, so a bad one is refused here already.
 func (c *registerConfig) Validate() error {
 	var errs []error
-	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
-		errs = append(errs, err)
-	}
 	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := c.metadata(); err != nil {
 		errs = append(errs, err)
 	}
-	return errors.Join(append(errs, c.NATS.Validate())...)
+	return errors.Join(append(errs, c.natsClient.validate())...)
 }
 
 func (c *registerConfig) metadata() (json.RawMessage, error) {
@@ -76,9 +68,8 @@ func (c *registerConfig) metadata() (json.RawMessage, error) {
 
 // register publishes one registration and waits until JetStream has stored it.
 func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
-	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
 	md, _ := cfg.metadata()
-	nc, js, err := cfg.NATS.Dial("", "taskpoller register", zap.NewNop())
+	nc, js, subjects, err := cfg.dial("taskpoller register")
 	if err != nil {
 		return err
 	}

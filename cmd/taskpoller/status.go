@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"go.uber.org/zap"
-
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
@@ -20,17 +17,15 @@ import (
 
 // statusConfig is the configuration of `taskpoller status`.
 type statusConfig struct {
-	NATS          natsjs.ConnConfig
-	SubjectPrefix string
-	Region, Task  string
-	JSON          bool
-	Timeout       time.Duration
+	natsClient
+	Region, Task string
+	JSON         bool
+	Timeout      time.Duration
 }
 
 func (c *statusConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
-	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	c.natsClient.register(fs)
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object: the state, the tracking entry, the partition lease and every event as stored")
@@ -41,16 +36,13 @@ func (c *statusConfig) flags() *flag.FlagSet {
 // Validate checks the ids as a worker would (they are subject tokens) and the other flags.
 func (c *statusConfig) Validate() error {
 	var errs []error
-	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
-		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
-	}
 	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("--timeout must be positive, got %s", c.Timeout))
 	}
-	return errors.Join(append(errs, c.NATS.Validate())...)
+	return errors.Join(append(errs, c.natsClient.validate())...)
 }
 
 // taskStatus is everything JetStream holds about one task.
@@ -88,8 +80,7 @@ var errUnknownTask = errors.New("unknown task")
 
 // showStatus prints what JetStream holds about one task and its whole event history.
 func showStatus(ctx context.Context, cfg statusConfig, out io.Writer) error {
-	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
-	nc, js, err := cfg.NATS.Dial("", "taskpoller status", zap.NewNop())
+	nc, js, subjects, err := cfg.dial("taskpoller status")
 	if err != nil {
 		return err
 	}

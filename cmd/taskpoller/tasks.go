@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -22,19 +20,17 @@ import (
 
 // tasksConfig is the configuration of `taskpoller tasks`.
 type tasksConfig struct {
-	NATS          natsjs.ConnConfig
-	SubjectPrefix string
-	Active        bool
-	Failed        bool
-	Since         time.Duration
-	JSON          bool
-	Timeout       time.Duration
+	natsClient
+	Active  bool
+	Failed  bool
+	Since   time.Duration
+	JSON    bool
+	Timeout time.Duration
 }
 
 func (c *tasksConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("tasks", flag.ContinueOnError)
-	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
-	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	c.natsClient.register(fs)
 	fs.BoolVar(&c.Active, "active", false, "only tasks that have not ended: waiting to be claimed, or polled by a worker")
 	fs.BoolVar(&c.Failed, "failed", false, "only tasks that ended with a failed event")
 	fs.DurationVar(&c.Since, "since", 0, "only tasks registered or ended within this long, e.g. 1h; 0: any time")
@@ -46,9 +42,6 @@ func (c *tasksConfig) flags() *flag.FlagSet {
 // Validate checks the prefix, the filters and the connection flags.
 func (c *tasksConfig) Validate() error {
 	var errs []error
-	if _, err := events.NewSubjects(c.SubjectPrefix); err != nil {
-		errs = append(errs, fmt.Errorf("--subject-prefix: %w", err))
-	}
 	if c.Active && c.Failed {
 		errs = append(errs, errors.New("--active and --failed exclude each other: a failed task has ended"))
 	}
@@ -58,14 +51,13 @@ func (c *tasksConfig) Validate() error {
 	if c.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("--timeout must be positive, got %s", c.Timeout))
 	}
-	return errors.Join(append(errs, c.NATS.Validate())...)
+	return errors.Join(append(errs, c.natsClient.validate())...)
 }
 
 // listTasks prints one line per task that JetStream knows of: its state, its entry in the
 // tasks bucket, its terminal event.
 func listTasks(ctx context.Context, cfg tasksConfig, out, errOut io.Writer) error {
-	subjects, _ := events.NewSubjects(cfg.SubjectPrefix)
-	nc, js, err := cfg.NATS.Dial("", "taskpoller tasks", zap.NewNop())
+	nc, js, subjects, err := cfg.dial("taskpoller tasks")
 	if err != nil {
 		return err
 	}
