@@ -100,12 +100,7 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 	if badLines > 0 {
 		waitErr = errors.Join(waitErr, fmt.Errorf("naive poller: %d unreadable output lines", badLines))
 	}
-	res.fromRusage(proc.rusage())
-	res.OtherLoad = otherLoad(mark, markCPU(), res.CPU)
-	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
-		fmt.Fprintf(env.log, "  calls.csv: %v\n", err)
-	}
-	res.fromStats(emu.Stats())
+	res.collect(proc, mark, emu, ids, start, dir, env.log)
 	res.ClientErrors = summary.Errors["transport"]
 	if err := res.settle(emu, ids, det); err != nil {
 		return res, err

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"math"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -112,4 +115,16 @@ func (r *result) fromRusage(u *syscall.Rusage) {
 	}
 	r.MaxRSSKiB = u.Maxrss
 	r.CPU = time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// collect takes what a run measured once its poller process proc has stopped, in this order:
+// the process's own usage, the other load since mark (which needs that usage), the calls
+// timeline (calls.csv in dir, for ids from start) and the emulator's counts.
+func (r *result) collect(proc *child, mark cpuMark, emu *ecsemu.Server, ids []string, start time.Time, dir string, log io.Writer) {
+	r.fromRusage(proc.rusage())
+	r.OtherLoad = otherLoad(mark, markCPU(), r.CPU)
+	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
+		fmt.Fprintf(log, "  calls.csv: %v\n", err)
+	}
+	r.fromStats(emu.Stats())
 }

@@ -127,12 +127,7 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(logPath, 2000)))
 	}
 	cc.Stop()
-	res.fromRusage(proc.rusage())
-	res.OtherLoad = otherLoad(mark, markCPU(), res.CPU)
-	if err := writeTimeline(filepath.Join(dir, "calls.csv"), callTimeline(emu, ids, start)); err != nil {
-		fmt.Fprintf(env.log, "  calls.csv: %v\n", err)
-	}
-	res.fromStats(emu.Stats())
+	res.collect(proc, mark, emu, ids, start, dir, env.log)
 	if err := res.settle(emu, ids, det); err != nil {
 		return res, err
 	}
