@@ -116,16 +116,15 @@ func TestShutdownHandsWorkBackAtOnce(t *testing.T) {
 		}
 		return true
 	})
+	// A hand-back is at once: what is measured is only told apart from the ack wait (30 s),
+	// after which the tasks would be taken over anyway, with a wide margin for a loaded machine.
 	stopping := time.Now()
 	a.stop()
-	if d := time.Since(stopping); d > 3*time.Second {
+	if d := time.Since(stopping); d > e.setup.AckWait/3 {
 		t.Errorf("shutdown took %s", d)
 	}
 	e.startWorker(cfg)
-	col.waitTerminal(t, 10*time.Second, ids...)
-	if d := time.Since(stopping); d > 10*time.Second {
-		t.Errorf("tasks took %s to finish after the hand-back", d)
-	}
+	col.waitTerminal(t, e.setup.AckWait/2, ids...)
 	checkExactlyOnce(t, col, ids)
 }
 
