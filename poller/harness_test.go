@@ -38,8 +38,10 @@ type env struct {
 	api      *ecsapi.Client
 	subjects events.Subjects
 	setup    natsjs.SetupConfig
-	fleet    bool         // workers started share --api-qps through a Presence
-	workers  atomic.Int64 // workers started, for their ids
+	fleet    bool // workers started share --api-qps through a Presence
+	// wrapStore, if set, gives the workers started another view of the state store.
+	wrapStore func(poller.StateStore) poller.StateStore
+	workers   atomic.Int64 // workers started, for their ids
 }
 
 func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
@@ -134,7 +136,11 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 		srcOpts = append(srcOpts, natsjs.WithPresence(presence))
 	}
 	src := natsjs.NewSource(assets, pub, log, 8, srcOpts...)
-	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), src, opts...)
+	var store poller.StateStore = natsjs.NewStateStore(assets.State, heal)
+	if e.wrapStore != nil {
+		store = e.wrapStore(store)
+	}
+	w, err := poller.NewWorker(cfg, e.api, pub, store, src, opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -28,6 +28,14 @@ func (w *Worker) process(ctx context.Context, key string) {
 		w.flush(ctx, t, now)
 		return
 	}
+	if t.state.Terminal {
+		// The terminal event is stored (the outbox is empty): whatever path got here, only
+		// recording that and settling the registration are left. Polling again would find
+		// the end again and announce it a second time, after the first: the fence would let
+		// it through, and past the duplicate window nothing else would stop it.
+		w.finish(ctx, t, now)
+		return
+	}
 	saw := t.batchSaw.Swap(nil)
 	if saw != nil && !t.waiting.Load() && saw.Status.Known() && !saw.Status.Terminal() && saw.Status != t.state.Status {
 		// DescribeTasks saw a new status that ends nothing: announced from its answer, with
@@ -193,6 +201,13 @@ func (w *Worker) fail(ctx context.Context, t *tracked, reason events.Reason, cod
 // announce records notices in the task's state (compare-and-set under this worker's lease)
 // before anything is published. It returns false when they were not recorded.
 func (w *Worker) announce(ctx context.Context, t *tracked, seen observed, notices []Notice, now time.Time) bool {
+	if t.state.Terminal {
+		// Unreachable through process, which finishes a terminal task before anything else:
+		// kept so that no future path can announce after the terminal event.
+		w.logger(t).Error("refusing to announce anything after a task's terminal event", zap.Int("notices", len(notices)))
+		w.retry(t, now)
+		return false
+	}
 	st := t.state
 	st.Action, st.Status, st.Process, st.Ordinal = seen.Task.Action, seen.Task.Status, seen.Task.Process, seen.Ordinal
 	st.Outbox = newOutbox(notices)
@@ -237,12 +252,7 @@ func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
 		}
 	}
 	if t.state.Terminal {
-		// Recorded before the registration is settled, so that a registration of the task
-		// that comes later is settled at once.
-		if t.dirty && !w.commit(ctx, t, t.state, now) {
-			return
-		}
-		w.complete(ctx, t, now)
+		w.finish(ctx, t, now)
 		return
 	}
 	// Not terminal: that these were sent is recorded with the next announcement, one state
@@ -250,6 +260,18 @@ func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
 	// publishes nothing twice: each is refused by the fence or recognised by its id, and
 	// reconcile skips what is stored.
 	w.retry(t, now)
+}
+
+// finish ends a task whose terminal event is stored: it records that (when not recorded yet)
+// and settles the registration. A failed write is retried at the task's backoff by process,
+// which comes back here: a terminal task is never polled or announced again.
+func (w *Worker) finish(ctx context.Context, t *tracked, now time.Time) {
+	// Recorded before the registration is settled, so that a registration of the task that
+	// comes later is settled at once.
+	if t.dirty && !w.commit(ctx, t, t.state, now) {
+		return
+	}
+	w.complete(ctx, t, now)
 }
 
 // resync reconciles the task's state with its journal after a fenced publish.
