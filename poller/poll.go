@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"go.uber.org/zap"
@@ -122,7 +123,35 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 			log.Debug("transient ECS error; retrying", zap.String("code", code), zap.Error(err))
 		}
 	}
+	if class != ClassWorker && !now.Before(w.lastChance(t)) {
+		w.expire(ctx, t, code, err, now)
+		return
+	}
 	w.retry(t, now)
+}
+
+// lastChance is when a task past its deadline that ECS could not be asked about fails with
+// reason timeout all the same: one PollMax after the deadline, so that the calls made at the
+// deadline and after it (at least one, at the backoff's pace) could have seen it end. A task
+// whose calls never succeed thus ends like any other, long before its records could expire.
+// Calls refused because of this worker (ClassWorker) do not count: such a worker hands its
+// tasks back (Config.HandBackAfter), for one that can look at them to decide.
+func (w *Worker) lastChance(t *tracked) time.Time { return w.deadline(t).Add(w.cfg.PollMax) }
+
+// expire fails a task at its last chance (see lastChance) from what was last seen of it; err is
+// the latest call's error, which the event names.
+func (w *Worker) expire(ctx context.Context, t *tracked, code string, err error, now time.Time) {
+	prev := t.seen()
+	canceled := w.cancelAtDeadline(ctx, t, prev.Task)
+	if ctx.Err() != nil {
+		return // shutting down: Run hands the registration back
+	}
+	msg := fmt.Sprintf("task not finished %s after registration, and ECS could not be asked since the deadline (%s); last status %q",
+		w.cfg.TaskTimeout, callError(err), prev.Task.Status)
+	n := failure(prev, t.reg, events.ReasonTimeout, code, clipField(msg), t.reg.Metadata, now)
+	n.Cancel = canceled
+	w.logger(t).Warn("task timed out while ECS could not be asked", zap.String("code", code), zap.Error(err))
+	w.end(ctx, t, prev, n, now)
 }
 
 // onTask announces what a fresh observation changed. Past the deadline, a task that is still
@@ -193,6 +222,11 @@ func (w *Worker) fail(ctx context.Context, t *tracked, reason events.Reason, cod
 	prev := t.seen()
 	n := failure(prev, t.reg, reason, code, msg, t.reg.Metadata, now)
 	w.logger(t).Info("task failed", zap.String("reason", string(reason)), zap.String("code", code))
+	w.end(ctx, t, prev, n, now)
+}
+
+// end announces n, the failed notice of a task ECS did not end itself, after prev.
+func (w *Worker) end(ctx context.Context, t *tracked, prev observed, n Notice, now time.Time) {
 	if w.announce(ctx, t, prev, []Notice{n}, now) {
 		w.flush(ctx, t, now)
 	}
@@ -387,8 +421,20 @@ func (w *Worker) retry(t *tracked, now time.Time) {
 	}
 	if deadline := w.deadline(t); now.Before(deadline) && at.After(deadline) {
 		at = deadline
+	} else if last := w.lastChance(t); now.Before(last) && at.After(last) {
+		at = last
 	}
 	w.sched.Schedule(t.key, at)
+}
+
+// callError says what err is without the request's URL (its query names the task, not a
+// secret, but an event is no place for it).
+func callError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ErrorCode(err) + ": " + ue.Err.Error()
+	}
+	return apiMessage(err)
 }
 
 func apiMessage(err error) string {

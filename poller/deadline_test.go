@@ -1,0 +1,46 @@
+package poller_test
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+)
+
+// A task whose calls never succeed (ECS unreachable) ends like any other: failed, reason
+// timeout, one PollMax after its deadline (the calls made meanwhile could have seen it end),
+// naming the error. Before, it was polled for ever, and its records expired under it.
+func TestUnreachableTaskTimesOutAtItsLastChance(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.api.script("t-1", answers(task(poller.StatusProcessing, "10%"), 1)...)
+		cfg := rigConfig()
+		cfg.TaskTimeout = 10 * time.Second
+		a := r.start(cfg)
+		start := time.Now()
+		a.register("t-1")
+		settle(2 * time.Second) // Processing announced
+		r.api.setRefuse(&url.Error{Op: "Post", URL: "http://ecs.example/?TaskId=t-1", Err: errors.New("dial tcp: connection refused")})
+		settle(time.Minute)
+		r.checkConsistent("t-1")
+		evs := r.events("t-1")
+		last := evs[len(evs)-1]
+		if last.Kind != events.KindFailed || last.Reason != events.ReasonTimeout || last.ErrorCode != "ConnectionError" {
+			t.Fatalf("last event %s %s %s: %v", last.Kind, last.Reason, last.ErrorCode, r.history("t-1"))
+		}
+		if at, want := last.ObservedAt.Sub(start), cfg.TaskTimeout+cfg.PollMax; at != want {
+			t.Errorf("timed out %s after registration, want one PollMax after the deadline (%s)", at, want)
+		}
+		if strings.Contains(last.ErrorMessage, "ecs.example") || !strings.Contains(last.ErrorMessage, "connection refused") {
+			t.Errorf("error message %q: want the cause without the request's URL", last.ErrorMessage)
+		}
+		if n := a.w.Tracked(); n != 0 {
+			t.Errorf("still tracking %d tasks", n)
+		}
+	})
+}
