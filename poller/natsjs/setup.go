@@ -146,11 +146,15 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 	}
 	a.Tasks, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
 		Bucket:      s.StreamName(events.TasksRole),
-		Description: "taskpoller: registrations of the tasks being tracked, keyed <partition>.<region>.<task>",
+		Description: "taskpoller: registrations of the tasks being tracked, keyed <partition>.<region>.<task>; kept until settled",
 		History:     1,
-		TTL:         cfg.StateTTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
+		// No TTL: a record is the only copy of its registration once recorded, and nothing
+		// rewrites it while its task is tracked. It is deleted when the task is settled
+		// (Lease.Done), and every tracked task is settled by its deadline (poller.Config's
+		// TaskTimeout, plus one PollMax when ECS cannot be asked); with a TTL, a task tracked
+		// (or waiting for a worker) longer than it was dropped without a terminal event.
+		Storage:  jetstream.FileStorage,
+		Replicas: cfg.Replicas,
 	})
 	if err != nil {
 		return Assets{}, fmt.Errorf("tasks bucket: %w", err)

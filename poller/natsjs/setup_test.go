@@ -1,6 +1,9 @@
 package natsjs_test
 
 import (
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -50,8 +53,8 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 	if b.LeaseTTL != big.AckWait {
 		t.Errorf("lease TTL in force = %s, want the larger %s", b.LeaseTTL, big.AckWait)
 	}
-	if len(b.Kept) != 7 {
-		t.Errorf("kept %d settings, want 7 (ack wait, max ack pending, max age, duplicates, state, tasks and lease TTLs): %v", len(b.Kept), b.Kept)
+	if len(b.Kept) != 6 {
+		t.Errorf("kept %d settings, want 6 (ack wait, max ack pending, max age, duplicates, state and lease TTLs; the tasks bucket has none): %v", len(b.Kept), b.Kept)
 	}
 	time.Sleep(1500 * time.Millisecond) // longer than the small TTL: the entry must still be there
 	if _, err := b.State.Get(ctx, "cn-hangzhou.t-1"); err != nil {
@@ -69,5 +72,35 @@ func TestSetupNeverLowersSharedSettings(t *testing.T) {
 	}
 	if st, _ := c.State.Status(ctx); st.TTL() != larger.StateTTL {
 		t.Errorf("state TTL not raised: %s", st.TTL())
+	}
+}
+
+// A task's record in the tasks bucket is the only copy of its registration: it must not
+// expire while the task is tracked (or waits for a worker), however long that is. Setup gives
+// the bucket no TTL, and lifts the TTL of a bucket an earlier version made.
+func TestTaskRecordsNeverExpire(t *testing.T) {
+	js, s := serve(t)
+	ctx := context.Background()
+	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: s.StreamName(events.TasksRole), History: 1, TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Put(ctx, "000.cn-hangzhou.t-1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{StateTTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.Tasks.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != 0 {
+		t.Fatalf("tasks bucket TTL %s, want none", st.TTL())
+	}
+	time.Sleep(1500 * time.Millisecond) // longer than the TTLs asked for: the record must still be there
+	if _, err := a.Tasks.Get(ctx, "000.cn-hangzhou.t-1"); err != nil {
+		t.Errorf("a task's record expired: %v", err)
 	}
 }
