@@ -331,8 +331,10 @@ func (w *Worker) resync(ctx context.Context, t *tracked, now time.Time) bool {
 
 // commit writes st under this worker's lease. On a conflict it looks again: if the stored
 // state still carries this worker's lease, the conflict was its own earlier write whose
-// answer was lost, and it writes again; otherwise the task was taken over and this worker
-// stops tracking it without settling the registration.
+// answer was lost, and it writes again; if there is no state any more (it expired: no
+// worker claimed the task since, or its state would be there), it writes it anew, so that a
+// tracked task's state never stays expired; otherwise the task was taken over and this
+// worker stops tracking it without settling the registration.
 func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time) bool {
 	rev, err := w.store.Update(ctx, t.key, st, t.rev)
 	if errors.Is(err, ErrStateConflict) {
@@ -340,7 +342,12 @@ func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time
 		switch {
 		case gerr == nil && cur.Lease == st.Lease:
 			rev, err = w.store.Update(ctx, t.key, st, curRev)
-		case gerr != nil && !errors.Is(gerr, ErrNoState):
+		case errors.Is(gerr, ErrNoState):
+			rev, err = w.store.Create(ctx, t.key, st)
+			if errors.Is(err, ErrStateExists) {
+				err = ErrStateConflict // claimed meanwhile
+			}
+		case gerr != nil:
 			err = gerr // cannot tell yet; retry later
 		}
 	}
