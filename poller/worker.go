@@ -167,7 +167,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // Ready returns nil when the worker is taking registrations and ECS accepts its calls, or an
 // error saying why not. Safe for concurrent use.
 func (w *Worker) Ready() error {
-	p := w.health.problem()
+	p := w.health.describe()
 	_, failing := w.intakeFailing(time.Now())
 	switch {
 	case w.paused.Load():
