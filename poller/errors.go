@@ -243,3 +243,33 @@ func faultOfCode(code string, status int) Fault {
 	}
 	return FaultOther
 }
+
+// reachOf tells what the outcome of a call says of whether the region's ECS endpoint answers:
+// answered is true for a success and for every error answer of the service below 500
+// (throttling, not found, refused credentials: ECS is there); failure names how a call that
+// got no such answer failed — "ConnectionError" (refused, reset, DNS), "Timeout",
+// "BadResponseBody" (not JSON: a proxy's page), "HTTP 503" (5xx answers, ServiceUnavailable,
+// InternalError). Both are zero for a call that was not made (no credentials, a client
+// failure, a canceled call): it says nothing of the endpoint.
+func reachOf(err error) (answered bool, failure string) {
+	var api *APIError
+	switch {
+	case err == nil:
+		return true, ""
+	case errors.As(err, &api):
+		switch {
+		case api.StatusCode >= 500:
+			return false, fmt.Sprintf("HTTP %d", api.StatusCode)
+		case api.Code == "ServiceUnavailable":
+			return false, "HTTP 503"
+		case api.Code == "InternalError":
+			return false, "HTTP 500"
+		case api.StatusCode == 0:
+			return false, "" // not sent, or no body: nothing known of the endpoint
+		}
+		return true, ""
+	case errors.Is(err, context.Canceled):
+		return false, ""
+	}
+	return false, ErrorCode(err)
+}

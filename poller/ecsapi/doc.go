@@ -7,7 +7,7 @@
 // ErrResponseTooLarge, a transient error. A failing credential (chain) gives a ClientError
 // that wraps poller.ErrNoCredentials, whose message names the failed providers with fixed
 // text and never quotes the credential's own error, which can contain the content of
-// credential files.
+// credential files. A Client tells where its calls go (Endpoint), which the poller logs.
 //
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
 // A Client is safe for concurrent use. Its memory is bounded by the regions it called in the
