@@ -24,8 +24,10 @@ type batchItem struct {
 // A task whose status differs from the last one seen — or that the answer leaves out — is
 // scheduled for an immediate DescribeTask, which decides and announces as usual; every other
 // task keeps its backoff. It does nothing when the TaskAPI cannot batch or batching is off.
-// If ECS refuses DescribeTasks (a RAM policy without ecs:DescribeTasks), the worker polls per
-// task, says so once in the log and in Detail, and tries again after batchRetryAfter.
+// If ECS refuses DescribeTasks permission (a RAM policy without ecs:DescribeTasks), the worker
+// polls per task, says so once in the log and in Detail, and tries again after
+// batchRetryAfter; any other worker-level refusal (credentials, clock: see Fault) would refuse
+// DescribeTaskAttribute too, and is reported as such instead.
 func (w *Worker) batch(ctx context.Context) error {
 	api, ok := w.api.(BatchTaskAPI)
 	if !ok || w.cfg.BatchInterval < 0 {
@@ -130,6 +132,13 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 		case ClassThrottled:
 			w.cut(APIDescribeTasks, region, w.batchLimits.throttled(region, now))
 		case ClassWorker:
+			if WorkerFault(err) != FaultPermission {
+				// Credentials or the clock: DescribeTaskAttribute is signed alike and would be
+				// refused alike, so polling per task would change nothing. The worker is not
+				// ready meanwhile, and DescribeTasks is tried again next round.
+				w.health.report(code, region, err, now)
+				break
+			}
 			w.batchOffUntil.Store(now.Add(batchRetryAfter).UnixNano())
 			w.batchOffCode.Store(code)
 			w.log.Warn("ECS refuses DescribeTasks; polling each task with DescribeTaskAttribute until it is accepted",

@@ -28,6 +28,12 @@ type Config struct {
 	HandBackAfter time.Duration
 	// StallAfter: taking registrations failing this long makes Healthy report an error. 1m.
 	StallAfter time.Duration
+	// UnreachableAfter: when every call to a region — at least three — has gone unanswered
+	// this long (connection refused, timeouts, 5xx answers, bodies that are not JSON), the
+	// worker logs a warning and is not ready until a call to the region is answered; tasks are
+	// kept and nothing is handed back (see reach). 30s: a blip (a restarting proxy, a burst of
+	// 503s) never shows, and /readyz tells before the 1m bounds above act.
+	UnreachableAfter time.Duration
 	// BatchQPS is the rate of DescribeTasks calls per region for the whole fleet; APIQPS.
 	BatchQPS float64
 	// BatchInterval is how often the status of every tracked task is checked with
@@ -60,6 +66,7 @@ func (c *Config) setDefaults() {
 	def(&c.ThrottleQuiet, time.Minute)
 	def(&c.HandBackAfter, time.Minute)
 	def(&c.StallAfter, time.Minute)
+	def(&c.UnreachableAfter, 30*time.Second)
 	def(&c.BatchInterval, 500*time.Millisecond)
 	if c.PollMultiplier == 0 {
 		c.PollMultiplier = 1.5
@@ -109,5 +116,6 @@ func (c Config) Validate() error {
 	check(c.Concurrency >= 1, "concurrency must be at least 1, got %d", c.Concurrency)
 	check(c.HandBackAfter > 0, "hand-back delay must be positive, got %s", c.HandBackAfter)
 	check(c.StallAfter > 0, "intake stall bound must be positive, got %s", c.StallAfter)
+	check(c.UnreachableAfter > 0, "ECS unreachable bound must be positive, got %s", c.UnreachableAfter)
 	return errors.Join(errs...)
 }

@@ -18,7 +18,9 @@
 //   - A task is failed with reason timeout only from a successful observation made after its
 //     deadline; a worker ECS keeps refusing hands its tasks back (Config.HandBackAfter).
 //   - Transient ECS errors never fail a task; errors that blame the worker (credentials,
-//     permissions, clock) keep tasks and make Ready report the cause.
+//     permissions, clock) keep tasks and make Ready report the cause; a region whose calls go
+//     unanswered (refused, timeouts, 5xx) for Config.UnreachableAfter makes Ready report it,
+//     and hands nothing back.
 //   - Every goroutine Worker.Run starts has returned when Run returns, and every registration
 //     still held has been handed back.
 //

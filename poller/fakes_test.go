@@ -70,7 +70,7 @@ type memAPI struct {
 	scripts map[string][]memAnswer
 	funcs   map[string]func(call int, now time.Time) memAnswer
 	calls   map[string][]time.Time
-	refuse  error // when set, every call fails with it
+	refuse  error // when set, every call fails with it (DescribeTasks of a batchAPI too)
 
 	cancelErr error                  // CancelTask answers it
 	cancels   map[string][]time.Time // CancelTask calls, by task
@@ -216,6 +216,9 @@ func (b *batchAPI) DescribeTasks(_ context.Context, _ string, ids []string) ([]p
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.memAPI.refuse != nil {
+		return nil, b.memAPI.refuse
+	}
 	if b.checked == nil {
 		b.checked = map[string][]time.Time{}
 	}

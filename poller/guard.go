@@ -18,7 +18,17 @@ const probeEvery = 10 * time.Second
 //     timed out by a worker that cannot look at it);
 //   - while paused: probe ECS every probeEvery; resume intake once a call is accepted;
 //   - publish whether intake is stalled (see Healthy);
+//   - tell which regions ECS has not answered for Config.UnreachableAfter, and remind of
+//     them (reach.tick);
 //   - take this worker's share of the fleet's ECS quota (WithFleet).
+//
+// An unreachable region (no answer at all: refused connections, timeouts, 5xx) makes the
+// worker not ready but never pauses it: the hand-back is for errors that blame this worker
+// (its credentials, permissions, clock), which another worker may not have. An endpoint that
+// does not answer fails every worker alike — they share --ecs-endpoint, or the region's
+// official endpoint — so handing tasks back would only move them round the fleet, each worker
+// pausing in turn, and leave nobody polling when ECS answers again. Tasks stay where they are,
+// retried at their backoff, and none is timed out for want of an answer (see onTask).
 func (w *Worker) guard(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -50,12 +60,20 @@ func (w *Worker) guard(ctx context.Context) error {
 			lastProbe = now
 			w.probe(ctx, region, now)
 		}
+		w.reach.tick(now, w.tracksRegion)
 		stalled := 0.0
 		if w.Healthy() != nil {
 			stalled = 1
 		}
 		w.metrics.IntakeStalled.Set(stalled)
 	}
+}
+
+// tracksRegion reports whether the worker tracks a task of region.
+func (w *Worker) tracksRegion(region string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.rings[region] != nil
 }
 
 // probe makes one call on behalf of no task: an answer that does not blame the worker clears

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
@@ -38,10 +39,11 @@ type env struct {
 	api      *ecsapi.Client
 	subjects events.Subjects
 	setup    natsjs.SetupConfig
-	fleet    bool // workers started share --api-qps through a Presence
+	fleet    bool         // workers started share --api-qps through a Presence
+	logs     zapcore.Core // if set, workers started log to it too
+	workers  atomic.Int64 // workers started, for their ids
 	// wrapStore, if set, gives the workers started another view of the state store.
 	wrapStore func(poller.StateStore) poller.StateStore
-	workers   atomic.Int64 // workers started, for their ids
 }
 
 func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
@@ -124,6 +126,9 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 		e.t.Fatal(err)
 	}
 	log := zaptest.NewLogger(e.t)
+	if e.logs != nil {
+		log = zap.New(zapcore.NewTee(log.Core(), e.logs))
+	}
 	heal := natsjs.WithHealer(natsjs.NewHealer(js, e.subjects, e.setup, assets, log))
 	pub := natsjs.NewPublisher(js, e.subjects, heal)
 	metrics := poller.NewMetrics(prometheus.NewRegistry())

@@ -26,6 +26,7 @@ type Metrics struct {
 	HandedBack    prometheus.Counter     // registrations handed back while running (worker-level errors)
 	BatchCalls    *prometheus.CounterVec // DescribeTasks calls by result and code
 	FleetSize     prometheus.Gauge       // workers sharing the ECS quota
+	Unreachable   *prometheus.GaugeVec   // region: 1 while no call to the region is answered
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -90,11 +91,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.FleetSize = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "taskpoller_fleet_workers", Help: "Workers sharing the ECS quota; this worker takes 1/n of --api-qps.",
 	})
+	m.Unreachable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "taskpoller_ecs_unreachable",
+		Help: "1 while no ECS call to the region has been answered for --ecs-unreachable-after (connection errors, timeouts, 5xx); no series otherwise.",
+	}, []string{"region"})
 	// Every reason exists from the start, at 0, so that increase() sees a task's first failure.
 	for _, r := range events.Reasons {
 		m.Failed.WithLabelValues(string(r))
 	}
-	reg.MustRegister(m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	reg.MustRegister(m.FleetSize, m.Unreachable, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

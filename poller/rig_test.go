@@ -31,6 +31,8 @@ type rig struct {
 	wrapStore func(poller.StateStore) poller.StateStore
 	// batch, if set, is the TaskAPI of the next started worker (it can DescribeTasks).
 	batch *batchAPI
+	// log, if set, is the logger of the next started worker.
+	log *zap.Logger
 }
 
 func newRig(t *testing.T) *rig {
@@ -64,6 +66,9 @@ func (r *rig) start(cfg poller.Config) *rigWorker {
 	log := zap.NewNop()
 	if testing.Verbose() {
 		log = zaptest.NewLogger(r.t)
+	}
+	if r.log != nil {
+		log = r.log
 	}
 	var store poller.StateStore = r.store
 	if r.wrapStore != nil {

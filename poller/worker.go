@@ -30,6 +30,7 @@ type Worker struct {
 	sched  *scheduler
 	limits *regionLimits
 	health *health
+	reach  *reach        // whether ECS answers, per region; every call through api reports to it
 	slots  chan struct{} // one per tracked task, MaxTracked in all
 
 	consuming   atomic.Bool
@@ -112,6 +113,12 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w.log = w.log.Named("worker")
 	w.health = newHealth(w.log)
+	var endpoint func(string) string
+	if e, ok := api.(endpointer); ok {
+		endpoint = e.Endpoint
+	}
+	w.reach = newReach(w.log, cfg.UnreachableAfter, w.metrics.Unreachable, endpoint)
+	w.api = watchReach(api, w.reach)
 	return w, nil
 }
 
@@ -164,18 +171,23 @@ func (w *Worker) Run(ctx context.Context) error {
 	return err
 }
 
-// Ready returns nil when the worker is taking registrations and ECS accepts its calls, or an
-// error saying why not. Safe for concurrent use.
+// Ready returns nil when the worker is taking registrations, ECS accepts its calls and every
+// region's calls are answered (see reach), or an error saying why not. Safe for concurrent use.
 func (w *Worker) Ready() error {
-	p := w.health.problem()
-	_, failing := w.intakeFailing(time.Now())
+	now := time.Now()
+	p, down := w.health.describe(), w.reach.describe(now)
+	_, failing := w.intakeFailing(now)
 	switch {
 	case w.paused.Load():
 		return fmt.Errorf("paused: ECS refuses calls (%s); registrations handed back", p)
 	case !w.consuming.Load() || failing:
 		return errors.New("not consuming registrations")
+	case p != "" && down != "":
+		return fmt.Errorf("ECS refuses calls: %s; ECS unreachable: %s", p, down)
 	case p != "":
 		return fmt.Errorf("ECS refuses calls: %s", p)
+	case down != "":
+		return fmt.Errorf("ECS unreachable: %s", down)
 	}
 	return nil
 }

@@ -61,6 +61,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
 	fs.DurationVar(&c.Poll.HandBackAfter, "hand-back-after", time.Minute, "when ECS refuses this worker's calls (credentials, permissions, clock) this long, hand its tasks back to other workers and take no more until a probe call is accepted")
+	fs.DurationVar(&c.Poll.UnreachableAfter, "ecs-unreachable-after", 30*time.Second, "when no ECS call to a region (at least three) is answered this long — connections refused, timeouts, 5xx — log a warning and report not ready until one is; tasks are kept, nothing is handed back")
 	fs.DurationVar(&c.Poll.BatchInterval, "batch-interval", 500*time.Millisecond, "how often the status of every tracked task is checked with DescribeTasks (100 tasks a call); a task's DescribeTaskAttribute is then called only on a change and for progress at its backoff's pace; 0: per-task polling only")
 	fs.DurationVar(&c.Poll.StallAfter, "stall-after", time.Minute, "when taking registrations from NATS fails this long, /healthz reports unhealthy")
 	fs.IntVar(&c.Setup.Replicas, "replicas", 1, "replicas of the streams and the state bucket (3 on a cluster)")

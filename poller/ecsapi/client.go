@@ -192,11 +192,12 @@ func toTask(b *ecs.DescribeTaskAttributeResponseBody, region, taskID string) pol
 // convertError turns the SDK's error answers into *poller.APIError; transport and decoding
 // errors (*url.Error, *json.SyntaxError, ErrResponseTooLarge) are returned wrapped, as they
 // are, so that poller.Classify finds them transient. A failed credential becomes ClientError
-// (a worker error) with a fixed description that never quotes the credential's own error.
+// (a worker error) wrapping poller.ErrNoCredentials (poller.WorkerFault: FaultCredentials),
+// with a fixed description that never quotes the credential's own error.
 func convertError(err error) error {
 	var ce *credentialError
 	if errors.As(err, &ce) {
-		return &poller.APIError{Code: "ClientError", Message: ce.Error()}
+		return &poller.APIError{Code: "ClientError", Message: ce.Error(), Cause: poller.ErrNoCredentials}
 	}
 	var te *tea.SDKError
 	if errors.As(err, &te) {

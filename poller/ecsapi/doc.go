@@ -5,8 +5,9 @@
 //
 // Every answer's body is read up to MaxResponseBytes; a longer one fails the call with
 // ErrResponseTooLarge, a transient error. A failing credential (chain) gives a ClientError
-// whose message names the failed providers with fixed text and never quotes the credential's
-// own error, which can contain the content of credential files.
+// that wraps poller.ErrNoCredentials, whose message names the failed providers with fixed
+// text and never quotes the credential's own error, which can contain the content of
+// credential files. A Client tells where its calls go (Endpoint), which the poller logs.
 //
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
 // A Client is safe for concurrent use. Its memory is bounded by the regions it called in the
