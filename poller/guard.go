@@ -28,7 +28,8 @@ const probeEvery = 10 * time.Second
 // does not answer fails every worker alike — they share --ecs-endpoint, or the region's
 // official endpoint — so handing tasks back would only move them round the fleet, each worker
 // pausing in turn, and leave nobody polling when ECS answers again. Tasks stay where they are,
-// retried at their backoff, and none is timed out for want of an answer (see onTask).
+// retried at their backoff; one still unanswered at its last chance, a --poll-max past its
+// deadline, fails with reason timeout like any task that does not end (see lastChance).
 func (w *Worker) guard(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()

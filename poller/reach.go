@@ -31,7 +31,8 @@ const unreachableRemindEvery = time.Minute
 // unreachable the worker is not ready (describe).
 //
 // An unreachable region changes nothing else: tasks are kept and retried at their backoff,
-// none is timed out for it, and the worker does not hand its tasks back (see guard). What it
+// none is timed out for it before its deadline (one past it, at its last chance: see
+// lastChance), and the worker does not hand its tasks back (see guard). What it
 // reports outside the log (describe, the gauge) is the region, the endpoint and the kind of
 // failure, never an error's text. Safe for concurrent use; every method takes the time.
 type reach struct {
