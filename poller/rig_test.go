@@ -31,6 +31,8 @@ type rig struct {
 	wrapStore func(poller.StateStore) poller.StateStore
 	// batch, if set, is the TaskAPI of the next started worker (it can DescribeTasks).
 	batch *batchAPI
+	// wrapAPI, if set, gives the next started worker another view of its TaskAPI.
+	wrapAPI func(poller.TaskAPI) poller.TaskAPI
 }
 
 func newRig(t *testing.T) *rig {
@@ -73,6 +75,9 @@ func (r *rig) start(cfg poller.Config) *rigWorker {
 	var api poller.TaskAPI = r.api
 	if r.batch != nil {
 		api = r.batch
+	}
+	if r.wrapAPI != nil {
+		api = r.wrapAPI(api)
 	}
 	w, err := poller.NewWorker(cfg, api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
 		poller.WithLogger(log), poller.WithMetrics(metrics))
