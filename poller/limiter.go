@@ -21,6 +21,12 @@ import (
 //     quarter of the configured rate per throttleWindow, up to the configured rate, never
 //     above;
 //   - a cut can come from another worker of the fleet (follow): the fleet shares one quota.
+//     Such notices are not proof (anyone allowed to publish on the subject can send them), so
+//     a followed cut holds the rate down at most ThrottleQuiet from the first cut followed
+//     (one episode), however many notices follow it; after an episode, notices are ignored
+//     until this worker itself sees the throttling above noise (the share above), or for
+//     followRearm quiet periods. Repeated notices alone hold a region down for at most one
+//     quiet period in every followRearm.
 //
 // Regions unused for idleRegion are forgotten, so memory does not grow with every region id
 // ever seen. Safe for concurrent use.
@@ -50,15 +56,20 @@ const (
 	throttleShare  = 0.25             // share of throttled answers that lowers the rate
 	throttleWindow = time.Second      // at most one cut (or one raise step) per window
 	idleRegion     = 10 * time.Minute // a region unused this long is forgotten
+	followRearm    = 10               // quiet periods from a followed episode's start until notices count again
 )
 
 type regionLimit struct {
 	lim       *rate.Limiter
 	last      time.Time // latest time handed to lim: it is never handed an earlier one
 	share     float64   // moving share of throttled answers
-	lastCut   time.Time
+	lastCut   time.Time // this worker's last cut (its own throttled answers)
 	lastRaise time.Time
-	lastUsed  time.Time
+	// followFrom is when the latest episode of followed cuts began (zero: none, or this
+	// worker saw throttling itself since): followed cuts hold the rate down until quiet after
+	// it, and no new episode begins until followRearm quiet periods after it.
+	followFrom time.Time
+	lastUsed   time.Time
 
 	// The queue: keys in arrival order, each with the number it was queued under; an entry
 	// whose number is not the key's current one in queued was forgotten, and is skipped.
@@ -230,6 +241,9 @@ func (l *regionLimits) throttled(region string, now time.Time) float64 {
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	r.share += throttleAlpha * (1 - r.share)
+	if r.share >= throttleShare {
+		r.followFrom = time.Time{} // this worker sees the overrun itself: the fleet's notices count again
+	}
 	if r.share < throttleShare || now.Sub(r.lastCut) < throttleWindow {
 		return 0
 	}
@@ -239,19 +253,27 @@ func (l *regionLimits) throttled(region string, now time.Time) float64 {
 	return next / l.qps
 }
 
-// follow lowers region's rate to factor of the configured one (never below the floor) when
-// another worker of the fleet cut it there, as if this worker had cut it: it climbs back after
-// the same quiet. A rate already as low is left alone.
-func (l *regionLimits) follow(region string, factor float64, now time.Time) {
+// follow lowers region's rate to factor (in (0,1]) of the configured one, never below the
+// floor, when another worker of the fleet cut it there, and reports whether it did. The first
+// cut followed begins an episode: cuts are followed within quiet of its start, and the rate
+// climbs back quiet after it, whatever notices come meanwhile (see regionLimits). A rate
+// already as low is left alone; a notice past the episode, until followRearm quiet periods
+// after its start or this worker's own throttled answers re-arm it, is ignored.
+func (l *regionLimits) follow(region string, factor float64, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	next := max(factor*l.qps, l.floor)
-	if float64(r.lim.Limit()) <= next {
-		return
+	if !(factor > 0 && factor <= 1) || float64(r.lim.Limit()) <= next {
+		return false
+	}
+	if since := now.Sub(r.followFrom); r.followFrom.IsZero() || since >= followRearm*l.quiet {
+		r.followFrom = now // a new episode
+	} else if since >= l.quiet {
+		return false // the episode is over: this worker's own answers decide now
 	}
 	r.lim.SetLimitAt(r.at(now), rate.Limit(next))
-	r.lastCut = now
+	return true
 }
 
 // succeeded records an answer that was not throttled, and raises a lowered rate back once it
@@ -262,7 +284,8 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 	r := l.get(region, now)
 	r.share *= 1 - throttleAlpha
 	cur := float64(r.lim.Limit())
-	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || now.Sub(r.lastRaise) < throttleWindow {
+	followed := !r.followFrom.IsZero() && now.Sub(r.followFrom) < l.quiet
+	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || followed || now.Sub(r.lastRaise) < throttleWindow {
 		return
 	}
 	r.lim.SetLimitAt(r.at(now), rate.Limit(min(cur+l.qps/4, l.qps)))

@@ -26,6 +26,9 @@ type Metrics struct {
 	HandedBack    prometheus.Counter     // registrations handed back while running (worker-level errors)
 	BatchCalls    *prometheus.CounterVec // DescribeTasks calls by result and code
 	FleetSize     prometheus.Gauge       // workers sharing the ECS quota
+	// ThrottleNotices counts the fleet's rate-cut notices by result: followed, ignored (a
+	// region without tasks here, a cut no lower, or past the bound of followed cuts), invalid.
+	ThrottleNotices *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -90,11 +93,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.FleetSize = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "taskpoller_fleet_workers", Help: "Workers sharing the ECS quota; this worker takes 1/n of --api-qps.",
 	})
+	m.ThrottleNotices = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "taskpoller_throttle_notices_total",
+		Help: "Rate cuts other workers announced on the fleet subject, by result: followed, ignored (no tasks in the region here, no lower than the rate in force, or past the bound of followed cuts) or invalid (not a cut of a known API in a region id, with a factor in (0,1]).",
+	}, []string{"result"})
+	for _, r := range []string{"followed", "ignored", "invalid"} {
+		m.ThrottleNotices.WithLabelValues(r)
+	}
 	// Every reason exists from the start, at 0, so that increase() sees a task's first failure.
 	for _, r := range events.Reasons {
 		m.Failed.WithLabelValues(string(r))
 	}
-	reg.MustRegister(m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	reg.MustRegister(m.ThrottleNotices, m.FleetSize, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

@@ -33,6 +33,8 @@ type rig struct {
 	batch *batchAPI
 	// wrapAPI, if set, gives the next started worker another view of its TaskAPI.
 	wrapAPI func(poller.TaskAPI) poller.TaskAPI
+	// opts are added to the options of every worker started.
+	opts []poller.Option
 }
 
 func newRig(t *testing.T) *rig {
@@ -80,7 +82,7 @@ func (r *rig) start(cfg poller.Config) *rigWorker {
 		api = r.wrapAPI(api)
 	}
 	w, err := poller.NewWorker(cfg, api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
-		poller.WithLogger(log), poller.WithMetrics(metrics))
+		append([]poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}, r.opts...)...)
 	if err != nil {
 		r.t.Fatal(err)
 	}
