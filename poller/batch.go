@@ -33,10 +33,10 @@ type batchItem struct {
 // Regions are apart: each region's round runs in a goroutine of its own, at most one round
 // (so one DescribeTasks call) of a region in flight at once, so a region whose calls hang (up
 // to Config.CallTimeout each) delays only its own next round; a region whose round is still
-// on at a tick skips that tick. At most Config.Concurrency rounds are in flight at once (the
-// operator's bound on calls in flight; DescribeTasks calls are one per MaxBatch tasks, so it
-// is ample): a tick that finds them all taken leaves the regions left for the next tick.
-// batch waits for every round it started before it returns.
+// on at a tick skips that tick. At most Config.Concurrency DescribeTasks calls are in flight
+// at once (the operator's bound on calls in flight; DescribeTasks calls are one per MaxBatch
+// tasks, so it is ample): a round waits for a place before each call. batch waits for every
+// round it started before it returns.
 func (w *Worker) batch(ctx context.Context) error {
 	api, ok := w.api.(BatchTaskAPI)
 	if !ok || w.cfg.BatchInterval < 0 {
@@ -46,7 +46,7 @@ func (w *Worker) batch(ctx context.Context) error {
 	defer tick.Stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	slots := make(chan struct{}, w.cfg.Concurrency) // rounds in flight
+	slots := make(chan struct{}, w.cfg.Concurrency) // DescribeTasks calls in flight
 	rounds := map[string]*regionRound{}
 	for {
 		select {
@@ -70,17 +70,12 @@ func (w *Worker) batch(ctx context.Context) error {
 				rounds[region] = rr
 			}
 			if rr.busy.Load() {
-				continue // its last round is still on (a slow or hanging call)
-			}
-			select {
-			case slots <- struct{}{}:
-			default:
-				continue // as many rounds in flight as allowed: next tick
+				continue // its last round is still on (a slow or hanging call, or a small budget)
 			}
 			rr.busy.Store(true)
 			wg.Go(func() {
-				defer func() { <-slots; rr.busy.Store(false) }()
-				w.batchRound(ctx, api, region, n, rr)
+				defer rr.busy.Store(false)
+				w.batchRound(ctx, api, region, n, rr, slots)
 			})
 		}
 	}
@@ -92,20 +87,48 @@ type regionRound struct {
 	chunk []batchItem // used by the round in flight only
 }
 
-// batchRound checks region's n tasks, at most one turn of its ring: no task is checked more
-// often than once per BatchInterval. It stops early when the region's DescribeTasks budget is
-// spent or a call fails.
-func (w *Worker) batchRound(ctx context.Context, api BatchTaskAPI, region string, n int, rr *regionRound) {
+// batchRound checks region's n tasks, at most one turn of its ring: rounds start a
+// BatchInterval apart at least, so no task is checked more often than once per BatchInterval.
+// When the region's DescribeTasks budget is spent it waits for the next token (the bucket is
+// small, see newQuotaLimits: a round that stopped there would lose the tokens that fall due
+// between ticks); it holds a place of slots during each call. It stops early when a call
+// fails or ctx ends.
+func (w *Worker) batchRound(ctx context.Context, api BatchTaskAPI, region string, n int, rr *regionRound, slots chan struct{}) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for left := n; left > 0; {
-		if !w.batchLimits.allow(region, time.Now()) {
-			return // this region's DescribeTasks budget is spent for now
+		now := time.Now()
+		if !w.batchLimits.allow(region, now) {
+			d := w.batchLimits.due(region, now)
+			if timer == nil {
+				timer = time.NewTimer(d)
+			} else {
+				timer.Reset(d)
+			}
+			select {
+			case <-timer.C:
+				continue
+			case <-ctx.Done():
+				return
+			}
 		}
 		var took int
 		if rr.chunk, took = w.nextChunk(rr.chunk[:0], region, left); len(rr.chunk) == 0 {
 			return // the turn is done: the tasks left wait for their reads
 		}
 		left -= took
-		if !w.checkBatch(ctx, api, region, rr.chunk) {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		ok := w.checkBatch(ctx, api, region, rr.chunk)
+		<-slots
+		if !ok {
 			return
 		}
 	}

@@ -44,6 +44,7 @@ type regionLimits struct {
 	quiet      time.Duration
 	baseQPS    float64 // the configured rate and burst, before any share is taken
 	baseBurst  int
+	quota      float64 // the fleet's per-second quota the limits fit (see newQuotaLimits); 0: none
 
 	mu        sync.Mutex
 	regions   map[string]*regionLimit
@@ -103,6 +104,38 @@ const (
 func newRegionLimits(qps float64, burst int, quiet time.Duration) *regionLimits {
 	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, baseQPS: qps, baseBurst: burst,
 		regions: map[string]*regionLimit{}, wake: make(chan struct{}, 1)}
+}
+
+// newQuotaLimits returns the limits of an API whose quota is quota calls per second per region
+// for the whole fleet, as ECS counts them: calls in each wall-clock second. A token bucket
+// lets through a full bucket plus a second's refill within one second, so the limits are
+// sized to fit that window: in any second, burst + rate <= the worker's share of quota (1/n,
+// see share). The rate aims at quotaHeadroom of the share and the bucket holds what is left
+// (burst, if smaller: the configured burst is a cap), at least one token; when that one token
+// does not fit in the headroom (a share under 1/(1-quotaHeadroom) calls/s) the rate is
+// lowered to make room for it. A share of at most one call a second cannot fit a window and
+// keeps the rate aimed at.
+func newQuotaLimits(quota float64, burst int, quiet time.Duration) *regionLimits {
+	l := newRegionLimits(quota*quotaHeadroom, burst, quiet)
+	l.quota = quota
+	l.qps, l.burst = l.sized(1)
+	l.floor = l.qps / 4
+	return l
+}
+
+// sized returns the rate and burst of one worker of a fleet of n.
+func (l *regionLimits) sized(n int) (float64, int) {
+	n = max(1, n)
+	qps, burst := l.baseQPS/float64(n), max(1, l.baseBurst/n)
+	if l.quota <= 0 {
+		return qps, burst
+	}
+	share := l.quota / float64(n)
+	burst = min(burst, max(1, int(share-qps))) // the bucket is held in the headroom
+	if room := share - float64(burst); room > 0 {
+		qps = min(qps, room)
+	}
+	return qps, burst
 }
 
 func (l *regionLimits) get(region string, now time.Time) *regionLimit {
@@ -175,6 +208,16 @@ func (l *regionLimits) allow(region string, now time.Time) bool {
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	return len(r.queued) == 0 && r.lim.AllowN(r.at(now), 1)
+}
+
+// due returns how long until region's next token is due, for a caller of allow (at least a
+// nanosecond; allow may still refuse it to a key waiting in the queue).
+func (l *regionLimits) due(region string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.get(region, now)
+	need := (1 - r.lim.TokensAt(r.at(now))) / float64(r.lim.Limit())
+	return max(time.Nanosecond, time.Duration(math.Ceil(need*float64(time.Second))))
 }
 
 // release grants the keys at the head of each region's queue the tokens due by now, at the
@@ -293,18 +336,18 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 }
 
 // share makes the limits this worker's share (1/n) of the configured rate and burst, for a
-// fleet of n workers sharing one ECS quota. A region lowered for throttling stays lowered by
-// the same factor. The burst never drops below 1.
+// fleet of n workers sharing one ECS quota (sized to fit its share of a per-second quota, for
+// newQuotaLimits). A region lowered for throttling stays lowered by the same factor. The
+// burst never drops below 1.
 func (l *regionLimits) share(n int, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	qps := l.baseQPS / float64(max(1, n))
-	if qps == l.qps {
+	qps, burst := l.sized(n)
+	if qps == l.qps && burst == l.burst {
 		return
 	}
 	ratio := qps / l.qps
-	l.qps, l.floor = qps, qps/4
-	l.burst = max(1, l.baseBurst/max(1, n))
+	l.qps, l.floor, l.burst = qps, qps/4, burst
 	for _, r := range l.regions {
 		t := r.at(now)
 		r.lim.SetLimitAt(t, rate.Limit(float64(r.lim.Limit())*ratio))

@@ -100,8 +100,8 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
-		sched: newScheduler(), gate: newRegionGate(cfg.Concurrency), limits: newRegionLimits(cfg.APIQPS*quotaHeadroom, cfg.APIBurst, cfg.ThrottleQuiet),
-		batchLimits: newRegionLimits(cfg.BatchQPS*quotaHeadroom, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
+		sched: newScheduler(), gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
 		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{}, rings: map[string]*ring{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}
