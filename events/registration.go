@@ -76,6 +76,12 @@ func ParseRegistration(payload []byte) (Registration, error) {
 	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md}, nil
 }
 
+// ValidRegion reports whether regionID has the form of an ECS region id, as ValidateIDs
+// requires.
+func ValidRegion(regionID string) bool {
+	return len(regionID) <= 64 && regionPattern.MatchString(regionID)
+}
+
 // ValidateIDs checks a region id and task id before they become subject tokens.
 func ValidateIDs(regionID, taskID string) error {
 	switch {

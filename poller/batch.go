@@ -2,6 +2,8 @@ package poller
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,8 +21,9 @@ type batchItem struct {
 
 // batch checks the status of every tracked task with DescribeTasks, MaxBatch ids a call, under
 // a rate limit of its own (ECS throttles each API on its own). Each Config.BatchInterval it
-// goes on round the region's ring of tasks as far as the budget allows, at most once round:
-// a task is checked at most once per BatchInterval, and every task in turn.
+// starts a round for every region with tasks: the round goes on round the region's ring of
+// tasks as far as the budget allows, at most once round: a task is checked at most once per
+// BatchInterval, and every task in turn.
 // A task whose status differs from the last one seen — or that the answer leaves out — is
 // scheduled for an immediate DescribeTask, which decides and announces as usual; every other
 // task keeps its backoff. It does nothing when the TaskAPI cannot batch or batching is off.
@@ -28,6 +31,14 @@ type batchItem struct {
 // polls per task, says so once in the log and in Detail, and tries again after
 // batchRetryAfter; any other worker-level refusal (credentials, clock: see Fault) would refuse
 // DescribeTaskAttribute too, and is reported as such instead.
+//
+// Regions are apart: each region's round runs in a goroutine of its own, at most one round
+// (so one DescribeTasks call) of a region in flight at once, so a region whose calls hang (up
+// to Config.CallTimeout each) delays only its own next round; a region whose round is still
+// on at a tick skips that tick. At most Config.Concurrency DescribeTasks calls are in flight
+// at once (the operator's bound on calls in flight; DescribeTasks calls are one per MaxBatch
+// tasks, so it is ample): a round waits for a place before each call. batch waits for every
+// round it started before it returns.
 func (w *Worker) batch(ctx context.Context) error {
 	api, ok := w.api.(BatchTaskAPI)
 	if !ok || w.cfg.BatchInterval < 0 {
@@ -35,7 +46,10 @@ func (w *Worker) batch(ctx context.Context) error {
 	}
 	tick := time.NewTicker(w.cfg.BatchInterval)
 	defer tick.Stop()
-	var chunk []batchItem
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, w.cfg.Concurrency) // DescribeTasks calls in flight
+	rounds := map[string]*regionRound{}
 	for {
 		select {
 		case <-tick.C:
@@ -45,22 +59,79 @@ func (w *Worker) batch(ctx context.Context) error {
 		if !w.batching(time.Now()) {
 			continue // DescribeTasks refused: per-task polling until batchRetryAfter
 		}
-		for region, n := range w.regionSizes() {
-			// At most one turn of the region's ring a round: no task is checked more often
-			// than once per BatchInterval.
-			for left := n; left > 0; {
-				if !w.batchLimits.allow(region, time.Now()) {
-					break // this region's DescribeTasks budget is spent for now
-				}
-				var took int
-				if chunk, took = w.nextChunk(chunk[:0], region, left); len(chunk) == 0 {
-					break // the turn is done: the tasks left wait for their reads
-				}
-				left -= took
-				if !w.checkBatch(ctx, api, region, chunk) {
-					break
-				}
+		sizes := w.regionSizes()
+		for region, rr := range rounds {
+			if _, ok := sizes[region]; !ok && !rr.busy.Load() {
+				delete(rounds, region) // no task left there: forgotten
 			}
+		}
+		for region, n := range sizes {
+			rr := rounds[region]
+			if rr == nil {
+				rr = &regionRound{}
+				rounds[region] = rr
+			}
+			if rr.busy.Load() {
+				continue // its last round is still on (a slow or hanging call, or a small budget)
+			}
+			rr.busy.Store(true)
+			wg.Go(func() {
+				defer rr.busy.Store(false)
+				w.batchRound(ctx, api, region, n, rr, slots)
+			})
+		}
+	}
+}
+
+// regionRound is one region's batch round: whether one is in flight, and its reused chunk.
+type regionRound struct {
+	busy  atomic.Bool
+	chunk []batchItem // used by the round in flight only
+}
+
+// batchRound checks region's n tasks, at most one turn of its ring: rounds start a
+// BatchInterval apart at least, so no task is checked more often than once per BatchInterval.
+// When the region's DescribeTasks budget is spent it waits for the next token (the bucket is
+// small, see newQuotaLimits: a round that stopped there would lose the tokens that fall due
+// between ticks); it holds a place of slots during each call. It stops early when a call
+// fails or ctx ends.
+func (w *Worker) batchRound(ctx context.Context, api BatchTaskAPI, region string, n int, rr *regionRound, slots chan struct{}) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for left := n; left > 0; {
+		now := time.Now()
+		if !w.batchLimits.allow(region, now) {
+			d := w.batchLimits.due(region, now)
+			if timer == nil {
+				timer = time.NewTimer(d)
+			} else {
+				timer.Reset(d)
+			}
+			select {
+			case <-timer.C:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		var took int
+		if rr.chunk, took = w.nextChunk(rr.chunk[:0], region, left); len(rr.chunk) == 0 {
+			return // the turn is done: the tasks left wait for their reads
+		}
+		left -= took
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		ok := w.checkBatch(ctx, api, region, rr.chunk)
+		<-slots
+		if !ok {
+			return
 		}
 	}
 }

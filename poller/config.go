@@ -16,7 +16,7 @@ type Config struct {
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 30s
 	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
-	APIBurst       int           // token bucket size per region; APIQPS (one second's worth, so a burst fits a per-second quota), at least 1
+	APIBurst       int           // token bucket size per region, at most the headroom of the worker's share (a full bucket plus a second's rate fit a per-second quota, see newQuotaLimits); APIQPS, so the headroom, at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m
 	MaxTracked     int           // tasks one worker tracks at once; 100000
 	Concurrency    int           // polls in flight at once; 16

@@ -6,3 +6,6 @@ const (
 	IntakeRecovered = intakeRecovered
 	QuotaHeadroom   = quotaHeadroom
 )
+
+// LimitedRegions is how many regions the worker's two limiters remember.
+func (w *Worker) LimitedRegions() int { return w.limits.size() + w.batchLimits.size() }

@@ -21,6 +21,12 @@ import (
 //     quarter of the configured rate per throttleWindow, up to the configured rate, never
 //     above;
 //   - a cut can come from another worker of the fleet (follow): the fleet shares one quota.
+//     Such notices are not proof (anyone allowed to publish on the subject can send them), so
+//     a followed cut holds the rate down at most ThrottleQuiet from the first cut followed
+//     (one episode), however many notices follow it; after an episode, notices are ignored
+//     until this worker itself sees the throttling above noise (the share above), or for
+//     followRearm quiet periods. Repeated notices alone hold a region down for at most one
+//     quiet period in every followRearm.
 //
 // Regions unused for idleRegion are forgotten, so memory does not grow with every region id
 // ever seen. Safe for concurrent use.
@@ -38,6 +44,7 @@ type regionLimits struct {
 	quiet      time.Duration
 	baseQPS    float64 // the configured rate and burst, before any share is taken
 	baseBurst  int
+	quota      float64 // the fleet's per-second quota the limits fit (see newQuotaLimits); 0: none
 
 	mu        sync.Mutex
 	regions   map[string]*regionLimit
@@ -50,15 +57,20 @@ const (
 	throttleShare  = 0.25             // share of throttled answers that lowers the rate
 	throttleWindow = time.Second      // at most one cut (or one raise step) per window
 	idleRegion     = 10 * time.Minute // a region unused this long is forgotten
+	followRearm    = 10               // quiet periods from a followed episode's start until notices count again
 )
 
 type regionLimit struct {
 	lim       *rate.Limiter
 	last      time.Time // latest time handed to lim: it is never handed an earlier one
 	share     float64   // moving share of throttled answers
-	lastCut   time.Time
+	lastCut   time.Time // this worker's last cut (its own throttled answers)
 	lastRaise time.Time
-	lastUsed  time.Time
+	// followFrom is when the latest episode of followed cuts began (zero: none, or this
+	// worker saw throttling itself since): followed cuts hold the rate down until quiet after
+	// it, and no new episode begins until followRearm quiet periods after it.
+	followFrom time.Time
+	lastUsed   time.Time
 
 	// The queue: keys in arrival order, each with the number it was queued under; an entry
 	// whose number is not the key's current one in queued was forgotten, and is skipped.
@@ -92,6 +104,38 @@ const (
 func newRegionLimits(qps float64, burst int, quiet time.Duration) *regionLimits {
 	return &regionLimits{qps: qps, floor: qps / 4, burst: burst, quiet: quiet, baseQPS: qps, baseBurst: burst,
 		regions: map[string]*regionLimit{}, wake: make(chan struct{}, 1)}
+}
+
+// newQuotaLimits returns the limits of an API whose quota is quota calls per second per region
+// for the whole fleet, as ECS counts them: calls in each wall-clock second. A token bucket
+// lets through a full bucket plus a second's refill within one second, so the limits are
+// sized to fit that window: in any second, burst + rate <= the worker's share of quota (1/n,
+// see share). The rate aims at quotaHeadroom of the share and the bucket holds what is left
+// (burst, if smaller: the configured burst is a cap), at least one token; when that one token
+// does not fit in the headroom (a share under 1/(1-quotaHeadroom) calls/s) the rate is
+// lowered to make room for it. A share of at most one call a second cannot fit a window and
+// keeps the rate aimed at.
+func newQuotaLimits(quota float64, burst int, quiet time.Duration) *regionLimits {
+	l := newRegionLimits(quota*quotaHeadroom, burst, quiet)
+	l.quota = quota
+	l.qps, l.burst = l.sized(1)
+	l.floor = l.qps / 4
+	return l
+}
+
+// sized returns the rate and burst of one worker of a fleet of n.
+func (l *regionLimits) sized(n int) (float64, int) {
+	n = max(1, n)
+	qps, burst := l.baseQPS/float64(n), max(1, l.baseBurst/n)
+	if l.quota <= 0 {
+		return qps, burst
+	}
+	share := l.quota / float64(n)
+	burst = min(burst, max(1, int(share-qps))) // the bucket is held in the headroom
+	if room := share - float64(burst); room > 0 {
+		qps = min(qps, room)
+	}
+	return qps, burst
 }
 
 func (l *regionLimits) get(region string, now time.Time) *regionLimit {
@@ -166,6 +210,16 @@ func (l *regionLimits) allow(region string, now time.Time) bool {
 	return len(r.queued) == 0 && r.lim.AllowN(r.at(now), 1)
 }
 
+// due returns how long until region's next token is due, for a caller of allow (at least a
+// nanosecond; allow may still refuse it to a key waiting in the queue).
+func (l *regionLimits) due(region string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.get(region, now)
+	need := (1 - r.lim.TokensAt(r.at(now))) / float64(r.lim.Limit())
+	return max(time.Nanosecond, time.Duration(math.Ceil(need*float64(time.Second))))
+}
+
 // release grants the keys at the head of each region's queue the tokens due by now, at the
 // region's current rate, and returns them (for the caller to make due) with the time the next
 // token of a region with keys waiting is due (zero: no key waits).
@@ -230,6 +284,9 @@ func (l *regionLimits) throttled(region string, now time.Time) float64 {
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	r.share += throttleAlpha * (1 - r.share)
+	if r.share >= throttleShare {
+		r.followFrom = time.Time{} // this worker sees the overrun itself: the fleet's notices count again
+	}
 	if r.share < throttleShare || now.Sub(r.lastCut) < throttleWindow {
 		return 0
 	}
@@ -239,19 +296,27 @@ func (l *regionLimits) throttled(region string, now time.Time) float64 {
 	return next / l.qps
 }
 
-// follow lowers region's rate to factor of the configured one (never below the floor) when
-// another worker of the fleet cut it there, as if this worker had cut it: it climbs back after
-// the same quiet. A rate already as low is left alone.
-func (l *regionLimits) follow(region string, factor float64, now time.Time) {
+// follow lowers region's rate to factor (in (0,1]) of the configured one, never below the
+// floor, when another worker of the fleet cut it there, and reports whether it did. The first
+// cut followed begins an episode: cuts are followed within quiet of its start, and the rate
+// climbs back quiet after it, whatever notices come meanwhile (see regionLimits). A rate
+// already as low is left alone; a notice past the episode, until followRearm quiet periods
+// after its start or this worker's own throttled answers re-arm it, is ignored.
+func (l *regionLimits) follow(region string, factor float64, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
 	next := max(factor*l.qps, l.floor)
-	if float64(r.lim.Limit()) <= next {
-		return
+	if !(factor > 0 && factor <= 1) || float64(r.lim.Limit()) <= next {
+		return false
+	}
+	if since := now.Sub(r.followFrom); r.followFrom.IsZero() || since >= followRearm*l.quiet {
+		r.followFrom = now // a new episode
+	} else if since >= l.quiet {
+		return false // the episode is over: this worker's own answers decide now
 	}
 	r.lim.SetLimitAt(r.at(now), rate.Limit(next))
-	r.lastCut = now
+	return true
 }
 
 // succeeded records an answer that was not throttled, and raises a lowered rate back once it
@@ -262,7 +327,8 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 	r := l.get(region, now)
 	r.share *= 1 - throttleAlpha
 	cur := float64(r.lim.Limit())
-	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || now.Sub(r.lastRaise) < throttleWindow {
+	followed := !r.followFrom.IsZero() && now.Sub(r.followFrom) < l.quiet
+	if cur >= l.qps || now.Sub(r.lastCut) < l.quiet || followed || now.Sub(r.lastRaise) < throttleWindow {
 		return
 	}
 	r.lim.SetLimitAt(r.at(now), rate.Limit(min(cur+l.qps/4, l.qps)))
@@ -270,18 +336,18 @@ func (l *regionLimits) succeeded(region string, now time.Time) {
 }
 
 // share makes the limits this worker's share (1/n) of the configured rate and burst, for a
-// fleet of n workers sharing one ECS quota. A region lowered for throttling stays lowered by
-// the same factor. The burst never drops below 1.
+// fleet of n workers sharing one ECS quota (sized to fit its share of a per-second quota, for
+// newQuotaLimits). A region lowered for throttling stays lowered by the same factor. The
+// burst never drops below 1.
 func (l *regionLimits) share(n int, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	qps := l.baseQPS / float64(max(1, n))
-	if qps == l.qps {
+	qps, burst := l.sized(n)
+	if qps == l.qps && burst == l.burst {
 		return
 	}
 	ratio := qps / l.qps
-	l.qps, l.floor = qps, qps/4
-	l.burst = max(1, l.baseBurst/max(1, n))
+	l.qps, l.floor, l.burst = qps, qps/4, burst
 	for _, r := range l.regions {
 		t := r.at(now)
 		r.lim.SetLimitAt(t, rate.Limit(float64(r.lim.Limit())*ratio))

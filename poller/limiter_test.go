@@ -228,3 +228,53 @@ func TestRegionLimitsCutSlowsTheQueue(t *testing.T) {
 		t.Errorf("%d granted in the 15 s after the cut to 5/s, want 75", n)
 	}
 }
+
+// Followed cuts hold the rate down one quiet period from the first one followed, whatever
+// notices come meanwhile; past it, notices are ignored until this worker sees the throttling
+// itself or followRearm quiet periods have passed.
+func TestRegionLimitsFollowIsBounded(t *testing.T) {
+	const quiet = 10 * time.Second
+	l := newRegionLimits(8, 8, quiet)
+	at := time.Unix(1000, 0)
+	recover := func() { // succeeded answers until the rate is back at 8
+		for range 10 {
+			at = at.Add(time.Second)
+			l.succeeded("r", at)
+		}
+	}
+	if !l.follow("r", 0.25, at) || l.limit("r", at) != 2 {
+		t.Fatalf("first notice: limit %g, want 2", l.limit("r", at))
+	}
+	for range 9 { // a notice every second within the quiet: held, not extended
+		at = at.Add(time.Second)
+		l.follow("r", 0.25, at)
+		l.succeeded("r", at)
+	}
+	at = at.Add(time.Second)
+	l.succeeded("r", at)
+	if got := l.limit("r", at); got != 4 {
+		t.Fatalf("one quiet period after the first followed cut: limit %g, want 4 (climbing)", got)
+	}
+	recover()
+	if l.follow("r", 0.25, at) || l.limit("r", at) != 8 {
+		t.Fatalf("a notice past the episode was followed: limit %g", l.limit("r", at))
+	}
+	for range 10 {
+		l.throttled("r", at) // this worker sees the overrun itself: a cut, and notices count again
+	}
+	recover()
+	at = at.Add(quiet)
+	recover()
+	if !l.follow("r", 0.25, at) {
+		t.Fatal("a notice after this worker's own throttling was not followed")
+	}
+	at = at.Add(quiet)
+	recover()
+	if l.follow("r", 0.25, at) {
+		t.Fatal("a notice past the second episode was followed")
+	}
+	at = at.Add(followRearm * quiet)
+	if !l.follow("r", 0.25, at) {
+		t.Fatal("a notice followRearm quiet periods after the episode began was not followed")
+	}
+}

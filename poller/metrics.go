@@ -27,6 +27,9 @@ type Metrics struct {
 	BatchCalls    *prometheus.CounterVec // DescribeTasks calls by result and code
 	FleetSize     prometheus.Gauge       // workers sharing the ECS quota
 	Unreachable   *prometheus.GaugeVec   // region: 1 while no call to the region is answered
+	// ThrottleNotices counts the fleet's rate-cut notices by result: followed, ignored (a
+	// region without tasks here, a cut no lower, or past the bound of followed cuts), invalid.
+	ThrottleNotices *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -95,11 +98,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "taskpoller_ecs_unreachable",
 		Help: "1 while no ECS call to the region has been answered for --ecs-unreachable-after (connection errors, timeouts, 5xx); no series otherwise.",
 	}, []string{"region"})
+	m.ThrottleNotices = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "taskpoller_throttle_notices_total",
+		Help: "Rate cuts other workers announced on the fleet subject, by result: followed, ignored (no tasks in the region here, no lower than the rate in force, or past the bound of followed cuts) or invalid (not a cut of a known API in a region id, with a factor in (0,1]).",
+	}, []string{"result"})
+	for _, r := range []string{"followed", "ignored", "invalid"} {
+		m.ThrottleNotices.WithLabelValues(r)
+	}
 	// Every reason exists from the start, at 0, so that increase() sees a task's first failure.
 	for _, r := range events.Reasons {
 		m.Failed.WithLabelValues(string(r))
 	}
-	reg.MustRegister(m.FleetSize, m.Unreachable, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
+	reg.MustRegister(m.ThrottleNotices, m.FleetSize, m.Unreachable, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m
 }

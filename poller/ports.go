@@ -139,7 +139,8 @@ type Throttles interface {
 	// Announce tells the other workers that api's rate in region was cut to factor of the
 	// configured rate. It does not block.
 	Announce(api, region string, factor float64)
-	// Run hands every cut another worker announces to follow until ctx ends.
+	// Run hands every cut another worker announces to follow until ctx ends, as received:
+	// follow must check it (the subject is not proof of who sent it).
 	Run(ctx context.Context, follow func(api, region string, factor float64)) error
 }
 

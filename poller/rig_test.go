@@ -33,6 +33,10 @@ type rig struct {
 	batch *batchAPI
 	// log, if set, is the logger of the next started worker.
 	log *zap.Logger
+	// wrapAPI, if set, gives the next started worker another view of its TaskAPI.
+	wrapAPI func(poller.TaskAPI) poller.TaskAPI
+	// opts are added to the options of every worker started.
+	opts []poller.Option
 }
 
 func newRig(t *testing.T) *rig {
@@ -79,8 +83,11 @@ func (r *rig) start(cfg poller.Config) *rigWorker {
 	if r.batch != nil {
 		api = r.batch
 	}
+	if r.wrapAPI != nil {
+		api = r.wrapAPI(api)
+	}
 	w, err := poller.NewWorker(cfg, api, cutPub{r.journal, cut}, cutStore{store, cut}, src,
-		poller.WithLogger(log), poller.WithMetrics(metrics))
+		append([]poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}, r.opts...)...)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type Worker struct {
 
 	sched  *scheduler
 	limits *regionLimits
+	gate   *regionGate // poll goroutines per region
 	health *health
 	reach  *reach        // whether ECS answers, per region; every call through api reports to it
 	slots  chan struct{} // one per tracked task, MaxTracked in all
@@ -100,8 +101,8 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w := &Worker{
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
-		sched: newScheduler(), limits: newRegionLimits(cfg.APIQPS*quotaHeadroom, cfg.APIBurst, cfg.ThrottleQuiet),
-		batchLimits: newRegionLimits(cfg.BatchQPS*quotaHeadroom, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
+		sched: newScheduler(), gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
 		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{}, rings: map[string]*ring{},
 		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}
@@ -208,16 +209,45 @@ func (w *Worker) Tracked() int {
 	return len(w.tasks)
 }
 
+// pollLoop processes due keys until ctx ends. A key whose region holds its share of the poll
+// goroutines (regionGate) is parked instead, and made due when a place is kept for it.
 func (w *Worker) pollLoop(ctx context.Context) error {
 	for {
 		select {
 		case key := <-w.sched.Ready():
-			w.process(ctx, key) // may reschedule key: it is handed out again only after Done
+			region, regions, ok := w.regionOf(key)
+			switch {
+			case !ok:
+				w.reschedule(w.gate.gone(key, regions))
+				w.process(ctx, key) // not tracked: does nothing
+			case w.gate.enter(region, key, regions):
+				w.process(ctx, key) // may reschedule key: it is handed out again only after Done
+				w.reschedule(w.gate.leave(region, regions))
+			}
 			w.sched.Done(key)
 		case <-ctx.Done():
 			return nil
 		}
 	}
+}
+
+// reschedule makes keys due now.
+func (w *Worker) reschedule(keys []string) {
+	for _, k := range keys {
+		w.sched.Schedule(k, time.Now())
+	}
+}
+
+// regionOf returns the region of key's task and how many regions have tasks; ok is false when
+// key is not tracked.
+func (w *Worker) regionOf(key string) (region string, regions int, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := w.tasks[key]
+	if t == nil {
+		return "", len(w.rings), false
+	}
+	return t.reg.RegionID, len(w.rings), true
 }
 
 // handBack returns every held registration to the source for immediate redelivery, when Run

@@ -111,7 +111,7 @@ func report(cfg Config, cmdline []string, table, targets string) string {
 	if cfg.Waiting > 0 {
 		life = fmt.Sprintf("%.0f %% of their life in Waiting, then Processing (TaskProcess rising to 100 %%)", 100*cfg.Waiting)
 	}
-	fmt.Fprintf(&b, "Each run: a fresh ECS emulator that answers %g calls/s per API (DescribeTaskAttribute, DescribeTasks) and region and throttles the rest; "+
+	fmt.Fprintf(&b, "Each run: a fresh ECS emulator that answers %g calls/s per API (DescribeTaskAttribute, DescribeTasks) and region, counted per wall-clock second, and throttles the rest; "+
 		"the tasks, %s, end uniformly %s after registration (seed %d, the same for both pollers) and are all registered at the start. "+
 		"Both pollers back off %s → %s ×%g ±%g %%. ",
 		cfg.Quota, life, cfg.Finish.String(), cfg.Seed, shortDuration(cfg.Backoff.Initial), shortDuration(cfg.Backoff.Max), cfg.Backoff.Multiplier, 100*cfg.Backoff.Jitter)

@@ -28,8 +28,12 @@ func newWorkload(n int, span finishSpan, waiting float64, region string, seed ui
 
 // newEmulator starts a fresh emulator at time scale 1 that answers quota calls/s per API
 // (DescribeTaskAttribute, DescribeTasks) and region and throttles the rest.
+//
+// Its quotas count calls per wall-clock second (WithQuotaWindow), as the stand-in of a
+// black-box run did: a poller whose bucket lets a burst plus a second's rate through in one
+// second is throttled, as it would be by such a quota.
 func newEmulator(quota float64) (*ecsemu.Server, error) {
-	return ecsemu.New(
+	return ecsemu.New(ecsemu.WithQuotaWindow(),
 		ecsemu.WithQuota(ecsemu.ActionDescribeTaskAttribute, quota),
 		ecsemu.WithQuota(ecsemu.ActionDescribeTasks, quota),
 	)

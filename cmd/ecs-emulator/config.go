@@ -31,6 +31,7 @@ type Config struct {
 	TimeScale   float64
 	Faults      ecsemu.Faults
 	Quotas      map[string]float64
+	QuotaWindow bool // quotas count calls per wall-clock second instead of a token bucket
 	FailureRate map[string]float64
 	Durations   map[string][2]time.Duration // action → waiting, processing (unscaled)
 	LogLevel    zapcore.Level
@@ -58,6 +59,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.Float64Var(&cfg.Faults.Drop, "drop-rate", 0, "fraction of requests whose connection is closed without an answer")
 	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "latency added to every answer, e.g. 50ms")
 	fs.StringVar(&quota, "quota", "", "per-action, per-region quotas in calls/s, e.g. DescribeTaskAttribute=20,ExportImage=5")
+	fs.BoolVar(&cfg.QuotaWindow, "quota-window", false, "count each quota per wall-clock second (at most floor(qps) calls a second) instead of a token bucket with a burst of qps")
 	fs.StringVar(&failRates, "failure-rate", "", "fraction of API-created tasks that fail partway, per action, e.g. ExportImage=0.1")
 	fs.StringVar(&durations, "durations", "",
 		"unscaled Waiting/Processing durations of API-created tasks per action, e.g. ExportImage=1m/20m,ModifyDiskSpec=10s/5m\n\t(defaults ExportImage=1m/20m, ImportImage=1m/30m, ModifyDiskSpec=10s/5m)")
@@ -208,6 +210,9 @@ func (c Config) options() []ecsemu.Option {
 	}
 	for a, q := range c.Quotas {
 		opts = append(opts, ecsemu.WithQuota(a, q))
+	}
+	if c.QuotaWindow {
+		opts = append(opts, ecsemu.WithQuotaWindow())
 	}
 	for a, r := range c.FailureRate {
 		opts = append(opts, ecsemu.WithFailureRate(a, r))

@@ -55,7 +55,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.DurationVar(&c.Poll.CallTimeout, "api-timeout", 10*time.Second, "timeout of one DescribeTaskAttribute call")
 	fs.Float64Var(&c.Poll.APIQPS, "api-qps", 10, "ECS calls per second per region and API, for all workers together (each takes its share); lowered under sustained throttling, never below a quarter")
 	fs.Var(&c.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
-	fs.IntVar(&c.Poll.APIBurst, "api-burst", 0, "calls per region that may go at once (the token bucket); 0: --api-qps, one second's worth, so a burst fits a per-second quota")
+	fs.IntVar(&c.Poll.APIBurst, "api-burst", 0, "calls per region that may go at once (the token bucket), at most the tenth of the worker's share of --api-qps kept free, so a full bucket plus a second at the rate fit a per-second quota; 0: that tenth (at least 1)")
 	fs.DurationVar(&c.Setup.AckWait, "ack-wait", 30*time.Second, "TTL of the partition leases, renewed every third of it: how soon other workers take over the tasks of a dead one (also the registrations consumer's ack wait)")
 	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 100000, "tasks this worker tracks at once; the tasks of its partitions beyond that wait for a free slot")
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
@@ -135,7 +135,7 @@ func (c *runConfig) poll() poller.Config {
 	if q, ok := c.QPSFor["DescribeTasks"]; ok {
 		p.BatchQPS = q
 	}
-	return p.WithDefaults() // --api-burst 0: one second's worth of --api-qps
+	return p.WithDefaults() // --api-burst 0: --api-qps, which the worker caps to its headroom
 }
 
 // run is `taskpoller run`: a worker until ctx ends.

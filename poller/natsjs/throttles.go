@@ -17,8 +17,9 @@ import (
 var _ poller.Throttles = (*Throttles)(nil)
 
 // Throttles carries the fleet's ECS rate cuts on core NATS (events.Subjects.Throttled): a cut
-// reaches the other workers within a round trip, and nothing is stored. Safe for concurrent
-// use.
+// reaches the other workers within a round trip, and nothing is stored. Whoever may publish on
+// the subject can send a notice, so Run hands them on unchecked (a message that is not JSON,
+// empty) and the worker's follow decides what counts. Safe for concurrent use.
 type Throttles struct {
 	nc      *nats.Conn
 	subject string
@@ -67,8 +68,10 @@ func (t *Throttles) Run(ctx context.Context, follow func(api, region string, fac
 		select {
 		case m := <-ch:
 			var c cutMessage
-			if err := json.Unmarshal(m.Data, &c); err != nil || c.From == t.from || c.Factor <= 0 || c.Factor > 1 {
-				continue
+			if err := json.Unmarshal(m.Data, &c); err != nil {
+				c = cutMessage{} // not a cut: handed on empty, for follow to count as invalid
+			} else if c.From == t.from {
+				continue // this worker's own
 			}
 			follow(c.API, c.Region, c.Factor)
 		case <-ctx.Done():

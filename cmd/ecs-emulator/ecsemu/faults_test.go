@@ -97,6 +97,36 @@ func TestQuotaPerActionAndRegion(t *testing.T) {
 	}
 }
 
+// In window mode a quota counts calls per wall-clock second: floor(qps) pass in each second,
+// whenever in it they come, and the count starts again with the next second.
+func TestQuotaWindow(t *testing.T) {
+	now := time.Now().Truncate(time.Second).Add(900 * time.Millisecond) // near the real clock: requests are signed with it
+	srv := newEmulator(t, ecsemu.WithQuota("DescribeTaskAttribute", 3.5), ecsemu.WithQuotaWindow(), ecsemu.WithClock(func() time.Time { return now }))
+	c := newClient(t, srv, clientOpts{})
+	id, err := srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", Steps: []ecsemu.Step{{Status: "Processing"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := func(calls int) int {
+		n := 0
+		for range calls {
+			if _, err := describe(c, "cn-hangzhou", id); err == nil {
+				n++
+			} else if code, _ := sdkCode(t, err); code != "Throttling.User" {
+				t.Fatalf("code %s, want Throttling.User", code)
+			}
+		}
+		return n
+	}
+	if got := passed(10); got != 3 {
+		t.Errorf("%d of 10 calls in one second passed a quota of 3.5/s, want 3", got)
+	}
+	now = now.Add(100 * time.Millisecond) // the next wall-clock second, a tenth of a second later
+	if got := passed(10); got != 3 {
+		t.Errorf("%d of 10 calls passed in the next second, want 3 (a token bucket would pass none)", got)
+	}
+}
+
 // TestConcurrentClients runs many SDK clients against one emulator under
 // -race, mixing creates, polls, lists, cancels and fault changes.
 func TestConcurrentClients(t *testing.T) {

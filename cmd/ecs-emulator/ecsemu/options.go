@@ -40,6 +40,7 @@ type config struct {
 	durations     map[string]durations
 	faults        Faults
 	quotas        map[string]float64
+	quotaWindow   bool
 	failureRates  map[string]float64
 	denied        map[string]bool
 	logger        *zap.Logger
@@ -137,6 +138,12 @@ func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 func WithQuota(action string, qps float64) Option {
 	return func(c *config) { c.quotas[action] = qps }
 }
+
+// WithQuotaWindow makes quotas count each action's calls per region in
+// wall-clock seconds (of the emulator's clock) instead of a token bucket:
+// at most max(1, floor(qps)) calls a second, the rest throttled, as a
+// per-second quota counted in fixed windows.
+func WithQuotaWindow() Option { return func(c *config) { c.quotaWindow = true } }
 
 // WithFailureRate makes that fraction (0..1) of the tasks created through
 // the API for action fail partway with ErrorCode "InternalError".

@@ -9,15 +9,26 @@ import (
 )
 
 // quotas are per-action, per-region token buckets, as the real service
-// throttles per API and region.
+// throttles per API and region; or, in window mode, counts of each action's
+// calls per region in each wall-clock second, at most max(1, floor(qps)) a
+// second, as a quota counted in fixed windows (what a full bucket plus a
+// second's refill overruns).
 type quotas struct {
 	mu      sync.Mutex
+	window  bool
 	qps     map[string]float64       // action → calls/s
 	buckets map[string]*rate.Limiter // action + "|" + region → bucket
+	windows map[string]*secondCount  // action + "|" + region → this second's calls (window mode)
 }
 
-func newQuotas(qps map[string]float64) *quotas {
-	q := &quotas{qps: map[string]float64{}, buckets: map[string]*rate.Limiter{}}
+// secondCount is the number of calls in one wall-clock second.
+type secondCount struct {
+	sec int64 // Unix seconds
+	n   int
+}
+
+func newQuotas(qps map[string]float64, window bool) *quotas {
+	q := &quotas{window: window, qps: map[string]float64{}, buckets: map[string]*rate.Limiter{}, windows: map[string]*secondCount{}}
 	for a, v := range qps {
 		q.qps[a] = v
 	}
@@ -36,6 +47,11 @@ func (q *quotas) set(action string, qps float64) {
 	for k := range q.buckets {
 		if len(k) > len(action) && k[:len(action)] == action && k[len(action)] == '|' {
 			delete(q.buckets, k)
+		}
+	}
+	for k := range q.windows {
+		if len(k) > len(action) && k[:len(action)] == action && k[len(action)] == '|' {
+			delete(q.windows, k)
 		}
 	}
 }
@@ -59,6 +75,21 @@ func (q *quotas) allow(action, region string, now time.Time) bool {
 		return true
 	}
 	key := action + "|" + region
+	if q.window {
+		w := q.windows[key]
+		if w == nil {
+			w = &secondCount{}
+			q.windows[key] = w
+		}
+		if sec := now.Unix(); w.sec != sec {
+			w.sec, w.n = sec, 0
+		}
+		if w.n >= max(1, int(math.Floor(qps))) {
+			return false
+		}
+		w.n++
+		return true
+	}
 	b := q.buckets[key]
 	if b == nil {
 		b = rate.NewLimiter(rate.Limit(qps), max(1, int(math.Ceil(qps))))

@@ -72,7 +72,7 @@ func newServer(cfg config) *Server {
 		auth:   newAuthenticator(cfg.creds, cfg.maxSkew, cfg.nonceCapacity),
 		tasks:  newStore(),
 		faults: &faultInjector{},
-		quota:  newQuotas(cfg.quotas),
+		quota:  newQuotas(cfg.quotas, cfg.quotaWindow),
 		stats:  newRecorder(cfg.callHistory),
 		denied: map[string]bool{},
 		done:   make(chan struct{}),
