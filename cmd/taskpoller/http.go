@@ -16,17 +16,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // probes are what the HTTP endpoints report: the metrics registry, and the service once it
 // has started. Safe for concurrent use.
 type probes struct {
 	registry *prometheus.Registry
+	link     *natsjs.Link // the worker's connection to NATS, while it is starting
 	svc      atomic.Pointer[service]
 }
 
-func newProbes() *probes {
-	p := &probes{registry: prometheus.NewRegistry()}
+func newProbes(link *natsjs.Link) *probes {
+	p := &probes{registry: prometheus.NewRegistry(), link: link}
 	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poller.NewReadyGauge(p.ready))
 	return p
@@ -52,7 +54,12 @@ func (p *probes) detail() string {
 func (p *probes) ready() error {
 	svc := p.svc.Load()
 	if svc == nil {
-		return errors.New("starting: connecting to NATS and ensuring the JetStream streams")
+		if p.link != nil {
+			if err := p.link.Err(); err != nil {
+				return fmt.Errorf("starting: %w", err)
+			}
+		}
+		return errors.New("starting: ensuring the JetStream streams")
 	}
 	return svc.ready()
 }

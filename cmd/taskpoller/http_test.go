@@ -10,7 +10,7 @@ import (
 func TestPProfOnlyWhenAsked(t *testing.T) {
 	for on, want := range map[bool]int{false: http.StatusNotFound, true: http.StatusOK} {
 		rec := httptest.NewRecorder()
-		handler(on, newProbes()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/cmdline", nil))
+		handler(on, newProbes(nil)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/cmdline", nil))
 		if rec.Code != want {
 			t.Errorf("pprof %v: /debug/pprof/cmdline = %d, want %d", on, rec.Code, want)
 		}

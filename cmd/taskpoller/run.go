@@ -145,7 +145,7 @@ func run(ctx context.Context, cfg runConfig, logOut io.Writer) error {
 	if url == "" {
 		srv, err := startEmbedded(cfg.NATSListen, filepath.Join(cfg.DataDir, "jetstream"))
 		if err != nil {
-			return err
+			return fmt.Errorf("--nats-listen: %w", err)
 		}
 		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
 		url = srv.ClientURL()
@@ -164,13 +164,14 @@ func startEmbedded(listen, storeDir string) (*server.Server, error) {
 // for NATS), connects to url and runs a worker until ctx ends. ready, if not nil, is closed once
 // the worker is set up.
 func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- struct{}, log *zap.Logger, opts ...serviceOption) error {
-	p := newProbes()
+	link := natsjs.NewLink(url, log)
+	p := newProbes(link)
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
 		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, cfg.PProf, p, log) })
 	}
 	g.Go(func() error {
-		svc, err := newService(gctx, cfg, url, p.registry, log, opts...)
+		svc, err := newService(gctx, cfg, link, p.registry, log, opts...)
 		if err != nil {
 			if gctx.Err() != nil {
 				return nil // stopped while still starting
