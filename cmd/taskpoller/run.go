@@ -33,7 +33,7 @@ type runConfig struct {
 	QPSFor        qpsFor
 	Setup         natsjs.SetupConfig
 	HTTPAddr      string
-	PProf         bool
+	PProfAddr     string
 	Log           logConfig
 }
 
@@ -69,7 +69,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	durationVar(fs, &c.Setup.StateTTL, "state-ttl", 8*24*time.Hour, positive, "how long task state is kept after its last change; must exceed --task-timeout")
 	intVar(fs, &c.Setup.MaxAckPending, "max-ack-pending", 100000, positive, "registrations being recorded by all workers at once (the consumer's MaxAckPending)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":9090", "address of /metrics, /healthz and /readyz; empty: none")
-	fs.BoolVar(&c.PProf, "pprof", false, "also serve Go's profiles (net/http/pprof) under /debug/pprof/ on --http-addr; they show the process's internals, so keep that address private")
+	fs.StringVar(&c.PProfAddr, "pprof-addr", "", "serve Go's profiles (net/http/pprof) under /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060 (another address is refused; /debug/pprof/cmdline is not served, as the command line holds secrets); empty: none")
 	c.Log.register(fs, "info", "json")
 	return fs
 }
@@ -92,6 +92,11 @@ func (c *runConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("--nats-listen: %w", err))
 		} else if _, err := strconv.Atoi(port); err != nil {
 			errs = append(errs, fmt.Errorf("--nats-listen port %q: %w", port, err))
+		}
+	}
+	if c.PProfAddr != "" {
+		if err := loopbackAddr(c.PProfAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--pprof-addr %s: %w", c.PProfAddr, err))
 		}
 	}
 	if c.Setup.Replicas < 1 || c.Setup.Replicas > 5 {
@@ -172,7 +177,12 @@ func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- stru
 	p := newProbes(link)
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
-		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, cfg.PProf, p, log) })
+		g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, "/metrics, /healthz, /readyz", handler(p), log) })
+	}
+	if cfg.PProfAddr != "" {
+		g.Go(func() error {
+			return serveHTTP(gctx, cfg.PProfAddr, "Go's profiles under /debug/pprof/", pprofHandler(), log)
+		})
 	}
 	g.Go(func() error {
 		svc, err := newService(gctx, cfg, link, p.registry, log, opts...)
