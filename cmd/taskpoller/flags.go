@@ -34,7 +34,7 @@ func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) 
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: taskpoller %s [flags]\n\nFlags (environment variable in brackets):\n", fs.Name())
+		fmt.Fprintf(stderr, "Usage: taskpoller %s [flags]\n\nFlags (environment variable in brackets). A number or duration set to 0 or less is refused,\nunless its help says what 0 means; left unset, a flag keeps its default.\n", fs.Name())
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "[]" {
@@ -53,7 +53,11 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return errUsage
 	}
-	return flagenv.Apply(fs, envPrefix, os.LookupEnv)
+	if err := flagenv.Apply(fs, envPrefix, os.LookupEnv); err != nil {
+		fmt.Fprintf(stderr, "taskpoller %s: %v\n", fs.Name(), err)
+		return errUsage // as a bad value on the command line
+	}
+	return nil
 }
 
 // registerECSEndpoint defines --ecs-endpoint, the same for every command that calls ECS.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	httppprof "net/http/pprof"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -16,17 +17,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // probes are what the HTTP endpoints report: the metrics registry, and the service once it
 // has started. Safe for concurrent use.
 type probes struct {
 	registry *prometheus.Registry
+	link     *natsjs.Link // the worker's connection to NATS, while it is starting
 	svc      atomic.Pointer[service]
 }
 
-func newProbes() *probes {
-	p := &probes{registry: prometheus.NewRegistry()}
+func newProbes(link *natsjs.Link) *probes {
+	p := &probes{registry: prometheus.NewRegistry(), link: link}
 	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poller.NewReadyGauge(p.ready))
 	return p
@@ -52,19 +55,24 @@ func (p *probes) detail() string {
 func (p *probes) ready() error {
 	svc := p.svc.Load()
 	if svc == nil {
-		return errors.New("starting: connecting to NATS and ensuring the JetStream streams")
+		if p.link != nil {
+			if err := p.link.Err(); err != nil {
+				return fmt.Errorf("starting: %w", err)
+			}
+		}
+		return errors.New("starting: ensuring the JetStream streams")
 	}
 	return svc.ready()
 }
 
-// serveHTTP serves handler(pprof, p) on addr until ctx ends.
-func serveHTTP(ctx context.Context, addr string, pprof bool, p *probes, log *zap.Logger) error {
+// serveHTTP serves h on addr until ctx ends; what names the endpoints in the log.
+func serveHTTP(ctx context.Context, addr, what string, h http.Handler, log *zap.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("http listener: %w", err)
 	}
-	srv := &http.Server{Handler: handler(pprof, p), ReadHeaderTimeout: 5 * time.Second}
-	log.Info("serving /metrics, /healthz, /readyz", zap.String("addr", ln.Addr().String()))
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("serving "+what, zap.String("addr", ln.Addr().String()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -81,17 +89,10 @@ func serveHTTP(ctx context.Context, addr string, pprof bool, p *probes, log *zap
 	return nil
 }
 
-// handler serves /metrics, /healthz and /readyz, and with pprof Go's profiles under
-// /debug/pprof/.
-func handler(pprof bool, p *probes) http.Handler {
+// handler serves /metrics, /healthz and /readyz. Go's profiles are not among them: they are
+// served on their own loopback address (pprofHandler).
+func handler(p *probes) http.Handler {
 	mux := http.NewServeMux()
-	if pprof {
-		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", httppprof.Cmdline)
-		mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
-		mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
-	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if err := p.healthy(); err != nil {
@@ -111,4 +112,35 @@ func handler(pprof bool, p *probes) http.Handler {
 		}
 	})
 	return mux
+}
+
+// pprofHandler serves Go's profiles (net/http/pprof) under /debug/pprof/, for --pprof-addr
+// only, but not /debug/pprof/cmdline: the command line holds secrets such as the password of
+// --nats-url.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not served: the command line may hold secrets", http.StatusNotFound)
+	})
+	mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
+	return mux
+}
+
+// loopbackAddr checks that addr (host:port) listens on a loopback address only: 127.0.0.1,
+// ::1 or localhost, not every interface.
+func loopbackAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q: %w", port, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("host %q is not a loopback address (127.0.0.1, [::1] or localhost): the profiles show the process's internals", host)
+	}
+	return nil
 }

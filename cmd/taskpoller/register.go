@@ -28,7 +28,7 @@ func (c *registerConfig) flags() *flag.FlagSet {
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
 	fs.Var(&c.Meta, "meta", "metadata key=value echoed in every event of the task (repeatable)")
-	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long to wait for JetStream to store the registration")
+	durationVar(fs, &c.Timeout, "timeout", 10*time.Second, positive, "how long to wait for JetStream to store the registration")
 	return fs
 }
 

@@ -23,6 +23,7 @@ import (
 // service is a wired worker: its NATS connection, JetStream assets and ECS client. It exists
 // only once the JetStream assets are ensured.
 type service struct {
+	link     *natsjs.Link
 	nc       *nats.Conn
 	worker   *poller.Worker
 	presence *natsjs.Presence
@@ -36,11 +37,12 @@ func (s *service) run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// newService connects and ensures the JetStream assets, retrying until they exist or ctx
-// ends (a fresh cluster may take a while to elect a leader), and registers the worker's
-// metrics with reg. Without withCredential the default Alibaba Cloud credential chain signs
-// ECS calls.
-func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
+// newService connects through link and ensures the JetStream assets, retrying both until
+// they succeed or ctx ends (workers may start before NATS, and a fresh cluster may take a while
+// to elect a leader; link warns of each cause meanwhile), and registers the worker's metrics
+// with reg. Without withCredential the default Alibaba Cloud credential chain signs ECS
+// calls.
+func newService(ctx context.Context, cfg runConfig, link *natsjs.Link, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
 	o := serviceOptions{}
 	for _, f := range opts {
 		f(&o)
@@ -49,13 +51,13 @@ func newService(ctx context.Context, cfg runConfig, url string, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	nc, js, err := cfg.NATS.Dial(url, "taskpoller "+cfg.Poll.WorkerID, log, nats.RetryOnFailedConnect(true))
+	nc, js, err := cfg.NATS.DialRetry(ctx, link, "taskpoller "+cfg.Poll.WorkerID)
 	if err != nil {
 		return nil, err
 	}
-	svc := &service{nc: nc}
+	svc := &service{link: link, nc: nc}
 	setup := cfg.Setup
-	assets, err := ensureAssets(ctx, js, subjects, setup, log)
+	assets, err := ensureAssets(ctx, js, subjects, setup, link, log)
 	if err != nil {
 		svc.close()
 		return nil, err
@@ -97,7 +99,10 @@ func withCredential(c ecsapi.Credential) serviceOption {
 	return func(o *serviceOptions) { o.credential = c }
 }
 
-func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg natsjs.SetupConfig, log *zap.Logger) (natsjs.Assets, error) {
+// ensureAssets runs natsjs.Setup until it succeeds or ctx ends. While NATS is out of reach,
+// what it logs is link's cause, not the request's (which would only say that nothing can be
+// sent while disconnected).
+func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg natsjs.SetupConfig, link *natsjs.Link, log *zap.Logger) (natsjs.Assets, error) {
 	wait := 500 * time.Millisecond
 	timer := time.NewTimer(wait)
 	timer.Stop()
@@ -106,6 +111,9 @@ func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects
 		a, err := natsjs.Setup(ctx, js, s, cfg)
 		if err == nil {
 			return a, nil
+		}
+		if lerr := link.Err(); lerr != nil {
+			err = lerr
 		}
 		if ctx.Err() != nil {
 			return natsjs.Assets{}, fmt.Errorf("set up JetStream: %w", errors.Join(err, ctx.Err()))
@@ -128,7 +136,10 @@ func (s *service) healthy() error { return s.worker.Healthy() }
 // its calls (the assets are ensured before a service exists).
 func (s *service) ready() error {
 	if !s.nc.IsConnected() {
-		return errors.New("not connected to NATS")
+		if err := s.link.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("not connected to NATS at %s", s.link.URL())
 	}
 	return s.worker.Ready()
 }

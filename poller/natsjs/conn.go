@@ -1,6 +1,7 @@
 package natsjs
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,6 +79,26 @@ func (c ConnConfig) Dial(url, name string, log *zap.Logger, extra ...nats.Option
 	if err != nil {
 		return nil, nil, err
 	}
+	return withJetStream(nc)
+}
+
+// DialRetry connects through link (to its URL) with c's credentials and TLS and the project's
+// policy, plus extra options, trying again every second until connected or ctx ends; link
+// logs each failure's cause and tells it (Link.Err) meanwhile. The caller closes the
+// connection.
+func (c ConnConfig) DialRetry(ctx context.Context, link *Link, name string, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	opts, err := c.Options()
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := link.Connect(ctx, name, true, append(opts, extra...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return withJetStream(nc)
+}
+
+func withJetStream(nc *nats.Conn) (*nats.Conn, jetstream.JetStream, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()

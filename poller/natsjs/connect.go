@@ -1,38 +1,22 @@
 package natsjs
 
 import (
-	"fmt"
-	"time"
+	"context"
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 )
 
-// Connect dials NATS with the project's connection policy: once connected, keep reconnecting
-// for ever, log disconnections and reconnections, and keep no reconnect buffer — a publish
-// made while disconnected fails at once instead of waiting in the client to land later, when
-// its sender may no longer own what it announces. extra adds options such as credentials,
-// TLS, or nats.RetryOnFailedConnect for services that may start before NATS. The caller
-// closes the connection.
+// Connect dials NATS once with the project's connection policy: once connected, keep reconnecting
+// for ever (also after the server refused the credentials), log disconnections, failed
+// attempts and reconnections naming the URL with its credentials redacted and the cause
+// (Link), and keep no reconnect buffer — a publish made while disconnected fails at once
+// instead of waiting in the client to land later, when its sender may no longer own what it
+// announces. A failure names the URL (redacted) and its cause, such as "dial tcp
+// 127.0.0.1:4222: connect: connection refused" or "nats: authorization violation". extra adds
+// options such as credentials, TLS, or nats.RetryOnFailedConnect for services that may start
+// before NATS (Link.Connect with retry also logs why each attempt failed). The caller closes
+// the connection.
 func Connect(url, name string, log *zap.Logger, extra ...nats.Option) (*nats.Conn, error) {
-	opts := append([]nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.ReconnectBufSize(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("disconnected from NATS", zap.Error(err))
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) {
-			log.Info("reconnected to NATS", zap.String("server", nc.ConnectedUrlRedacted()))
-		}),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("NATS error", zap.Error(err)) }),
-	}, extra...)
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS: %w", err)
-	}
-	return nc, nil
+	return NewLink(url, log).Connect(context.Background(), name, false, extra...)
 }
