@@ -57,7 +57,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.Var(&c.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
 	fs.IntVar(&c.Poll.APIBurst, "api-burst", 0, "calls per region that may go at once (the token bucket); 0: --api-qps, one second's worth, so a burst fits a per-second quota")
 	fs.DurationVar(&c.Setup.AckWait, "ack-wait", 30*time.Second, "TTL of the partition leases, renewed every third of it: how soon other workers take over the tasks of a dead one (also the registrations consumer's ack wait)")
-	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 100000, "tasks this worker tracks at once; the tasks of its partitions beyond that wait for a free slot")
+	fs.IntVar(&c.Poll.MaxTracked, "max-tracked", 100000, "tasks this worker tracks at once; the tasks of its partitions beyond that wait in the tasks bucket, and go to workers with room")
 	fs.IntVar(&c.Poll.Concurrency, "concurrency", 16, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
 	fs.DurationVar(&c.Poll.HandBackAfter, "hand-back-after", time.Minute, "when ECS refuses this worker's calls (credentials, permissions, clock) this long, hand its tasks back to other workers and take no more until a probe call is accepted")

@@ -14,12 +14,11 @@ var _ poller.Capacity = (*Source)(nil)
 
 // load is what a Source knows of the worker's load. Guarded by Source.mu.
 type load struct {
-	capacity   int       // the most leases the worker holds at once (0: no bound known)
-	out        int       // leases handed out and not yet given back
-	full       bool      // at capacity with records waiting, or not calm since (see judge)
-	calmSince  time.Time // since when a full Source has had room and nothing waiting
-	shedding   bool      // full while others have room: partitions it tracks nothing in go
-	fullReport bool      // full was logged
+	capacity  int       // the most leases the worker holds at once (0: no bound known)
+	out       int       // leases handed out and not yet given back
+	full      bool      // at capacity with records waiting, or not calm since (see judge)
+	calmSince time.Time // since when a full Source has had room and nothing waiting
+	shedding  bool      // full while others have room: partitions it tracks nothing in go
 }
 
 // SetCapacity implements poller.Capacity: the worker holds at most n leases at once
@@ -160,7 +159,7 @@ func (s *Source) judge(now time.Time) {
 		p.SetFull(full)
 	}
 	if full {
-		s.log.Info("this worker is full and tasks wait in its partitions; workers with room take the partitions it tracks nothing in",
+		s.log.Info("this worker is full and tasks wait in its partitions; while other workers have room they take the partitions it tracks nothing in",
 			zap.Int("tracked", out), zap.Int("max_tracked", capacity))
 	} else {
 		s.log.Info("this worker has room again; it takes its share of the partitions")

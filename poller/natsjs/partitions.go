@@ -331,7 +331,7 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 	defer s.wg.Done()
 	a := s.assets()
 	prefix := kvSubject(a.Tasks.Bucket(), "")
-	it, err := s.follow(ctx, a, prefix+partitionFilter(p.id))
+	c, it, err := s.follow(ctx, a, prefix+partitionFilter(p.id))
 	if err != nil {
 		if ctx.Err() == nil {
 			s.heal(ctx, err)
@@ -340,7 +340,15 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 		}
 		return
 	}
-	defer it.Stop()
+	defer func() {
+		it.Stop()
+		// Delete its consumer now rather than when the server finds it idle.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if info := c.CachedInfo(); info != nil {
+			_ = a.TasksStream.DeleteConsumer(dctx, info.Name)
+		}
+	}()
 	for {
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
@@ -368,24 +376,24 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 const readAhead = 4
 
 // follow starts reading the records under filter: the latest of each key, then every
-// change.
-func (s *Source) follow(ctx context.Context, a Assets, filter string) (jetstream.MessagesContext, error) {
+// change. A reader that waits long for room finds its consumer gone (the server drops one
+// idle for 5 minutes); the ordered consumer then makes a new one from where it stopped.
+func (s *Source) follow(ctx context.Context, a Assets, filter string) (jetstream.Consumer, jetstream.MessagesContext, error) {
 	if a.TasksStream == nil {
-		return nil, errors.New("no tasks stream")
+		return nil, nil, errors.New("no tasks stream")
 	}
 	c, err := a.TasksStream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{filter},
-		DeliverPolicy:     jetstream.DeliverLastPerSubjectPolicy,
-		InactiveThreshold: a.LeaseTTL, // the server drops the consumer of a partition given up
+		FilterSubjects: []string{filter},
+		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read tasks %s: %w", filter, err)
+		return nil, nil, fmt.Errorf("read tasks %s: %w", filter, err)
 	}
 	it, err := c.Messages(jetstream.PullMaxMessages(readAhead))
 	if err != nil {
-		return nil, fmt.Errorf("read tasks %s: %w", filter, err)
+		return nil, nil, fmt.Errorf("read tasks %s: %w", filter, err)
 	}
-	return it, nil
+	return c, it, nil
 }
 
 // onDelete forgets the task key of partition p, deleted from the tasks bucket.

@@ -24,7 +24,7 @@ var _ poller.Source = (*Source)(nil)
 // recorded in the tasks bucket (Assets.Tasks), keyed by partition (see intake). The tasks are
 // spread over Partitions partitions; a worker holds a partition through a lease in the owners
 // bucket (Assets.Owners), renewed three times per lease TTL, and is handed every task recorded
-// in the partitions it holds, by a watch on their keys. Workers that accept tasks share the
+// in the partitions it holds, read from the bucket's stream. Workers that accept tasks share the
 // partitions evenly (see balance): a worker joining or leaving shifts them within seconds, a
 // dead worker's leases run out after the TTL and are taken by the others. Losing a partition
 // marks its leases lost (poller.Lease.Lost); the worker stops tracking them. A stale holder
@@ -36,7 +36,8 @@ var _ poller.Source = (*Source)(nil)
 // worker asks for the next lease only when it has room (poller.Worker takes one of
 // MaxTracked slots first), the leases in memory are at most MaxTracked + batch, whatever the
 // backlog. A worker that is full with tasks waiting gives up the partitions in which it
-// tracks nothing, so that workers with room take them (see SetCapacity).
+// tracks nothing, so that workers with room take them (see judge and shed); a partition in
+// which it tracks a task stays, so that no tracked task is handed back.
 //
 // Refused registrations never reach the worker: they are reported on <prefix>.invalid and
 // terminated, once. Next and Drain are for one goroutine; the rest is safe for concurrent use.
