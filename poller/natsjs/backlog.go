@@ -19,6 +19,7 @@ type load struct {
 	full      bool      // at capacity with records waiting, or not calm since (see judge)
 	calmSince time.Time // since when a full Source has had room and nothing waiting
 	shedding  bool      // full while others have room: partitions it tracks nothing in go
+	spare     bool      // full before, room since: takes free partitions, gives none up
 }
 
 // SetCapacity implements poller.Capacity: the worker holds at most n leases at once
@@ -119,10 +120,14 @@ const calmFor = balanceEvery
 
 // judge decides, once per turn of own, whether this Source is full: it becomes full when
 // the worker holds its capacity and records wait (queued, or read and waiting for room); it
-// stops being full once it has had room with nothing waiting for calmFor. A full Source tells
-// the fleet (Presence.SetFull): the others no longer count it when they share the
-// partitions. While another worker has room it sheds (see shed); when none has, it keeps
-// and takes its share as before, so that no partition is left without a holder.
+// stops being full once it has had room with nothing waiting for calmFor, and is spare from
+// then on (until Drain): it takes partitions that are free (those full workers give up) but
+// none is given up for it, so that partitions do not go back and forth, each move handing
+// back the tasks tracked there. A full Source tells the fleet (Presence.SetFull): the others
+// no longer count it when they share the partitions. While another worker has room it sheds
+// (see shed); when none has, it takes free partitions up to its share, so that none is left
+// without a holder, and gives none up (it would hand back what it tracks there, to a worker
+// as full). A Source that does not accept (Drain) is neither full nor spare.
 func (s *Source) judge(now time.Time) {
 	s.mu.Lock()
 	waits := len(s.queue) > 0
@@ -132,6 +137,8 @@ func (s *Source) judge(now time.Time) {
 	atCapacity := s.capacity > 0 && s.out >= s.capacity
 	was := s.full
 	switch {
+	case !s.accepting:
+		s.full, s.calmSince = false, time.Time{}
 	case !s.full:
 		s.full = atCapacity && waits
 	case atCapacity || waits:
@@ -143,6 +150,7 @@ func (s *Source) judge(now time.Time) {
 	}
 	if s.full != was {
 		s.calmSince = time.Time{}
+		s.spare = !s.full && s.accepting
 	}
 	room := s.opts.presence != nil && s.opts.presence.Room()
 	shedding := s.full && room
@@ -150,19 +158,20 @@ func (s *Source) judge(now time.Time) {
 		s.shedding = shedding
 		s.roomChanged()
 	}
-	full, out, capacity := s.full, s.out, s.capacity
+	full, spare, out, capacity := s.full, s.spare, s.out, s.capacity
 	s.mu.Unlock()
 	if full == was {
 		return
 	}
 	if p := s.opts.presence; p != nil {
+		p.SetSpare(spare)
 		p.SetFull(full)
 	}
 	if full {
 		s.log.Info("this worker is full and tasks wait in its partitions; while other workers have room they take the partitions it tracks nothing in",
 			zap.Int("tracked", out), zap.Int("max_tracked", capacity))
 	} else {
-		s.log.Info("this worker has room again; it takes its share of the partitions")
+		s.log.Info("this worker has room again; it takes partitions that are free, and no other worker gives any up for it")
 	}
 }
 
@@ -188,4 +197,11 @@ func (s *Source) shed(ctx context.Context) bool {
 		}
 	}
 	return shedding
+}
+
+// loaded returns whether the Source is full, and whether it is spare.
+func (s *Source) loaded() (full, spare bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.full, s.spare
 }

@@ -71,6 +71,13 @@ func (s *Source) balance(ctx context.Context) {
 			return
 		}
 		want = s.share()
+		full, spare := s.loaded()
+		if spare {
+			want = Partitions // whatever is free
+		}
+		if (full || spare) && len(held) >= want {
+			return // gives nothing up: what it tracks there stays
+		}
 	}
 	if len(held) > want {
 		slices.Sort(held)

@@ -28,25 +28,29 @@ const (
 // its key) or stop accepting (a paused worker, see Source.Drain). A full worker (one at its
 // capacity with tasks waiting in its partitions, see Source.SetCapacity) still polls, so it
 // counts for the quota, but not for the partitions while some worker is not full: the
-// others' shares grow by its part, so that they take the partitions it gives up (when all
-// are full, all share them as before). Safe for concurrent use.
+// others' shares grow by its part, so that they take the partitions it gives up. A spare
+// worker (full before, room again) is not counted either: it takes free partitions, and
+// nobody gives any up for it. When none is counted, all share them evenly. Safe for
+// concurrent use.
 type Presence struct {
 	kv        jetstream.KeyValue
 	id        string
 	log       *zap.Logger
-	size      atomic.Int64 // workers that share the partitions: those not full (all when all are)
+	size      atomic.Int64 // workers that share the partitions: neither full nor spare (all when none is)
 	rank      atomic.Int64 // of those, the ones whose key sorts before this one's
 	fleet     atomic.Int64 // workers that poll: accepting, full or not
-	room      atomic.Int64 // other workers that accept partitions
+	room      atomic.Int64 // other workers not full: room for partitions
 	accepting atomic.Bool
 	full      atomic.Bool
+	spare     atomic.Bool
 	beatNow   chan struct{}
 }
 
 // Presence values: whether the worker accepts tasks, and partitions.
 const (
 	presenceAccepting = "accepting"
-	presenceFull      = "full" // polls, takes no more partitions
+	presenceFull      = "full"  // polls, takes no more partitions
+	presenceSpare     = "spare" // has room again: takes free partitions, has no share
 	presencePaused    = "paused"
 )
 
@@ -66,12 +70,12 @@ func NewPresence(a Assets, workerID string, log *zap.Logger) *Presence {
 // the latest beat, at least 1.
 func (p *Presence) Size() int { return int(max(1, p.fleet.Load())) }
 
-// Room reports whether another worker seen at the latest beat accepts partitions: one that
-// a full worker gives up is taken.
+// Room reports whether another worker seen at the latest beat has room for more partitions
+// (accepting, or spare): one that a full worker gives up is taken.
 func (p *Presence) Room() bool { return p.room.Load() > 0 }
 
 // Share is this worker's part of total things split among the workers that accept tasks
-// and are not full (all of them when all are full):
+// and are neither full nor spare (all of them when none is):
 // total/Size, and one more for the first total%Size of them by key. The parts of all workers
 // add up to total exactly when they saw the same fleet (a share rounded up for all would
 // leave workers with nothing: 64 among 9 is 8 each for 8 of them). Safe for concurrent use.
@@ -96,6 +100,16 @@ func (p *Presence) SetAccepting(on bool) {
 // others learn it at once (a beat is sent now).
 func (p *Presence) SetFull(on bool) {
 	if p.full.Swap(on) == on {
+		return
+	}
+	p.beatSoon()
+}
+
+// SetSpare says whether this worker is spare: it was full and has room again; it takes
+// partitions that are free but is not counted when the others share them, so that none
+// gives up partitions (and the tasks it tracks there) for it.
+func (p *Presence) SetSpare(on bool) {
+	if p.spare.Swap(on) == on {
 		return
 	}
 	p.beatSoon()
@@ -134,6 +148,8 @@ func (p *Presence) beat(ctx context.Context) {
 	switch {
 	case p.accepting.Load() && p.full.Load():
 		v = presenceFull
+	case p.accepting.Load() && p.spare.Load():
+		v = presenceSpare
 	case p.accepting.Load():
 		v = presenceAccepting
 	}
@@ -162,9 +178,9 @@ func (p *Presence) beat(ctx context.Context) {
 // census is what one count of the presence bucket found.
 type census struct {
 	fleet int // workers that accept tasks, full or not
-	size  int // of those, the ones not full, or all when all are full (at least 1)
+	size  int // of those, the ones neither full nor spare, or all when none is (at least 1)
 	rank  int // of those, the ones whose key sorts before this worker's
-	room  int // workers not full other than this one
+	room  int // workers other than this one that are not full
 }
 
 // count counts the workers from a snapshot of the bucket.
@@ -196,15 +212,16 @@ func (p *Presence) count(ctx context.Context) (census, error) {
 			if e.Key() < p.id {
 				rankAll++
 			}
-			if string(e.Value()) == presenceFull {
+			v := string(e.Value())
+			if v != presenceFull && e.Key() != p.id {
+				c.room++
+			}
+			if v == presenceFull || v == presenceSpare {
 				continue
 			}
 			c.size++
 			if e.Key() < p.id {
 				c.rank++
-			}
-			if e.Key() != p.id {
-				c.room++
 			}
 		case <-ctx.Done():
 			return census{}, ctx.Err()

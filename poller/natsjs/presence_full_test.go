@@ -11,8 +11,8 @@ import (
 )
 
 // A full worker counts for the quota but not for the partitions while another worker has
-// room: that one's share is all of them. When every worker is full, they share the
-// partitions evenly again.
+// room: that one's share is all of them; so does a spare one (full before, room again), which
+// is room for the others. When none is counted, all share the partitions evenly.
 func TestPresenceOfFullWorkers(t *testing.T) {
 	w := newWorld(t, natsjs.SetupConfig{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -51,10 +51,23 @@ func TestPresenceOfFullWorkers(t *testing.T) {
 	if !a.Room() {
 		t.Error("a full: a sees no room in the fleet, want b's")
 	}
+	a.SetSpare(true) // room again: not counted for the partitions, but room for them
+	a.SetFull(false)
+	waitView("a spare", b, view{2, natsjs.Partitions})
 	b.SetFull(true)
+	waitView("a spare, b full", b, view{2, natsjs.Partitions / 2}) // none counted: all share
+	if !b.Room() {
+		t.Error("a spare, b full: b sees no room in the fleet, want a's")
+	}
+	a.SetSpare(false)
+	a.SetFull(true)
+	deadline := time.Now().Add(3 * natsjs.PresenceBeat)
+	for a.Room() || b.Room() {
+		if time.Now().After(deadline) {
+			t.Fatalf("both full: room seen (a %v, b %v), want none", a.Room(), b.Room())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	waitView("both full", b, view{2, natsjs.Partitions / 2})
 	waitView("both full", a, view{2, natsjs.Partitions / 2})
-	if a.Room() || b.Room() {
-		t.Errorf("both full: room seen (a %v, b %v), want none", a.Room(), b.Room())
-	}
 }

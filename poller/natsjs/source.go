@@ -228,11 +228,17 @@ func (s *Source) setAccepting(on bool) {
 	s.mu.Lock()
 	changed := s.accepting != on
 	s.accepting = on
+	if !on {
+		s.spare = false // back to its share when it accepts again
+	}
 	s.mu.Unlock()
 	if !changed {
 		return
 	}
 	if p := s.opts.presence; p != nil {
+		if !on {
+			p.SetSpare(false)
+		}
 		p.SetAccepting(on)
 	}
 	s.mu.Lock()
