@@ -9,15 +9,19 @@ import (
 	"go.uber.org/zap"
 )
 
-// intake takes registrations while there is room, and claims each. When the worker pauses
-// (see guard), intake stops the source fetching (Drain), then hands back every lease the
-// worker holds, in that order, so that none of them comes straight back to this worker; while
-// paused it takes nothing.
+// intake takes registrations while there is room (one of MaxTracked slots before each Next,
+// so that a source told its Capacity keeps what waits beyond it out of memory), and claims
+// each. When the worker pauses (see guard), intake stops the source fetching (Drain), then
+// hands back every lease the worker holds, in that order, so that none of them comes straight
+// back to this worker; while paused it takes nothing.
 func (w *Worker) intake(ctx context.Context) error {
 	// Claims run concurrently, Concurrency at a time: each is a few round trips to NATS.
 	var claims sync.WaitGroup
 	defer claims.Wait()
 	claiming := make(chan struct{}, w.cfg.Concurrency)
+	if c, ok := w.src.(Capacity); ok {
+		c.SetCapacity(w.cfg.MaxTracked) // Next is called only while a slot is free
+	}
 	w.consuming.Store(true)
 	retry := time.NewTimer(0)
 	defer retry.Stop()

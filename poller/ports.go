@@ -97,6 +97,14 @@ type Source interface {
 	Run(ctx context.Context) error
 }
 
+// Capacity is what a Source may offer besides: told the most leases the worker holds at once
+// (Config.MaxTracked; it calls Next only while it holds fewer), it keeps no more than a small
+// read-ahead beyond them in memory, and can let workers with room take what waits for this
+// one (natsjs.Source). The worker tells it before its first Next.
+type Capacity interface {
+	SetCapacity(n int)
+}
+
 // State is what the store keeps for each task, so that a worker taking a task over neither
 // re-announces a status nor resets the deadline, and finishes announcing what its
 // predecessor decided (Outbox) before anything else.

@@ -57,7 +57,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	fs.Var(&c.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
 	intVar(fs, &c.Poll.APIBurst, "api-burst", 0, zeroOK, "calls per region that may go at once (the token bucket), at most the tenth of the worker's share of --api-qps kept free, so a full bucket plus a second at the rate fit a per-second quota; 0: that tenth (at least 1)")
 	durationVar(fs, &c.Setup.AckWait, "ack-wait", 30*time.Second, positive, "TTL of the partition leases, renewed every third of it: how soon other workers take over the tasks of a dead one (also the registrations consumer's ack wait)")
-	intVar(fs, &c.Poll.MaxTracked, "max-tracked", 100000, positive, "tasks this worker tracks at once; the tasks of its partitions beyond that wait for a free slot")
+	intVar(fs, &c.Poll.MaxTracked, "max-tracked", 100000, positive, "tasks this worker tracks at once; the tasks of its partitions beyond that wait in the tasks bucket, and go to workers with room")
 	intVar(fs, &c.Poll.Concurrency, "concurrency", 16, positive, "polls in flight at once")
 	fs.StringVar(&c.Poll.WorkerID, "worker-id", host, "name of this worker in logs and task state")
 	durationVar(fs, &c.Poll.HandBackAfter, "hand-back-after", time.Minute, positive, "when ECS refuses this worker's calls (credentials, permissions, clock) this long, hand its tasks back to other workers and take no more until a probe call is accepted")

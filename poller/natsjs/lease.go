@@ -25,6 +25,7 @@ type lease struct {
 
 	lost   atomic.Bool
 	queued bool      // in src.queue
+	out    bool      // handed out by Next, not yet given back (Done, Release, Abandon, lost)
 	due    time.Time // when a delayed release is queued again
 }
 
@@ -59,6 +60,7 @@ func (l *lease) Release(_ context.Context, delay time.Duration) error {
 	if l.lost.Load() || l.part.leases[l.key] != l {
 		return nil
 	}
+	s.giveBack(l)
 	if delay <= 0 {
 		s.enqueue(l)
 		return nil
@@ -81,6 +83,7 @@ func (l *lease) Abandon() {
 	again := &lease{src: s, part: l.part, key: l.key, rev: l.rev, id: l.id, reg: l.reg,
 		due: time.Now().Add(s.a.LeaseTTL)}
 	l.lost.Store(true)
+	s.giveBack(l)
 	l.part.leases[l.key] = again
 	s.delayed = append(s.delayed, again)
 }
@@ -93,5 +96,5 @@ func (l *lease) forget() {
 	if l.part.leases[l.key] == l {
 		delete(l.part.leases, l.key)
 	}
-	l.lost.Store(true)
+	s.drop(l)
 }

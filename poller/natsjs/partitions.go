@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,8 +20,8 @@ import (
 const balanceEvery = time.Second
 
 // own keeps this Source's partition leases until ctx ends: it renews them three times per
-// lease TTL and balances them (see balance) every balanceEvery, and at once when the Source
-// starts or stops accepting.
+// lease TTL, judges the worker's load (see judge) and balances them (see balance) every
+// balanceEvery, and at once when the Source starts or stops accepting.
 func (s *Source) own(ctx context.Context) {
 	// Often enough that a lease is renewed by half its TTL at the latest.
 	tick := time.NewTicker(min(balanceEvery, s.assets().LeaseTTL/6))
@@ -28,6 +29,7 @@ func (s *Source) own(ctx context.Context) {
 	for {
 		now := time.Now()
 		s.renew(ctx, now)
+		s.judge(now)
 		s.balance(ctx)
 		s.requeueDue(now)
 		select {
@@ -51,7 +53,7 @@ func (s *Source) share() int {
 }
 
 // balance gives up partitions beyond this Source's share and takes free ones up to it. A
-// Source that does not accept (Drain) holds none.
+// Source that does not accept (Drain) holds none; one that sheds (see shed) takes none.
 func (s *Source) balance(ctx context.Context) {
 	s.mu.Lock()
 	accepting, stopped := s.accepting, s.stopped
@@ -65,7 +67,17 @@ func (s *Source) balance(ctx context.Context) {
 	}
 	want := 0
 	if accepting {
+		if s.shed(ctx) {
+			return
+		}
 		want = s.share()
+		full, spare := s.loaded()
+		if spare {
+			want = Partitions // whatever is free
+		}
+		if (full || spare) && len(held) >= want {
+			return // gives nothing up: what it tracks there stays
+		}
 	}
 	if len(held) > want {
 		slices.Sort(held)
@@ -286,17 +298,25 @@ func (s *Source) ownRevision(ctx context.Context, id int) (uint64, bool) {
 
 // lose forgets partition id: its watcher stops, its leases are lost and no longer queued.
 // It returns the revision of its lease, and whether it was held.
-func (s *Source) lose(id int, why string) (uint64, bool) {
+func (s *Source) lose(id int, why string) (uint64, bool) { return s.loseIf(id, why, nil) }
+
+// loseIf is lose when the partition is held and cond (if not nil) holds of it.
+func (s *Source) loseIf(id int, why string, cond func(*partition) bool) (uint64, bool) {
 	s.mu.Lock()
 	p, ok := s.parts[id]
+	ok = ok && (cond == nil || cond(p))
 	var rev uint64
 	var tasks int
 	if ok {
 		delete(s.parts, id)
 		for _, l := range p.leases {
 			l.lost.Store(true)
+			s.giveBack(l)
 		}
-		s.delayed = slices.DeleteFunc(s.delayed, func(l *lease) bool { return l.part == p })
+		mine := func(l *lease) bool { return l.part == p }
+		s.delayed = slices.DeleteFunc(s.delayed, mine)
+		s.queue = slices.DeleteFunc(s.queue, mine)
+		s.roomChanged()
 		rev, tasks = p.rev, len(p.leases) // read under the lock: renewals and forget write them
 	}
 	s.mu.Unlock()
@@ -309,70 +329,130 @@ func (s *Source) lose(id int, why string) (uint64, bool) {
 }
 
 // watch hands out the tasks recorded in partition p, those there now and those recorded
-// later, until its context ends. If the watch fails the partition is given up, to be taken
-// again by whoever can.
+// later, until its context ends. It reads the partition's records from the tasks bucket's
+// stream with an ordered pull consumer, readAhead at a time, in the order they were
+// written (the latest of each key first), and turns a record into a lease only when there
+// is room (see admit): what the worker has no room for waits in the stream. If the reading
+// fails the partition is given up, to be taken again by whoever can.
 func (s *Source) watch(ctx context.Context, p *partition) {
 	defer s.wg.Done()
-	w, err := s.assets().Tasks.Watch(ctx, partitionFilter(p.id))
+	a := s.assets()
+	prefix := kvSubject(a.Tasks.Bucket(), "")
+	c, it, err := s.follow(ctx, a, prefix+partitionFilter(p.id))
 	if err != nil {
 		if ctx.Err() == nil {
 			s.heal(ctx, err)
-			s.log.Warn("cannot watch a partition's tasks; giving it up", zap.Int("partition", p.id), zap.Error(err))
-			s.release(context.WithoutCancel(ctx), p.id, "cannot watch its tasks")
+			s.log.Warn("cannot read a partition's tasks; giving it up", zap.Int("partition", p.id), zap.Error(err))
+			s.release(context.WithoutCancel(ctx), p.id, "cannot read its tasks")
 		}
 		return
 	}
-	defer func() { _ = w.Stop() }()
+	defer func() {
+		it.Stop()
+		// Delete its consumer now rather than when the server finds it idle.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if info := c.CachedInfo(); info != nil {
+			_ = a.TasksStream.DeleteConsumer(dctx, info.Name)
+		}
+	}()
 	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				if ctx.Err() == nil {
-					s.log.Warn("the watch of a partition's tasks ended; giving it up", zap.Int("partition", p.id))
-					s.release(context.WithoutCancel(ctx), p.id, "its watch ended")
-				}
-				return
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("reading a partition's tasks failed; giving it up", zap.Int("partition", p.id), zap.Error(err))
+				s.release(context.WithoutCancel(ctx), p.id, "its reading failed")
 			}
-			if e != nil {
-				s.onEntry(p, e)
-			}
-		case <-ctx.Done():
 			return
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			continue
+		}
+		key := strings.TrimPrefix(msg.Subject(), prefix)
+		switch msg.Headers().Get(kvOperation) {
+		case kvDelete, kvPurge:
+			s.onDelete(p, key)
+		default:
+			s.admit(ctx, p, key, meta.Sequence.Stream, msg.Data())
 		}
 	}
 }
 
-// onEntry takes one change of partition p's tasks: a recorded task is queued for the worker;
-// a deleted one is forgotten.
-func (s *Source) onEntry(p *partition, e jetstream.KeyValueEntry) {
-	key := e.Key()
+// readAhead is how many records each held partition's reader fetches ahead of the leases.
+const readAhead = 4
+
+// follow starts reading the records under filter: the latest of each key, then every
+// change. A reader that waits long for room finds its consumer gone (the server drops one
+// idle for 5 minutes); the ordered consumer then makes a new one from where it stopped.
+func (s *Source) follow(ctx context.Context, a Assets, filter string) (jetstream.Consumer, jetstream.MessagesContext, error) {
+	if a.TasksStream == nil {
+		return nil, nil, errors.New("no tasks stream")
+	}
+	c, err := a.TasksStream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{filter},
+		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read tasks %s: %w", filter, err)
+	}
+	it, err := c.Messages(jetstream.PullMaxMessages(readAhead))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read tasks %s: %w", filter, err)
+	}
+	return c, it, nil
+}
+
+// onDelete forgets the task key of partition p, deleted from the tasks bucket.
+func (s *Source) onDelete(p *partition, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.parts[p.id] != p {
-		return // given up meanwhile
+	if cur := p.leases[key]; cur != nil && s.parts[p.id] == p {
+		delete(p.leases, key)
+		s.drop(cur)
 	}
-	cur := p.leases[key]
-	if e.Operation() != jetstream.KeyValuePut {
-		if cur != nil {
-			delete(p.leases, key)
-			cur.lost.Store(true)
-		}
-		return
-	}
-	if cur != nil && cur.rev == e.Revision() {
-		return
-	}
-	r, reg, err := decodeRecord(e.Value())
+}
+
+// admit makes the record of task key (at revision rev) of partition p a lease and queues it
+// for the worker, once there is room (admits): until then it waits, and so does the rest of
+// the partition. It returns when the record is queued or skipped, or when ctx ends.
+func (s *Source) admit(ctx context.Context, p *partition, key string, rev uint64, value []byte) {
+	r, reg, err := decodeRecord(value)
 	if err != nil {
 		s.log.Warn("skipping an unreadable task record", zap.String("key", key), zap.Error(err))
 		return
 	}
-	if cur != nil {
-		cur.lost.Store(true)
+	for {
+		s.mu.Lock()
+		if s.parts[p.id] != p {
+			s.mu.Unlock()
+			return // given up meanwhile
+		}
+		cur := p.leases[key]
+		if cur != nil && cur.rev == rev {
+			s.mu.Unlock()
+			return
+		}
+		if s.admits(p) {
+			p.waiting = false
+			if cur != nil {
+				s.drop(cur)
+			}
+			l := &lease{src: s, part: p, key: key, rev: rev, id: r.Seq, reg: reg}
+			p.leases[key] = l
+			s.enqueue(l)
+			s.mu.Unlock()
+			return
+		}
+		p.waiting = true
+		room := s.room
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return
+		}
 	}
-	l := &lease{src: s, part: p, key: key, rev: e.Revision(), id: r.Seq, reg: reg}
-	p.leases[key] = l
-	s.enqueue(l)
 }
 
 // requeueDue queues the leases released with a delay whose time has come.
@@ -385,6 +465,8 @@ func (s *Source) requeueDue(now time.Time) {
 		}
 		if l.part.leases[l.key] == l && !l.lost.Load() {
 			s.enqueue(l)
+		} else {
+			s.roomChanged()
 		}
 		return true
 	})

@@ -25,20 +25,32 @@ const (
 // workers that are alive and accept tasks, so that each takes its share of the fleet's ECS
 // quota (poller.WithFleet) and of the partitions (WithPresence): shares follow workers joining
 // within a beat and leaving within the TTL, or at once when they stop gracefully (Run deletes
-// its key) or stop accepting (a paused worker, see Source.Drain). Safe for concurrent use.
+// its key) or stop accepting (a paused worker, see Source.Drain). A full worker (one at its
+// capacity with tasks waiting in its partitions, see Source.SetCapacity) still polls, so it
+// counts for the quota, but not for the partitions while some worker is not full: the
+// others' shares grow by its part, so that they take the partitions it gives up. A spare
+// worker (full before, room again) is not counted either: it takes free partitions, and
+// nobody gives any up for it. When none is counted, all share them evenly. Safe for
+// concurrent use.
 type Presence struct {
 	kv        jetstream.KeyValue
 	id        string
 	log       *zap.Logger
-	size      atomic.Int64
-	rank      atomic.Int64 // accepting workers whose key sorts before this one's
+	size      atomic.Int64 // workers that share the partitions: neither full nor spare (all when none is)
+	rank      atomic.Int64 // of those, the ones whose key sorts before this one's
+	fleet     atomic.Int64 // workers that poll: accepting, full or not
+	room      atomic.Int64 // other workers not full: room for partitions
 	accepting atomic.Bool
+	full      atomic.Bool
+	spare     atomic.Bool
 	beatNow   chan struct{}
 }
 
-// Presence values: whether the worker accepts tasks.
+// Presence values: whether the worker accepts tasks, and partitions.
 const (
 	presenceAccepting = "accepting"
+	presenceFull      = "full"  // polls, takes no more partitions
+	presenceSpare     = "spare" // has room again: takes free partitions, has no share
 	presencePaused    = "paused"
 )
 
@@ -49,20 +61,26 @@ func NewPresence(a Assets, workerID string, log *zap.Logger) *Presence {
 	}
 	p := &Presence{kv: a.Workers, id: presenceKey(workerID), log: log.Named("presence"), beatNow: make(chan struct{}, 1)}
 	p.size.Store(1)
+	p.fleet.Store(1)
 	p.accepting.Store(true)
 	return p
 }
 
-// Size implements poller.Fleet: the workers seen alive and accepting tasks at the latest
-// beat, at least 1.
-func (p *Presence) Size() int { return int(max(1, p.size.Load())) }
+// Size implements poller.Fleet: the workers seen alive and accepting tasks (full or not) at
+// the latest beat, at least 1.
+func (p *Presence) Size() int { return int(max(1, p.fleet.Load())) }
 
-// Share is this worker's part of total things split among the workers that accept tasks:
+// Room reports whether another worker seen at the latest beat has room for more partitions
+// (accepting, or spare): one that a full worker gives up is taken.
+func (p *Presence) Room() bool { return p.room.Load() > 0 }
+
+// Share is this worker's part of total things split among the workers that accept tasks
+// and are neither full nor spare (all of them when none is):
 // total/Size, and one more for the first total%Size of them by key. The parts of all workers
 // add up to total exactly when they saw the same fleet (a share rounded up for all would
 // leave workers with nothing: 64 among 9 is 8 each for 8 of them). Safe for concurrent use.
 func (p *Presence) Share(total int) int {
-	n, rank := p.Size(), int(p.rank.Load())
+	n, rank := int(max(1, p.size.Load())), int(p.rank.Load())
 	if rank < total%n {
 		return total/n + 1
 	}
@@ -75,6 +93,29 @@ func (p *Presence) SetAccepting(on bool) {
 	if p.accepting.Swap(on) == on {
 		return
 	}
+	p.beatSoon()
+}
+
+// SetFull says whether this worker is full: it polls, but takes no more partitions. The
+// others learn it at once (a beat is sent now).
+func (p *Presence) SetFull(on bool) {
+	if p.full.Swap(on) == on {
+		return
+	}
+	p.beatSoon()
+}
+
+// SetSpare says whether this worker is spare: it was full and has room again; it takes
+// partitions that are free but is not counted when the others share them, so that none
+// gives up partitions (and the tasks it tracks there) for it.
+func (p *Presence) SetSpare(on bool) {
+	if p.spare.Swap(on) == on {
+		return
+	}
+	p.beatSoon()
+}
+
+func (p *Presence) beatSoon() {
 	select {
 	case p.beatNow <- struct{}{}:
 	default:
@@ -104,7 +145,12 @@ func (p *Presence) Run(ctx context.Context) error {
 
 func (p *Presence) beat(ctx context.Context) {
 	v := presencePaused
-	if p.accepting.Load() {
+	switch {
+	case p.accepting.Load() && p.full.Load():
+		v = presenceFull
+	case p.accepting.Load() && p.spare.Load():
+		v = presenceSpare
+	case p.accepting.Load():
 		v = presenceAccepting
 	}
 	if _, err := p.kv.Put(ctx, p.id, []byte(v)); err != nil {
@@ -113,44 +159,72 @@ func (p *Presence) beat(ctx context.Context) {
 		}
 		return
 	}
-	n, rank, err := p.count(ctx)
+	c, err := p.count(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("cannot count the workers; keeping the last fleet size", zap.Error(err))
 		}
 		return
 	}
-	p.rank.Store(int64(rank))
-	if old := p.size.Swap(int64(n)); old != int64(n) {
-		p.log.Info("workers sharing the ECS quota and the tasks", zap.Int("workers", n))
+	p.rank.Store(int64(c.rank))
+	p.room.Store(int64(c.room))
+	oldFleet, oldSize := p.fleet.Swap(int64(c.fleet)), p.size.Swap(int64(c.size))
+	if oldFleet != int64(c.fleet) || oldSize != int64(c.size) {
+		p.log.Info("workers sharing the ECS quota and the tasks",
+			zap.Int("workers", c.fleet), zap.Int("taking_partitions", c.size))
 	}
 }
 
-// count returns the workers that accept tasks, and how many of them have a key that sorts
-// before this worker's, read from a snapshot of the bucket.
-func (p *Presence) count(ctx context.Context) (n, rank int, err error) {
+// census is what one count of the presence bucket found.
+type census struct {
+	fleet int // workers that accept tasks, full or not
+	size  int // of those, the ones neither full nor spare, or all when none is (at least 1)
+	rank  int // of those, the ones whose key sorts before this worker's
+	room  int // workers other than this one that are not full
+}
+
+// count counts the workers from a snapshot of the bucket.
+func (p *Presence) count(ctx context.Context) (census, error) {
 	w, err := p.kv.WatchAll(ctx)
 	if err != nil {
-		return 0, 0, fmt.Errorf("list workers: %w", err)
+		return census{}, fmt.Errorf("list workers: %w", err)
 	}
 	defer func() { _ = w.Stop() }()
+	var c census
+	rankAll := 0 // workers accepting, full or not, whose key sorts before this worker's
 	for {
 		select {
 		case e, ok := <-w.Updates():
 			if !ok {
-				return 0, 0, fmt.Errorf("list workers: the watch ended")
+				return census{}, fmt.Errorf("list workers: the watch ended")
 			}
 			if e == nil { // the snapshot is complete
-				return max(1, n), rank, nil
-			}
-			if e.Operation() == jetstream.KeyValuePut && string(e.Value()) != presencePaused {
-				n++
-				if e.Key() < p.id {
-					rank++
+				if c.size == 0 {
+					c.size, c.rank = c.fleet, rankAll
 				}
+				c.fleet, c.size = max(1, c.fleet), max(1, c.size)
+				return c, nil
+			}
+			if e.Operation() != jetstream.KeyValuePut || string(e.Value()) == presencePaused {
+				continue
+			}
+			c.fleet++
+			if e.Key() < p.id {
+				rankAll++
+			}
+			v := string(e.Value())
+			if v != presenceFull && e.Key() != p.id {
+				c.room++
+			}
+			if v == presenceFull || v == presenceSpare {
+				continue
+			}
+			c.size++
+			if e.Key() < p.id {
+				c.rank++
 			}
 		case <-ctx.Done():
-			return 0, 0, ctx.Err()
+			return census{}, ctx.Err()
 		}
 	}
 }

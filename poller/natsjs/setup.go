@@ -56,6 +56,9 @@ type Assets struct {
 	Workers       jetstream.KeyValue // presence of the live workers (Presence)
 	Tasks         jetstream.KeyValue // the registrations of the tasks being tracked, by partition
 	Owners        jetstream.KeyValue // partition leases: which worker tracks the tasks of each
+	// TasksStream is the stream under Tasks: each held partition reads its records from it
+	// with a pull consumer, as far as the worker has room (see Source).
+	TasksStream jetstream.Stream
 	// AckWait is the workers' consumer's ack wait in force: this worker's, or a longer one
 	// that another worker set.
 	AckWait time.Duration
@@ -157,6 +160,9 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 		Replicas: cfg.Replicas,
 	})
 	if err != nil {
+		return Assets{}, fmt.Errorf("tasks bucket: %w", err)
+	}
+	if a.TasksStream, err = js.Stream(ctx, kvStream(a.Tasks.Bucket())); err != nil {
 		return Assets{}, fmt.Errorf("tasks bucket: %w", err)
 	}
 	a.Owners, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,11 +24,20 @@ var _ poller.Source = (*Source)(nil)
 // recorded in the tasks bucket (Assets.Tasks), keyed by partition (see intake). The tasks are
 // spread over Partitions partitions; a worker holds a partition through a lease in the owners
 // bucket (Assets.Owners), renewed three times per lease TTL, and is handed every task recorded
-// in the partitions it holds, by a watch on their keys. Workers that accept tasks share the
+// in the partitions it holds, read from the bucket's stream. Workers that accept tasks share the
 // partitions evenly (see balance): a worker joining or leaving shifts them within seconds, a
 // dead worker's leases run out after the TTL and are taken by the others. Losing a partition
 // marks its leases lost (poller.Lease.Lost); the worker stops tracking them. A stale holder
 // that still writes is stopped by the task state's compare-and-set and the events' fence.
+//
+// A backlog waits in the tasks bucket, not in memory: each held partition reads its records
+// with a pull consumer (a few at a time, readAhead), and a record becomes a lease only while
+// fewer than batch leases wait to be handed out (queued, or released with a delay). As the
+// worker asks for the next lease only when it has room (poller.Worker takes one of
+// MaxTracked slots first), the leases in memory are at most MaxTracked + batch, whatever the
+// backlog. A worker that is full with tasks waiting gives up the partitions in which it
+// tracks nothing, so that workers with room take them (see judge and shed); a partition in
+// which it tracks a task stays, so that no tracked task is handed back.
 //
 // Refused registrations never reach the worker: they are reported on <prefix>.invalid and
 // terminated, once. Next and Drain are for one goroutine; the rest is safe for concurrent use.
@@ -42,6 +52,7 @@ type Source struct {
 	kick chan struct{}  // something was queued
 	errs chan error     // intake failures, for Next to report
 	wake chan struct{}  // accepting changed: balance now
+	room chan struct{}  // closed when a waiting record may now become a lease (see admit)
 
 	mu        sync.Mutex
 	a         Assets
@@ -53,6 +64,7 @@ type Source struct {
 	stopped   bool      // Run has ended: nothing is held any more
 	relistAt  time.Time // balance lists the partition leases again no sooner (zero: now)
 	lastWant  int       // the share balance last aimed at
+	load                // what the worker holds, and whether it is full (backlog.go)
 }
 
 // partition is one partition this Source holds.
@@ -62,11 +74,13 @@ type partition struct {
 	renewed time.Time
 	stop    context.CancelFunc // ends its watcher
 	leases  map[string]*lease  // by key in the tasks bucket
+	out     int                // of those, handed out and not yet given back
+	waiting bool               // its watcher holds a record that waits for room
 }
 
 // NewSource reads registrations through a.Consumer and hands out the tasks of the partitions
 // it holds; pub reports refused registrations. batch is how many registrations may be fetched
-// ahead (0: 64). WithHealer recreates the assets when one is gone; WithPresence shares the
+// ahead, and how many leases may wait in memory to be handed out (0: 64). WithHealer recreates the assets when one is gone; WithPresence shares the
 // partitions with the other workers (without it the Source takes every free partition).
 func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Option) *Source {
 	if batch <= 0 {
@@ -82,7 +96,8 @@ func NewSource(a Assets, pub *Publisher, log *zap.Logger, batch int, opts ...Opt
 	_, _ = rand.Read(b[:])
 	return &Source{pub: pub, log: log.Named("tasks"), batch: batch, opts: applyOptions(opts),
 		token: hex.EncodeToString(b[:]), a: a, parts: map[int]*partition{}, accepting: true,
-		kick: make(chan struct{}, 1), errs: make(chan error, 1), wake: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), errs: make(chan error, 1), wake: make(chan struct{}, 1),
+		room: make(chan struct{})}
 }
 
 // Run implements poller.Source: it records registrations and keeps the partition leases
@@ -121,21 +136,39 @@ func (s *Source) Next(ctx context.Context) (poller.Lease, error) {
 	}
 }
 
-// pop takes the first queued lease that is still valid.
+// pop takes the first queued lease that is still valid — while shedding (see judge), the
+// first of the lowest partition, so that this worker's tasks gather in few partitions and
+// it can give the others up — and hands it out.
 func (s *Source) pop() *lease {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.queue) > 0 {
-		l := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
-		l.queued = false
+	n := len(s.queue)
+	s.queue = slices.DeleteFunc(s.queue, func(l *lease) bool {
 		if l.lost.Load() || l.part.leases[l.key] != l {
-			continue
+			l.queued = false
+			return true
 		}
-		return l
+		return false
+	})
+	if len(s.queue) < n {
+		s.roomChanged()
 	}
-	return nil
+	if len(s.queue) == 0 {
+		return nil
+	}
+	i := 0
+	if s.shedding {
+		for j, l := range s.queue {
+			if l.part.id < s.queue[i].part.id {
+				i = j
+			}
+		}
+	}
+	l := s.queue[i]
+	s.queue = slices.Delete(s.queue, i, i+1)
+	l.queued = false
+	s.handOut(l)
+	return l
 }
 
 // enqueue queues l to be handed out. The caller holds s.mu.
@@ -195,11 +228,17 @@ func (s *Source) setAccepting(on bool) {
 	s.mu.Lock()
 	changed := s.accepting != on
 	s.accepting = on
+	if !on {
+		s.spare = false // back to its share when it accepts again
+	}
 	s.mu.Unlock()
 	if !changed {
 		return
 	}
 	if p := s.opts.presence; p != nil {
+		if !on {
+			p.SetSpare(false)
+		}
 		p.SetAccepting(on)
 	}
 	s.mu.Lock()

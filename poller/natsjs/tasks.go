@@ -49,3 +49,15 @@ func decodeRecord(b []byte) (record, events.Registration, error) {
 	}
 	return r, events.Registration(r.Registration), nil
 }
+
+// kvStream is the name of the stream that holds the KV bucket named bucket, and kvSubject
+// the subject of its key key (or key filter): how JetStream lays out a bucket.
+func kvStream(bucket string) string       { return "KV_" + bucket }
+func kvSubject(bucket, key string) string { return "$KV." + bucket + "." + key }
+
+// The header of a KV stream message that says it deletes its key, and its values.
+const (
+	kvOperation = "KV-Operation"
+	kvDelete    = "DEL"
+	kvPurge     = "PURGE"
+)

@@ -1,0 +1,8 @@
+package natsjs
+
+// For the tests of package natsjs_test.
+var (
+	PartitionOf  = partitionOf
+	TaskKey      = taskKey
+	EncodeRecord = encodeRecord
+)
