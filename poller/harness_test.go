@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -75,11 +76,11 @@ func (e *env) connect() (*nats.Conn, jetstream.JetStream) {
 	return e.connectTo(e.srv.ClientURL())
 }
 
-// connectTo connects with the project's connection policy (natsjs.Connect: no reconnect
+// connectTo connects with the project's connection policy (natsclient.Connect: no reconnect
 // buffer), to url, which may be a proxy in front of the server.
 func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
 	e.t.Helper()
-	nc, err := natsjs.Connect(url, "test", zap.NewNop())
+	nc, err := natsclient.Connect(url, "test", zap.NewNop())
 	if err != nil {
 		e.t.Fatal(err)
 	}

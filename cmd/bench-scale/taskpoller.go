@@ -17,6 +17,7 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
@@ -172,7 +173,7 @@ func registerAll(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream
 				return err
 			}
 			ids[i] = id
-			_, err = natsjs.Register(gctx, js, s, events.Registration{RegionID: w.region, TaskID: id})
+			_, err = natsclient.Register(gctx, js, s, events.Registration{RegionID: w.region, TaskID: id})
 			return err
 		})
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 )
 
 // envPrefix prefixes the environment variable of every flag: --nats-url is TASK_PRODUCER_NATS_URL.
@@ -26,7 +26,7 @@ type Config struct {
 	Rate          float64 // tasks started per second
 	Region        string
 	ECSEndpoint   string // empty: the real regional ECS endpoints
-	NATS          natsjs.ConnConfig
+	NATS          natsclient.ConnConfig
 	SubjectPrefix string
 	FailEvery     int           // every n-th task is made to fail (exports and imports only); 0 = never
 	CancelEvery   int           // every n-th task is canceled (exports and imports only); 0 = never

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 
 	"context"
 	"encoding/json"
@@ -208,7 +208,7 @@ func (p *producer) register(ctx context.Context, j job, taskID string) error {
 	}
 	reg := events.Registration{RegionID: p.cfg.Region, TaskID: taskID, Metadata: meta}
 	return retry(ctx, p.log, "register", retryableAlways, func(ctx context.Context) error {
-		_, err := natsjs.Register(ctx, p.js, p.subjects, reg)
+		_, err := natsclient.Register(ctx, p.js, p.subjects, reg)
 		return err
 	})
 }

@@ -18,8 +18,8 @@ import (
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
-	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // demoConfig is the configuration of `taskpoller demo`.
@@ -135,7 +135,7 @@ func demoWorkerConfig(endpoint string) runConfig {
 // demoScenario creates and registers the tasks and shows their events.
 func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *ecsemu.Server, api *ecsapi.Client, out io.Writer) error {
 	subjects, _ := events.NewSubjects(events.DefaultPrefix)
-	nc, js, err := natsjs.ConnConfig{}.Dial(srv.ClientURL(), "taskpoller demo", zap.NewNop())
+	nc, js, err := natsclient.ConnConfig{}.Dial(srv.ClientURL(), "taskpoller demo", zap.NewNop())
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 	defer cc.Stop()
 	for _, t := range tasks {
 		md, _ := json.Marshal(map[string]string{"demo": "taskpoller", "what": t.What})
-		if _, err := natsjs.Register(ctx, js, subjects, events.Registration{RegionID: demoRegion, TaskID: t.ID, Metadata: md}); err != nil {
+		if _, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: demoRegion, TaskID: t.ID, Metadata: md}); err != nil {
 			return fmt.Errorf("register %s: %w", t.ID, err)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 )
 
 // errUsage marks a command line that could not be parsed (already reported).
@@ -128,7 +128,7 @@ func (q *qpsFor) Set(v string) error {
 // natsClient is the connection and subject prefix of the commands that talk to a running
 // deployment: register, watch, tasks, status.
 type natsClient struct {
-	NATS          natsjs.ConnConfig
+	NATS          natsclient.ConnConfig
 	SubjectPrefix string
 }
 

@@ -16,19 +16,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller"
-	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // probes are what the HTTP endpoints report: the metrics registry, and the service once it
 // has started. Safe for concurrent use.
 type probes struct {
 	registry *prometheus.Registry
-	link     *natsjs.Link // the worker's connection to NATS, while it is starting
+	link     *natsclient.Link // the worker's connection to NATS, while it is starting
 	svc      atomic.Pointer[service]
 }
 
-func newProbes(link *natsjs.Link) *probes {
+func newProbes(link *natsclient.Link) *probes {
 	p := &probes{registry: prometheus.NewRegistry(), link: link}
 	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poller.NewReadyGauge(p.ready))

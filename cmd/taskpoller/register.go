@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 )
 
 // registerConfig is the configuration of `taskpoller register`.
@@ -76,7 +76,7 @@ func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	got, err := natsjs.Register(ctx, js, subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
+	got, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
 	if err != nil {
 		return fmt.Errorf("registration not stored: %w", err)
 	}

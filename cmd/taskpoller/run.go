@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -24,7 +25,7 @@ import (
 
 // runConfig is the configuration of `taskpoller run`.
 type runConfig struct {
-	NATS          natsjs.ConnConfig
+	NATS          natsclient.ConnConfig
 	NATSListen    string
 	DataDir       string
 	ECSEndpoint   string
@@ -176,7 +177,7 @@ func startEmbedded(listen, storeDir string) (*server.Server, error) {
 // for NATS), connects to url and runs a worker until ctx ends. ready, if not nil, is closed once
 // the worker is set up.
 func runWorker(ctx context.Context, cfg runConfig, url string, ready chan<- struct{}, log *zap.Logger, opts ...serviceOption) error {
-	link := natsjs.NewLink(url, log)
+	link := natsclient.NewLink(url, log)
 	p := newProbes(link)
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"golang.org/x/sync/errgroup"
 
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -23,7 +24,7 @@ import (
 // service is a wired worker: its NATS connection, JetStream assets and ECS client. It exists
 // only once the JetStream assets are ensured.
 type service struct {
-	link     *natsjs.Link
+	link     *natsclient.Link
 	nc       *nats.Conn
 	worker   *poller.Worker
 	presence *natsjs.Presence
@@ -42,7 +43,7 @@ func (s *service) run(ctx context.Context) error {
 // to elect a leader; link warns of each cause meanwhile), and registers the worker's metrics
 // with reg. Without withCredential the default Alibaba Cloud credential chain signs ECS
 // calls.
-func newService(ctx context.Context, cfg runConfig, link *natsjs.Link, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
+func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
 	o := serviceOptions{}
 	for _, f := range opts {
 		f(&o)
@@ -102,7 +103,7 @@ func withCredential(c ecsapi.Credential) serviceOption {
 // ensureAssets runs natsjs.Setup until it succeeds or ctx ends. While NATS is out of reach,
 // what it logs is link's cause, not the request's (which would only say that nothing can be
 // sent while disconnected).
-func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg natsjs.SetupConfig, link *natsjs.Link, log *zap.Logger) (natsjs.Assets, error) {
+func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg natsjs.SetupConfig, link *natsclient.Link, log *zap.Logger) (natsjs.Assets, error) {
 	wait := 500 * time.Millisecond
 	timer := time.NewTimer(wait)
 	timer.Stop()

@@ -3,6 +3,7 @@ package natsjs
 import (
 	"context"
 	"errors"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"slices"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestInspectorReadsWhatWorkersWrote(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
+	nc, js, err := natsclient.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 	"github.com/taskpoller/taskpoller/poller/porttest"
@@ -36,7 +37,7 @@ func serveWith(t *testing.T, cfg natsjs.ServerConfig) (jetstream.JetStream, even
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := natsjs.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
+	nc, js, err := natsclient.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 package follower
 
 import (
-	"github.com/taskpoller/taskpoller/poller/natsjs"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 
 	"context"
 	"errors"
@@ -36,7 +36,7 @@ type Spec struct {
 
 // Config is the configuration common to every consumer. Flags win over the environment.
 type Config struct {
-	NATS          natsjs.ConnConfig
+	NATS          natsclient.ConnConfig
 	SubjectPrefix string
 	Durable       string
 	AckWait       time.Duration
@@ -95,7 +95,7 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 		return err
 	}
 	defer nc.Close()
-	err = natsjs.Follow(ctx, js, subjects, natsjs.FollowConfig{
+	err = natsclient.Follow(ctx, js, subjects, natsclient.FollowConfig{
 		Durable: cfg.Durable, Description: s.Description, FilterSubject: s.Filter(subjects),
 		AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending,
 	}, log, func(e events.Event) error { return s.Handle(out, e) })

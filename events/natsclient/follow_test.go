@@ -1,6 +1,7 @@
-package natsjs_test
+package natsclient_test
 
 import (
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 
 	"context"
@@ -43,7 +44,7 @@ func TestFollow(t *testing.T) {
 	done := make(chan struct{})
 	followErr := make(chan error, 1)
 	go func() {
-		followErr <- natsjs.Follow(ctx, js, s, natsjs.FollowConfig{Durable: "ops", FilterSubject: s.Kind(events.KindFailed)}, zap.NewNop(),
+		followErr <- natsclient.Follow(ctx, js, s, natsclient.FollowConfig{Durable: "ops", FilterSubject: s.Kind(events.KindFailed)}, zap.NewNop(),
 			func(e events.Event) error {
 				mu.Lock()
 				defer mu.Unlock()

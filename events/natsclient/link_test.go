@@ -1,4 +1,4 @@
-package natsjs_test
+package natsclient_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
@@ -71,18 +72,18 @@ func TestConnectNamesURLAndCause(t *testing.T) {
 		{"token refused", "nats://tok-" + password + "@127.0.0.1:" + strconv.Itoa(authPort), "authorization violation"},
 	}
 	for _, tt := range tests {
-		nc, err := natsjs.Connect(tt.url, "test", zap.NewNop())
+		nc, err := natsclient.Connect(tt.url, "test", zap.NewNop())
 		if err == nil {
 			nc.Close()
 			t.Errorf("%s: connected", tt.name)
 			continue
 		}
 		msg := err.Error()
-		if !strings.Contains(strings.ToLower(msg), tt.cause) || !strings.Contains(msg, natsjs.RedactURL(tt.url)) || strings.Contains(msg, password) {
-			t.Errorf("%s: error %q; want it to name %s and say %q, without the password", tt.name, msg, natsjs.RedactURL(tt.url), tt.cause)
+		if !strings.Contains(strings.ToLower(msg), tt.cause) || !strings.Contains(msg, natsclient.RedactURL(tt.url)) || strings.Contains(msg, password) {
+			t.Errorf("%s: error %q; want it to name %s and say %q, without the password", tt.name, msg, natsclient.RedactURL(tt.url), tt.cause)
 		}
 	}
-	nc, err := natsjs.Connect(url(password, authPort), "test", zap.NewNop())
+	nc, err := natsclient.Connect(url(password, authPort), "test", zap.NewNop())
 	if err != nil {
 		t.Fatalf("the right password is refused: %v", err)
 	}
@@ -102,7 +103,7 @@ func TestRedactURL(t *testing.T) {
 		"ws://u:p@[::1]:8080":                           "ws://u:REDACTED@[::1]:8080",
 		"nats://bob:secret@h:4222/?x=1":                 "nats://bob:REDACTED@h:4222/?x=1",
 	} {
-		got := natsjs.RedactURL(in)
+		got := natsclient.RedactURL(in)
 		if got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
@@ -124,7 +125,7 @@ func TestLinkRetriesLoudlyUntilNATSIsUp(t *testing.T) {
 		}
 		return nil
 	}))
-	link := natsjs.NewLink(url(password, port), log)
+	link := natsclient.NewLink(url(password, port), log)
 	if err := link.Err(); err == nil || !strings.Contains(err.Error(), "connecting to NATS at nats://bob:REDACTED@127.0.0.1:") {
 		t.Errorf("Err before any attempt = %v", err)
 	}
@@ -157,7 +158,7 @@ func TestLinkRetriesLoudlyUntilNATSIsUp(t *testing.T) {
 		t.Errorf("Err once connected = %v", err)
 	}
 	first := logs.FilterMessage("cannot reach NATS; retrying").All()
-	if len(first) == 0 || first[0].ContextMap()["url"] != natsjs.RedactURL(url(password, port)) ||
+	if len(first) == 0 || first[0].ContextMap()["url"] != natsclient.RedactURL(url(password, port)) ||
 		!strings.Contains(first[0].ContextMap()["error"].(string), "connection refused") {
 		t.Errorf("warnings %v; want one naming the redacted URL and the refusal", first)
 	}
@@ -175,7 +176,7 @@ func TestLinkRetriesLoudlyUntilNATSIsUp(t *testing.T) {
 
 // A retrying Connect ends with ctx, saying why it never connected.
 func TestLinkConnectEndsWithContext(t *testing.T) {
-	link := natsjs.NewLink(url(password, freePort(t)), zap.NewNop())
+	link := natsclient.NewLink(url(password, freePort(t)), zap.NewNop())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := link.Connect(ctx, "test", true)
@@ -214,7 +215,7 @@ func TestLinkTellsWhyReconnectingFails(t *testing.T) {
 		}
 		return nil
 	}))
-	link := natsjs.NewLink(url(password, port), log)
+	link := natsclient.NewLink(url(password, port), log)
 	nc, err := link.Connect(context.Background(), "test", false)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +228,7 @@ func TestLinkTellsWhyReconnectingFails(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no warning while reconnecting fails: %v", logs.All())
 	}
-	if err := link.Err(); err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), natsjs.RedactURL(url(password, port))) {
+	if err := link.Err(); err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), natsclient.RedactURL(url(password, port))) {
 		t.Errorf("Err = %v; want the URL and the refusal", err)
 	}
 	if logs.FilterMessage("disconnected from NATS").Len() != 1 {

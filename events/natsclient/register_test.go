@@ -1,4 +1,4 @@
-package natsjs_test
+package natsclient_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/events/schematest"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
@@ -19,22 +20,22 @@ func TestRegister(t *testing.T) {
 	ctx := context.Background()
 	js, s := serve(t)
 	r := events.Registration{RegionID: "cn-hangzhou", TaskID: "t-register1", Metadata: []byte(`{"a":1}`)}
-	if _, err := natsjs.Register(ctx, js, s, r); !errors.Is(err, natsjs.ErrNoWorkers) {
+	if _, err := natsclient.Register(ctx, js, s, r); !errors.Is(err, natsclient.ErrNoWorkers) {
 		t.Fatalf("without streams: %v, want ErrNoWorkers", err)
 	}
 	a, err := natsjs.Setup(ctx, js, s, natsjs.SetupConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := natsjs.Register(ctx, js, s, r)
+	first, err := natsclient.Register(ctx, js, s, r)
 	if err != nil || first.Duplicate {
 		t.Fatalf("Register = %+v, %v", first, err)
 	}
-	again, err := natsjs.Register(ctx, js, s, r)
+	again, err := natsclient.Register(ctx, js, s, r)
 	if err != nil || !again.Duplicate || again.Sequence != first.Sequence {
 		t.Errorf("second Register = %+v, %v; want a duplicate of %d", again, err, first.Sequence)
 	}
-	if _, err := natsjs.Register(ctx, js, s, events.Registration{RegionID: "cn-hangzhou", TaskID: "not a task"}); !errors.Is(err, events.ErrInvalidRegistration) {
+	if _, err := natsclient.Register(ctx, js, s, events.Registration{RegionID: "cn-hangzhou", TaskID: "not a task"}); !errors.Is(err, events.ErrInvalidRegistration) {
 		t.Errorf("invalid registration: %v, want ErrInvalidRegistration", err)
 	}
 	msg, err := a.Registrations.GetMsg(ctx, first.Sequence)
