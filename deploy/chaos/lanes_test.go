@@ -97,7 +97,7 @@ func (x *executor) do(ctx context.Context, lane string, st Step) error {
 	if _, err := x.s.Docker(ctx, act...); err != nil {
 		return err
 	}
-	x.t.Logf("%-7s +%v %s %s (planned +%v, %s), undone in %v", lane, x.since(), st.Action, target, st.At, st.Target, st.Down.Round(time.Second))
+	x.t.Logf("%-7s +%v %s %s (planned +%v, %s), undone in %v", lane, x.since(), st.Action, target, st.At.Round(100*time.Millisecond), st.Target, st.Down.Round(time.Second))
 	down := time.NewTimer(st.Down)
 	select {
 	case <-ctx.Done():
@@ -129,7 +129,11 @@ func (x *executor) stepDown(ctx context.Context, lane, stream string) error {
 		var before string
 		if before, err = streamLeader(ctx, x.js, stream); err == nil {
 			if err = stepDown(ctx, x.nc, stream); err == nil {
-				after, _ := streamLeader(ctx, x.js, stream)
+				var after string
+				_ = waitUntil(ctx, 30*time.Second, func(ctx context.Context) error {
+					after, err = streamLeader(ctx, x.js, stream)
+					return err
+				})
 				x.t.Logf("%-7s +%v stepdown %s: leader %s, then %s", lane, x.since(), stream, before, after)
 				return nil
 			}
