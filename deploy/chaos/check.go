@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -97,8 +98,19 @@ type Report struct {
 	Outcomes      map[string]int // terminal events by kind/reason
 	Violations    []Violation    // by task id, then rule
 	Chaos, All    Latency        // tasks that ended during the chaos, and all tasks
+	Slowest       []Detection    // the slowest detections, slowest first (at most slowest)
 	NoEnd         []string       // tasks with a terminal event but no known end (no latency)
 }
+
+// Detection is when a task really ended and how long its terminal event took to be stored.
+type Detection struct {
+	TaskID  string
+	End     time.Time
+	Latency time.Duration
+}
+
+// slowest is how many of the slowest detections a Report lists.
+const slowest = 5
 
 // Check applies every rule to every task and measures latency. It is a pure function.
 func Check(in Input) Report {
@@ -108,6 +120,7 @@ func Check(in Input) Report {
 	}
 	rep := Report{Tasks: len(in.Tasks), Events: len(in.Events), Outcomes: map[string]int{}}
 	var chaos, all []time.Duration
+	var detections []Detection
 	ids := make([]string, 0, len(byTask)+len(in.Tasks))
 	for id := range in.Tasks {
 		ids = append(ids, id)
@@ -138,11 +151,14 @@ func Check(in Input) Report {
 		}
 		d := term.Stored.Sub(end)
 		all = append(all, d)
+		detections = append(detections, Detection{TaskID: id, End: end, Latency: d})
 		if !end.Before(in.From) && !end.After(in.To) {
 			chaos = append(chaos, d)
 		}
 	}
 	rep.Chaos, rep.All = distribution(chaos), distribution(all)
+	slices.SortStableFunc(detections, func(a, b Detection) int { return cmp.Compare(b.Latency, a.Latency) })
+	rep.Slowest = detections[:min(len(detections), slowest)]
 	return rep
 }
 

@@ -161,6 +161,16 @@ func TestCheckLatency(t *testing.T) {
 	if want := (Latency{N: 80, P50: 50 * ms, P90: 82 * ms, P99: 90 * ms, Max: 90 * ms}); rep.Chaos != want {
 		t.Errorf("chaos: %+v, want %+v", rep.Chaos, want)
 	}
+	var slow []time.Duration
+	for _, d := range rep.Slowest {
+		slow = append(slow, d.Latency)
+		if end := in.Ends[d.TaskID]; !d.End.Equal(end) {
+			t.Errorf("slowest %s: end %v, want %v", d.TaskID, d.End, end)
+		}
+	}
+	if want := []time.Duration{100 * ms, 99 * ms, 98 * ms, 97 * ms, 96 * ms}; !slices.Equal(slow, want) {
+		t.Errorf("slowest %v, want %v", slow, want)
+	}
 	if !slices.Equal(rep.NoEnd, []string{"t-noend"}) || rep.Outcomes["finished"] != 101 {
 		t.Errorf("no end %v, outcomes %v", rep.NoEnd, rep.Outcomes)
 	}

@@ -230,6 +230,9 @@ func report(t *testing.T, rep Report, x *executor, log *eventLog, cfg config) {
 	t.Logf("tasks %d, events %d, outcomes %v, invalid reports %d", rep.Tasks, rep.Events, rep.Outcomes, log.invalids)
 	t.Logf("detection latency of tasks that ended during the chaos: %v", rep.Chaos)
 	t.Logf("detection latency of all tasks: %v", rep.All)
+	for _, d := range rep.Slowest {
+		t.Logf("slow: task %s ended at +%v, its terminal event stored %v later", d.TaskID, d.End.Sub(x.start).Round(100*time.Millisecond), d.Latency.Round(time.Millisecond))
+	}
 	if len(rep.NoEnd) > 0 {
 		t.Logf("%d tasks have a terminal event but the emulator gives no end, e.g. %s", len(rep.NoEnd), rep.NoEnd[0])
 	}
