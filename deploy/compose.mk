@@ -2,7 +2,7 @@
 #
 #   include deploy/compose.mk
 #
-# Targets: images, compose-up, compose-down, compose-logs, compose-test.
+# Targets: images, compose-up, compose-down, compose-logs, compose-test, chaos.
 # COMPOSE is `docker compose` (v2 plugin) when it exists, else `docker-compose` (v1); override
 # with COMPOSE=... . Nothing here pulls from a registry unless NATS_IMAGE names one.
 
@@ -13,7 +13,7 @@ endif
 DEMO_PROJECT ?= taskpoller
 DEMO_COMPOSE = $(COMPOSE) -p $(DEMO_PROJECT) -f deploy/docker-compose.yml
 
-.PHONY: images compose-up compose-down compose-logs compose-test
+.PHONY: images compose-up compose-down compose-logs compose-test chaos
 
 ## images: build taskpoller, ecs-emulator, nats-server and demo-clients images (FROM scratch)
 images:
@@ -37,3 +37,7 @@ compose-logs:
 ## compose-test: images, then the end-to-end test of the stack with faults; skips (exit 0, saying why) without Docker
 compose-test:
 	COMPOSE="$(COMPOSE)" deploy/compose-test.sh
+
+## chaos: images, then the chaos soak of the stack (CHAOS_DURATION=20m, CHAOS_SEED=<random>, CHAOS_RATE=3 tasks/s, CHAOS_DRAIN=5m); skips (exit 0, saying why) without Docker
+chaos:
+	COMPOSE="$(COMPOSE)" deploy/compose-test.sh chaos

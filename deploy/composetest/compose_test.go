@@ -68,19 +68,19 @@ func TestCompose(t *testing.T) {
 	for k := range ports {
 		env[k] = port(k)
 	}
-	s := newStack(t, project, env)
-	s.down() // leftovers of an interrupted run
+	s := NewStack(t, project, env)
+	s.Down() // leftovers of an interrupted run
 	t.Cleanup(func() {
-		tail := s.saveLogs(filepath.Join("..", ".build", "compose-test.log"))
+		tail := s.SaveLogs(filepath.Join("..", ".build", "compose-test.log"))
 		if t.Failed() {
 			t.Logf("last log lines (all of them in deploy/.build/compose-test.log):\n%s", tail)
 		}
-		s.down()
+		s.Down()
 		t.Logf("compose test took %v", time.Since(began).Round(time.Second))
 	})
 	// Everything but the producer first, so that it starts tasks only once the stack is ready
 	// and the faults below hit tasks in flight.
-	s.must(ctx, append([]string{"up", "-d"}, services...)...)
+	s.Must(ctx, append([]string{"up", "-d"}, services...)...)
 
 	subjects, err := events.NewSubjects(events.DefaultPrefix)
 	if err != nil {
@@ -99,27 +99,27 @@ func TestCompose(t *testing.T) {
 
 	// Ready: the cluster serves JetStream, the workers made the streams and say they are ready.
 	for _, p := range []string{"TP_NATS1_MONITOR_PORT", "TP_NATS2_MONITOR_PORT", "TP_NATS3_MONITOR_PORT"} {
-		waitFor(ctx, t, "NATS healthz on "+port(p), 2*time.Minute, httpOK("http://127.0.0.1:"+port(p)+"/healthz"))
+		WaitFor(ctx, t, "NATS healthz on "+port(p), 2*time.Minute, HTTPOK("http://127.0.0.1:"+port(p)+"/healthz"))
 	}
-	waitFor(ctx, t, "events stream", 2*time.Minute, func(ctx context.Context) error {
+	WaitFor(ctx, t, "events stream", 2*time.Minute, func(ctx context.Context) error {
 		_, err := js.Stream(ctx, subjects.StreamName("EVENTS"))
 		return err
 	})
 	for _, p := range []string{"TP_WORKER1_HTTP_PORT", "TP_WORKER2_HTTP_PORT", "TP_WORKER3_HTTP_PORT"} {
-		waitFor(ctx, t, "worker readyz on "+port(p), 2*time.Minute, httpOK("http://127.0.0.1:"+port(p)+"/readyz"))
+		WaitFor(ctx, t, "worker readyz on "+port(p), 2*time.Minute, HTTPOK("http://127.0.0.1:"+port(p)+"/readyz"))
 	}
 
-	s.must(ctx, "up", "-d", "--no-deps", "task-producer")
+	s.Must(ctx, "up", "-d", "--no-deps", "task-producer")
 
 	// Faults while tasks are in flight: SIGKILL a worker and a consumer, stop a NATS node; later
 	// restart them; then freeze another worker (freeze_test.go).
 	produced := func(n int) func(context.Context) error {
 		return func(ctx context.Context) error {
-			lines, err := s.stdout(ctx, "task-producer")
+			lines, err := s.Stdout(ctx, "task-producer")
 			if err != nil {
 				return err
 			}
-			tasks, err := parseTasks(lines)
+			tasks, err := ParseTasks(lines)
 			if err != nil {
 				return err
 			}
@@ -129,47 +129,47 @@ func TestCompose(t *testing.T) {
 			return nil
 		}
 	}
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", killAt), 3*time.Minute, produced(killAt))
+	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", killAt), 3*time.Minute, produced(killAt))
 	var killed []string
 	for _, svc := range []string{workerKill, consumerKill} {
-		id, err := s.container(ctx, svc)
+		id, err := s.Container(ctx, svc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.docker(ctx, "kill", id); err != nil {
+		if _, err := s.Docker(ctx, "kill", id); err != nil {
 			t.Fatal(err)
 		}
 		killed = append(killed, id)
 		t.Logf("killed %s", svc)
 	}
-	s.must(ctx, "stop", "--timeout", "10", natsStop)
+	s.Must(ctx, "stop", "--timeout", "10", natsStop)
 	t.Logf("stopped %s", natsStop)
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", restartAt), 3*time.Minute, produced(restartAt))
-	s.must(ctx, "start", natsStop)
-	if _, err := s.docker(ctx, append([]string{"start"}, killed...)...); err != nil {
+	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", restartAt), 3*time.Minute, produced(restartAt))
+	s.Must(ctx, "start", natsStop)
+	if _, err := s.Docker(ctx, append([]string{"start"}, killed...)...); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("restarted %s, %s and %s", natsStop, workerKill, consumerKill)
 
 	// Freeze a worker that holds tasks once the others are whole again, so that its tasks are
 	// taken over by healthy workers on a healthy cluster.
-	waitFor(ctx, t, natsStop+" healthz", 2*time.Minute, httpOK("http://127.0.0.1:"+port("TP_NATS2_MONITOR_PORT")+"/healthz"))
-	waitFor(ctx, t, workerKill+" readyz", 2*time.Minute, httpOK(workerURL(workerKill)+"/readyz"))
-	waitFor(ctx, t, fmt.Sprintf("producer started %d tasks", freezeAt), 3*time.Minute, produced(freezeAt))
+	WaitFor(ctx, t, natsStop+" healthz", 2*time.Minute, HTTPOK("http://127.0.0.1:"+port("TP_NATS2_MONITOR_PORT")+"/healthz"))
+	WaitFor(ctx, t, workerKill+" readyz", 2*time.Minute, HTTPOK(workerURL(workerKill)+"/readyz"))
+	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", freezeAt), 3*time.Minute, produced(freezeAt))
 	frozen := freeze(ctx, t, s)
 
-	waitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
-		code, err := s.exitCode(ctx, "task-producer")
+	WaitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
+		code, err := s.ExitCode(ctx, "task-producer")
 		if err == nil && code != 0 {
 			t.Fatalf("task-producer exited with %d", code)
 		}
 		return err
 	})
-	lines, err := s.stdout(ctx, "task-producer")
+	lines, err := s.Stdout(ctx, "task-producer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks, err := parseTasks(lines)
+	tasks, err := ParseTasks(lines)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(ctx, t, "a terminal event for every task", 5*time.Minute, func(ctx context.Context) error {
+	WaitFor(ctx, t, "a terminal event for every task", 5*time.Minute, func(ctx context.Context) error {
 		if err := reader.readAll(ctx); err != nil {
 			return err
 		}
@@ -193,18 +193,18 @@ func TestCompose(t *testing.T) {
 		}
 		return nil
 	})
-	waitFor(ctx, t, "frozen past the ack wait and the duplicate window", 5*time.Minute, frozen.thawable(reader, tasks))
+	WaitFor(ctx, t, "frozen past the ack wait and the duplicate window", 5*time.Minute, frozen.thawable(reader, tasks))
 	frozen.thaw(ctx, t, s)
-	waitFor(ctx, t, frozen.svc+" lets go of the tasks it lost", 2*time.Minute, frozen.letGo)
-	waitFor(ctx, t, frozen.svc+" readyz after the thaw", 2*time.Minute, httpOK(workerURL(frozen.svc)+"/readyz"))
+	WaitFor(ctx, t, frozen.svc+" lets go of the tasks it lost", 2*time.Minute, frozen.letGo)
+	WaitFor(ctx, t, frozen.svc+" readyz after the thaw", 2*time.Minute, HTTPOK(workerURL(frozen.svc)+"/readyz"))
 	settle := time.NewTimer(2 * time.Second)
 	<-settle.C
-	waitFor(ctx, t, "final read of the events stream", time.Minute, reader.readAll)
+	WaitFor(ctx, t, "final read of the events stream", time.Minute, reader.readAll)
 	checkTerminals(t, tasks, reader)
 
 	exports, failures := expectedLines(reader, tasks)
-	waitFor(ctx, t, fmt.Sprintf("export-consumer printed %d objects", len(exports)), 2*time.Minute, printedAll(s, "export-consumer", "EXPORTED ", exports))
-	waitFor(ctx, t, fmt.Sprintf("ops-alerts printed %d failures", len(failures)), 2*time.Minute, printedAll(s, "ops-alerts", "ALERT ", failures))
+	WaitFor(ctx, t, fmt.Sprintf("export-consumer printed %d objects", len(exports)), 2*time.Minute, printedAll(t, s, "export-consumer", "EXPORTED ", exports))
+	WaitFor(ctx, t, fmt.Sprintf("ops-alerts printed %d failures", len(failures)), 2*time.Minute, printedAll(t, s, "ops-alerts", "ALERT ", failures))
 	checkThrottled(ctx, t)
 }
 
@@ -233,7 +233,7 @@ func checkThrottled(ctx context.Context, t *testing.T) {
 
 // checkTerminals asserts one terminal event per produced task, with the planned outcome, and
 // none for any other task; and that every event read matched its schema.
-func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader) {
+func checkTerminals(t *testing.T, tasks map[string]ProducedTask, r *eventReader) {
 	t.Helper()
 	for _, err := range r.mismatched {
 		t.Errorf("a published event does not match its schema: %v", err)
@@ -274,7 +274,7 @@ func checkTerminals(t *testing.T, tasks map[string]producedTask, r *eventReader)
 
 // expectedLines returns the lines export-consumer and ops-alerts must print (the alert up to
 // its reason: code and message come from ECS).
-func expectedLines(r *eventReader, tasks map[string]producedTask) (exports, failures []string) {
+func expectedLines(r *eventReader, tasks map[string]ProducedTask) (exports, failures []string) {
 	for id := range tasks {
 		for _, term := range r.byTask[id] {
 			d := term.Event.Data
@@ -292,9 +292,9 @@ func expectedLines(r *eventReader, tasks map[string]producedTask) (exports, fail
 }
 
 // printedAll checks that the service printed a line starting with each of want.
-func printedAll(s *stack, service, marker string, want []string) func(context.Context) error {
+func printedAll(t *testing.T, s *Stack, service, marker string, want []string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		lines, err := s.stdout(ctx, service)
+		lines, err := s.Stdout(ctx, service)
 		if err != nil {
 			return err
 		}
@@ -318,25 +318,7 @@ func printedAll(s *stack, service, marker string, want []string) func(context.Co
 			return fmt.Errorf("%d of %d lines missing, e.g. %q", missing, len(want), example)
 		}
 		if dups > 0 {
-			s.t.Logf("%s printed %d lines more than once (at-least-once delivery)", service, dups)
-		}
-		return nil
-	}
-}
-
-func httpOK(url string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", url, resp.Status)
+			t.Logf("%s printed %d lines more than once (at-least-once delivery)", service, dups)
 		}
 		return nil
 	}

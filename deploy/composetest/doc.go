@@ -20,4 +20,8 @@
 //
 // It always tears the stack down (down -v), also on failure, after saving every service's logs
 // to deploy/.build/compose-test.log.
+//
+// Outside the build tag the package holds what tests of the stack share (deploy/chaos uses
+// them too): Stack drives a compose project, WaitFor and HTTPOK wait for the stack,
+// StreamReader reads a stream from the start, ParseTasks reads task-producer's TASK lines.
 package composetest

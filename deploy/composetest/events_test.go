@@ -5,7 +5,6 @@ package composetest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -31,70 +30,37 @@ func (term terminal) String() string {
 	return fmt.Sprintf("seq %d %s/%s stored %s", term.Seq, term.Kind, term.Event.Data.Reason, term.Stored.UTC().Format(clock))
 }
 
-// eventReader reads the terminal and invalid events of the events stream with an ordered
-// consumer, from the start, keeping what it has read between calls. Each event must match
-// the schema its dataschema names (events/schematest).
+// eventReader reads the terminal and invalid events of the events stream from the start,
+// keeping what it has read between calls. Each event must match the schema its dataschema
+// names (events/schematest).
 type eventReader struct {
-	cons     jetstream.Consumer
+	stream   *StreamReader
 	schemas  *schematest.Validator
 	invalid  string
 	byTask   map[string][]terminal
-	seen     map[uint64]bool // stream sequences read, so a consumer reset never counts one twice
 	invalids int
 	// mismatched are the events read that do not match their schema (checkTerminals reports them).
 	mismatched []error
 }
 
 func newEventReader(ctx context.Context, js jetstream.JetStream, subjects events.Subjects) (*eventReader, error) {
-	cons, err := js.OrderedConsumer(ctx, subjects.StreamName("EVENTS"), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subjects.Kind(events.KindFinished), subjects.Kind(events.KindFailed), subjects.Invalid()},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ordered consumer: %w", err)
-	}
 	schemas, err := schematest.New()
 	if err != nil {
 		return nil, err
 	}
-	return &eventReader{cons: cons, schemas: schemas, invalid: subjects.Invalid(), byTask: map[string][]terminal{}, seen: map[uint64]bool{}}, nil
+	r := &eventReader{schemas: schemas, invalid: subjects.Invalid(), byTask: map[string][]terminal{}}
+	r.stream, err = NewStreamReader(ctx, js, subjects.StreamName(events.EventsRole),
+		[]string{subjects.Kind(events.KindFinished), subjects.Kind(events.KindFailed), subjects.Invalid()}, r.add)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // readAll reads every stored event not read yet.
-func (r *eventReader) readAll(ctx context.Context) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		batch, err := r.cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		n := 0
-		for msg := range batch.Messages() {
-			n++
-			if err := r.add(msg); err != nil {
-				return err
-			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		if n == 0 {
-			return nil
-		}
-	}
-}
+func (r *eventReader) readAll(ctx context.Context) error { return r.stream.ReadAll(ctx) }
 
-func (r *eventReader) add(msg jetstream.Msg) error {
-	meta, err := msg.Metadata()
-	if err != nil {
-		return err
-	}
-	if r.seen[meta.Sequence.Stream] {
-		return nil
-	}
-	r.seen[meta.Sequence.Stream] = true
+func (r *eventReader) add(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
 	if err := r.schemas.Event(msg.Data()); err != nil {
 		r.mismatched = append(r.mismatched, fmt.Errorf("event at seq %d on %s: %w", meta.Sequence.Stream, msg.Subject(), err))
 	}
@@ -115,8 +81,8 @@ func (r *eventReader) add(msg jetstream.Msg) error {
 }
 
 // missing returns the tasks that have no terminal event yet.
-func (r *eventReader) missing(tasks map[string]producedTask) []producedTask {
-	var out []producedTask
+func (r *eventReader) missing(tasks map[string]ProducedTask) []ProducedTask {
+	var out []ProducedTask
 	for id, p := range tasks {
 		if len(r.byTask[id]) == 0 {
 			out = append(out, p)

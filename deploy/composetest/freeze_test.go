@@ -45,10 +45,10 @@ type frozenWorker struct {
 
 // freeze waits for a candidate worker that tracks tasks and pauses it. The container is
 // unpaused on cleanup, before the stack is torn down, if the test ends while it is frozen.
-func freeze(ctx context.Context, t *testing.T, s *stack) *frozenWorker {
+func freeze(ctx context.Context, t *testing.T, s *Stack) *frozenWorker {
 	t.Helper()
 	f := &frozenWorker{}
-	waitFor(ctx, t, "a worker tracking tasks", 2*time.Minute, func(ctx context.Context) error {
+	WaitFor(ctx, t, "a worker tracking tasks", 2*time.Minute, func(ctx context.Context) error {
 		for _, svc := range freezeCandidates {
 			n, err := trackedTasks(ctx, svc)
 			if err != nil {
@@ -61,18 +61,18 @@ func freeze(ctx context.Context, t *testing.T, s *stack) *frozenWorker {
 		}
 		return fmt.Errorf("none of %v tracks a task", freezeCandidates)
 	})
-	id, err := s.container(ctx, f.svc)
+	id, err := s.Container(ctx, f.svc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.docker(ctx, "pause", id); err != nil {
+	if _, err := s.Docker(ctx, "pause", id); err != nil {
 		t.Fatal(err)
 	}
 	f.id, f.at = id, time.Now()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_, _ = s.docker(ctx, "unpause", id) // an error: it was thawed already
+		_, _ = s.Docker(ctx, "unpause", id) // an error: it was thawed already
 	})
 	t.Logf("froze %s (docker pause) at %s while it tracked %d tasks", f.svc, f.at.UTC().Format(clock), f.tracked)
 	return f
@@ -82,7 +82,7 @@ func freeze(ctx context.Context, t *testing.T, s *stack) *frozenWorker {
 // window together, every task has its terminal event, and the newest of those was stored more
 // than the duplicate window ago: whatever the frozen worker publishes about its old tasks after
 // the thaw, the stream cannot drop as a duplicate any more.
-func (f *frozenWorker) thawable(r *eventReader, tasks map[string]producedTask) func(context.Context) error {
+func (f *frozenWorker) thawable(r *eventReader, tasks map[string]ProducedTask) func(context.Context) error {
 	return func(ctx context.Context) error {
 		if d := time.Since(f.at); d < ackWait+dedupWindow+thawMargin {
 			return fmt.Errorf("frozen for %v only", d.Round(time.Second))
@@ -101,9 +101,9 @@ func (f *frozenWorker) thawable(r *eventReader, tasks map[string]producedTask) f
 }
 
 // thaw unpauses the worker.
-func (f *frozenWorker) thaw(ctx context.Context, t *testing.T, s *stack) {
+func (f *frozenWorker) thaw(ctx context.Context, t *testing.T, s *Stack) {
 	t.Helper()
-	if _, err := s.docker(ctx, "unpause", f.id); err != nil {
+	if _, err := s.Docker(ctx, "unpause", f.id); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("thawed %s at %s, frozen for %v", f.svc, time.Now().UTC().Format(clock), time.Since(f.at).Round(time.Second))

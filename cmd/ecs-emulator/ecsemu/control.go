@@ -17,6 +17,7 @@ func (s *Server) routeControl() {
 	m := s.mux
 	m.HandleFunc("POST /_emulator/tasks", s.ctlAddTask)
 	m.HandleFunc("GET /_emulator/tasks/{id}/calls", s.ctlCalls)
+	m.HandleFunc("GET /_emulator/tasks/{id}/end", s.ctlTaskEnd)
 	m.HandleFunc("GET /_emulator/faults", s.ctlGetFaults)
 	m.HandleFunc("PUT /_emulator/faults", s.ctlPutFaults)
 	m.HandleFunc("GET /_emulator/quotas", s.ctlGetQuotas)

@@ -1,11 +1,10 @@
-//go:build compose
-
 package composetest
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,16 +13,20 @@ import (
 	"time"
 )
 
-// stack drives one compose project from the outside.
-type stack struct {
-	t       *testing.T
+// Stack drives one compose project of deploy/docker-compose.yml from the outside, for a test
+// whose package directory sits beside that file (deploy/composetest, deploy/chaos).
+type Stack struct {
+	t       testing.TB
 	compose []string // "docker compose" or "docker-compose", split
 	project string
 	file    string
 	env     []string
 }
 
-func newStack(t *testing.T, project string, env map[string]string) *stack {
+// NewStack drives project with the environment of this process plus env (the variables
+// docker-compose.yml reads). COMPOSE names the compose command; by default "docker compose"
+// when it answers, else "docker-compose".
+func NewStack(t testing.TB, project string, env map[string]string) *Stack {
 	t.Helper()
 	cmd := strings.Fields(os.Getenv("COMPOSE"))
 	if len(cmd) == 0 {
@@ -37,27 +40,27 @@ func newStack(t *testing.T, project string, env map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, compose: cmd, project: project, file: file, env: os.Environ()}
+	s := &Stack{t: t, compose: cmd, project: project, file: file, env: os.Environ()}
 	for k, v := range env {
 		s.env = append(s.env, k+"="+v)
 	}
 	return s
 }
 
-// run runs a compose subcommand and returns its stdout.
-func (s *stack) run(ctx context.Context, args ...string) (string, error) {
+// Run runs a compose subcommand and returns its stdout.
+func (s *Stack) Run(ctx context.Context, args ...string) (string, error) {
 	full := append([]string{}, s.compose[1:]...)
 	full = append(full, "-p", s.project, "-f", s.file)
 	full = append(full, args...)
 	return s.exec(ctx, s.compose[0], full...)
 }
 
-// docker runs a docker subcommand and returns its stdout.
-func (s *stack) docker(ctx context.Context, args ...string) (string, error) {
+// Docker runs a docker subcommand and returns its stdout.
+func (s *Stack) Docker(ctx context.Context, args ...string) (string, error) {
 	return s.exec(ctx, "docker", args...)
 }
 
-func (s *stack) exec(ctx context.Context, name string, args ...string) (string, error) {
+func (s *Stack) exec(ctx context.Context, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = s.env
 	var stdout, stderr bytes.Buffer
@@ -68,20 +71,20 @@ func (s *stack) exec(ctx context.Context, name string, args ...string) (string, 
 	return stdout.String(), nil
 }
 
-// must runs a compose subcommand and fails the test if it fails.
-func (s *stack) must(ctx context.Context, args ...string) string {
+// Must runs a compose subcommand and fails the test if it fails.
+func (s *Stack) Must(ctx context.Context, args ...string) string {
 	s.t.Helper()
-	out, err := s.run(ctx, args...)
+	out, err := s.Run(ctx, args...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	return out
 }
 
-// container returns the id of the container of a service.
-func (s *stack) container(ctx context.Context, service string) (string, error) {
+// Container returns the id of the container of a service.
+func (s *Stack) Container(ctx context.Context, service string) (string, error) {
 	// -a: compose v2 lists only running containers without it, and the producer exits.
-	out, err := s.run(ctx, "ps", "-a", "-q", service)
+	out, err := s.Run(ctx, "ps", "-a", "-q", service)
 	if err != nil {
 		return "", err
 	}
@@ -92,27 +95,27 @@ func (s *stack) container(ctx context.Context, service string) (string, error) {
 	return id, nil
 }
 
-// stdout returns what the service's container wrote to stdout, over all its restarts:
+// Stdout returns what the service's container wrote to stdout, over all its restarts:
 // docker logs copies the container's stdout to ours and its stderr (the logs) to stderr.
-func (s *stack) stdout(ctx context.Context, service string) ([]string, error) {
-	id, err := s.container(ctx, service)
+func (s *Stack) Stdout(ctx context.Context, service string) ([]string, error) {
+	id, err := s.Container(ctx, service)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.docker(ctx, "logs", id)
+	out, err := s.Docker(ctx, "logs", id)
 	if err != nil {
 		return nil, err
 	}
 	return strings.Split(strings.TrimSpace(out), "\n"), nil
 }
 
-// exitCode returns the exit code of a service's container, or an error while it runs.
-func (s *stack) exitCode(ctx context.Context, service string) (int, error) {
-	id, err := s.container(ctx, service)
+// ExitCode returns the exit code of a service's container, or an error while it runs.
+func (s *Stack) ExitCode(ctx context.Context, service string) (int, error) {
+	id, err := s.Container(ctx, service)
 	if err != nil {
 		return 0, err
 	}
-	out, err := s.docker(ctx, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", id)
+	out, err := s.Docker(ctx, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", id)
 	if err != nil {
 		return 0, err
 	}
@@ -127,20 +130,20 @@ func (s *stack) exitCode(ctx context.Context, service string) (int, error) {
 	return code, nil
 }
 
-// down removes the project, its volumes and networks, and says so if it cannot.
-func (s *stack) down() {
+// Down removes the project, its volumes and networks, and says so if it cannot.
+func (s *Stack) Down() {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := s.run(ctx, "down", "-v", "--remove-orphans", "--timeout", "10"); err != nil {
+	if _, err := s.Run(ctx, "down", "-v", "--remove-orphans", "--timeout", "10"); err != nil {
 		s.t.Errorf("tear down: %v", err)
 	}
 }
 
-// saveLogs writes every service's logs to path and returns the last lines.
-func (s *stack) saveLogs(path string) string {
+// SaveLogs writes every service's logs to path and returns the last lines.
+func (s *Stack) SaveLogs(path string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := s.run(ctx, "logs", "--no-color", "--timestamps")
+	out, err := s.Run(ctx, "logs", "--no-color", "--timestamps")
 	if err != nil {
 		return err.Error()
 	}
@@ -158,9 +161,9 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// waitFor calls check every second until it returns nil, and fails the test with the last
+// WaitFor calls check every second until it returns nil, and fails the test with the last
 // error if that does not happen within limit.
-func waitFor(ctx context.Context, t *testing.T, what string, limit time.Duration, check func(context.Context) error) {
+func WaitFor(ctx context.Context, t testing.TB, what string, limit time.Duration, check func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -178,5 +181,24 @@ func waitFor(ctx context.Context, t *testing.T, what string, limit time.Duration
 			t.Fatalf("%s: not within %v: %v", what, limit, err)
 		case <-tick.C:
 		}
+	}
+}
+
+// HTTPOK returns a check for WaitFor that passes once url answers 200.
+func HTTPOK(url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		return nil
 	}
 }
