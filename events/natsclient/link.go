@@ -27,6 +27,7 @@ const linkRemind = 30 * time.Second
 type Link struct {
 	url, shown string // as given (only ever handed to the client), and redacted
 	log        *zap.Logger
+	ping       time.Duration // the client's ping interval (pingInterval; tests shorten it)
 
 	mu       sync.Mutex
 	dialErrs map[string]error // address → its last failed dial, for nats.ErrNoServers
@@ -40,8 +41,18 @@ type Link struct {
 // NewLink returns the Link of a connection to url (comma-separated server URLs), reporting
 // to log.
 func NewLink(url string, log *zap.Logger) *Link {
-	return &Link{url: url, shown: RedactURL(url), log: log, dialErrs: map[string]error{}}
+	return &Link{url: url, shown: RedactURL(url), log: log, ping: pingInterval, dialErrs: map[string]error{}}
 }
+
+// pingInterval is how often the client pings the server; after maxPingsOut pings unanswered
+// the connection counts as lost and the client reconnects. A connection whose peer vanished
+// without closing it (a network cut, a frozen host) answers nothing and raises no error: with
+// the client's defaults (2 minutes, 2 pings) such a connection was held for minutes, the worker
+// unready and not reconnecting; now it is dropped within about half a minute.
+const (
+	pingInterval = 10 * time.Second
+	maxPingsOut  = 2
+)
 
 // URL is the link's server URL(s), redacted.
 func (l *Link) URL() string { return l.shown }
@@ -101,6 +112,8 @@ func (l *Link) options(name string) []nats.Option {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.ReconnectBufSize(-1),
+		nats.PingInterval(l.ping),
+		nats.MaxPingsOutstanding(maxPingsOut),
 		// Keep trying after the server refused the credentials twice (the client's default is
 		// to close the connection for good): they may be fixed on the server's side.
 		nats.IgnoreAuthErrorAbort(),
