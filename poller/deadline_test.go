@@ -44,3 +44,37 @@ func TestUnreachableTaskTimesOutAtItsLastChance(t *testing.T) {
 		}
 	})
 }
+
+// A task DescribeTasks saw end is not timed out at its last chance because the reads of its
+// end (DescribeTaskAttribute) fail meanwhile: ECS said it ended, so its end is read and
+// announced once a read succeeds. Before, the read failing at the last chance announced
+// failed/timeout for a task ECS had reported finished.
+func TestTaskSeenEndedIsNotTimedOutAtItsLastChance(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		start := time.Now()
+		ends, readsFail, readsBack := start.Add(10200*time.Millisecond), start.Add(10*time.Second), start.Add(20*time.Second)
+		r.api.scriptFunc("t-1", func(n int, now time.Time) memAnswer {
+			switch {
+			case n >= 0 && !now.Before(readsFail) && now.Before(readsBack):
+				return memAnswer{err: &poller.APIError{Code: "ServiceUnavailable", StatusCode: 503}}
+			case now.Before(ends):
+				return memAnswer{task: task(poller.StatusProcessing, "50%")}
+			}
+			return memAnswer{task: finished()}
+		})
+		r.batch = &batchAPI{memAPI: r.api}
+		cfg := rigConfig()
+		cfg.TaskTimeout, cfg.BatchInterval = 10*time.Second, 500*time.Millisecond
+		a := r.start(cfg)
+		a.register("t-1")
+		settle(time.Minute)
+		r.checkConsistent("t-1")
+		if h := r.history("t-1"); len(h) == 0 || h[len(h)-1] != string(events.KindFinished) {
+			t.Errorf("history %v, want the task finished (DescribeTasks saw it end before its last chance)", h)
+		}
+		if n := a.w.Tracked(); n != 0 {
+			t.Errorf("still tracking %d tasks", n)
+		}
+	})
+}

@@ -15,12 +15,14 @@
 //     change is stored once, whatever the Publisher's duplicate window. The registration is
 //     acknowledged only after the terminal notice is stored and recorded, so a crash never
 //     loses a task.
-//   - A task is failed with reason timeout only from a successful observation made after its
-//     deadline; a worker ECS keeps refusing hands its tasks back (Config.HandBackAfter).
-//   - Transient ECS errors never fail a task; errors that blame the worker (credentials,
-//     permissions, clock) keep tasks and make Ready report the cause; a region whose calls go
-//     unanswered (refused, timeouts, 5xx) for Config.UnreachableAfter makes Ready report it,
-//     and hands nothing back.
+//   - A task is failed with reason timeout from a successful observation made after its
+//     deadline or, when no call about it has succeeded since, at its last chance (a PollMax
+//     past the deadline) — never when DescribeTasks saw it end; a worker ECS keeps refusing
+//     does not time tasks out, it hands them back (Config.HandBackAfter).
+//   - Transient ECS errors never fail a task before its last chance; errors that blame the
+//     worker (credentials, permissions, clock) keep tasks and make Ready report the cause; a
+//     region whose calls go unanswered (refused, timeouts, 5xx) for Config.UnreachableAfter
+//     makes Ready report it, and hands nothing back.
 //   - Every goroutine Worker.Run starts has returned when Run returns, and every registration
 //     still held has been handed back.
 //

@@ -80,6 +80,10 @@ func (w *Worker) process(ctx context.Context, key string) {
 			t.reg.TaskID, t.reg.RegionID, task.TaskID, task.RegionID)}
 	}
 	if err != nil {
+		if saw != nil && saw.Status.Terminal() {
+			// DescribeTasks saw the end: kept until a read announces it (see onError).
+			t.batchSaw.CompareAndSwap(nil, saw)
+		}
 		w.onError(ctx, t, err, now)
 		return
 	}
@@ -123,7 +127,7 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 			log.Debug("transient ECS error; retrying", zap.String("code", code), zap.Error(err))
 		}
 	}
-	if class != ClassWorker && !now.Before(w.lastChance(t)) {
+	if class != ClassWorker && !now.Before(w.lastChance(t)) && !t.seenEnded() {
 		w.expire(ctx, t, code, err, now)
 		return
 	}
@@ -135,7 +139,9 @@ func (w *Worker) onError(ctx context.Context, t *tracked, err error, now time.Ti
 // deadline and after it (at least one, at the backoff's pace) could have seen it end. A task
 // whose calls never succeed thus ends like any other, long before its records could expire.
 // Calls refused because of this worker (ClassWorker) do not count: such a worker hands its
-// tasks back (Config.HandBackAfter), for one that can look at them to decide.
+// tasks back (Config.HandBackAfter), for one that can look at them to decide. Nor does a
+// task DescribeTasks saw end (seenEnded): ECS answers about it and said it ended, so it is
+// read until a read announces its end, never announced as timed out.
 func (w *Worker) lastChance(t *tracked) time.Time { return w.deadline(t).Add(w.cfg.PollMax) }
 
 // expire fails a task at its last chance (see lastChance) from what was last seen of it; err is

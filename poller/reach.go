@@ -25,10 +25,11 @@ const unreachableRemindEvery = time.Minute
 // answer, a body that is not JSON; see reachOf) is a failure, and any answer of the service,
 // error answers included (throttling, not found, refused credentials), ends the region's run
 // of failures. A region is unreachable once its run has lasted `after` (Config.UnreachableAfter),
-// counted from when the first failed call was sent, and holds at least minUnreachableFailures
-// calls: then one warning is logged, repeated every unreachableRemindEvery while it lasts, and
-// one info line when a call is answered again, with how long it lasted. While any region is
-// unreachable the worker is not ready (describe).
+// counted from when the first failed call was sent (or from the region's latest answer, if
+// that came later: a call can time out after a later one was answered), and holds at least
+// minUnreachableFailures calls: then one warning is logged, repeated every
+// unreachableRemindEvery while it lasts, and one info line when a call is answered again,
+// with how long it lasted. While any region is unreachable the worker is not ready (describe).
 //
 // An unreachable region changes nothing else: tasks are kept and retried at their backoff,
 // none is timed out for it before its deadline (one past it, at its last chance: see
@@ -41,13 +42,14 @@ type reach struct {
 	gauge    *prometheus.GaugeVec       // region: 1 while unreachable
 	endpoint func(region string) string // where calls to a region go; nil: not known
 
-	mu      sync.Mutex
-	regions map[string]*outage // regions whose latest calls failed
+	mu         sync.Mutex
+	regions    map[string]*outage   // regions whose latest calls failed
+	lastAnswer map[string]time.Time // when each region last answered (regions with tasks)
 }
 
 // outage is a region's run of failed calls since its last answered one.
 type outage struct {
-	since    time.Time // when the first failed call of the run was sent
+	since    time.Time // when the first failed call of the run was sent, or the latest answer if later
 	failures int
 	failure  string // how the latest call failed: ConnectionError, Timeout, HTTP 503...
 	host     string // where calls go, if known
@@ -57,7 +59,7 @@ type outage struct {
 }
 
 func newReach(log *zap.Logger, after time.Duration, gauge *prometheus.GaugeVec, endpoint func(string) string) *reach {
-	return &reach{log: log, after: after, gauge: gauge, endpoint: endpoint, regions: map[string]*outage{}}
+	return &reach{log: log, after: after, gauge: gauge, endpoint: endpoint, regions: map[string]*outage{}, lastAnswer: map[string]time.Time{}}
 }
 
 // failed records a call to region, sent at sent, that got no answer at now. host is where it
@@ -67,7 +69,12 @@ func (r *reach) failed(region, failure, host, sample string, sent, now time.Time
 	defer r.mu.Unlock()
 	o := r.regions[region]
 	if o == nil {
+		// A call sent before the latest answer (a timeout while a later call was answered):
+		// the region has not been silent since it was sent, only since the answer.
 		o = &outage{since: sent}
+		if a := r.lastAnswer[region]; a.After(sent) {
+			o.since = a
+		}
 		r.regions[region] = o
 	}
 	o.failures++
@@ -82,6 +89,9 @@ func (r *reach) failed(region, failure, host, sample string, sent, now time.Time
 func (r *reach) answered(region string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if now.After(r.lastAnswer[region]) {
+		r.lastAnswer[region] = now
+	}
 	o := r.regions[region]
 	if o == nil {
 		return
@@ -99,9 +109,14 @@ func (r *reach) answered(region string, now time.Time) {
 // nothing will call them, so nothing could end their run).
 func (r *reach) tick(now time.Time, keep func(region string) bool) {
 	r.mu.Lock()
-	regions := make([]string, 0, len(r.regions))
-	for region := range r.regions {
+	regions := make([]string, 0, len(r.lastAnswer)+len(r.regions))
+	for region := range r.lastAnswer {
 		regions = append(regions, region)
+	}
+	for region := range r.regions {
+		if _, ok := r.lastAnswer[region]; !ok {
+			regions = append(regions, region)
+		}
 	}
 	r.mu.Unlock()
 	drop := map[string]bool{}
@@ -112,6 +127,9 @@ func (r *reach) tick(now time.Time, keep func(region string) bool) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for region := range drop {
+		delete(r.lastAnswer, region)
+	}
 	for region, o := range r.regions {
 		switch {
 		case drop[region]:

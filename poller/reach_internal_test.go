@@ -163,3 +163,32 @@ func TestReachIgnoresBlipsAndForgets(t *testing.T) {
 		t.Errorf("%d gauge series, want 0", n)
 	}
 }
+
+// A call sent before the region's latest answer that fails after it (it timed out while a
+// later call was answered) opens a run dated from that answer, not from its own send. Before,
+// a region was so declared unreachable up to a call timeout early, while ECS had answered
+// less than UnreachableAfter ago.
+func TestReachRunBeginsAfterTheLatestAnswer(t *testing.T) {
+	r, logs, _ := newTestReach(30 * time.Second)
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	all := func(string) bool { return true }
+	r.answered("a", at(2))                           // a call sent at 1 is answered
+	r.failed("a", "Timeout", "", "x", at(0), at(10)) // one sent at 0 times out after it
+	for s := 12; s <= 30; s += 6 {
+		r.failed("a", "Timeout", "", "x", at(s-1), at(s))
+		r.tick(at(s), all)
+	}
+	r.tick(at(31), all)
+	if got := r.describe(at(31)); got != "" {
+		t.Fatalf("unreachable 29 s after ECS answered: %q", got)
+	}
+	r.failed("a", "Timeout", "", "x", at(32), at(33))
+	r.tick(at(33), all)
+	if got := r.describe(at(33)); got != "a at ecs.example:443: Timeout for 31s, 6 calls" {
+		t.Fatalf("describe = %q, want a unreachable since its latest answer (at 2 s)", got)
+	}
+	if n := logs.FilterMessageSnippet("ECS is unreachable").Len(); n != 1 {
+		t.Errorf("%d start warnings, want 1", n)
+	}
+}

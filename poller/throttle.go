@@ -40,19 +40,12 @@ func (w *Worker) followCut(api, region string, factor float64) {
 			zap.String("region_id", clip(region)), zap.Float64("of_configured", factor))
 		return
 	}
-	if !w.hasRegion(region) || !lim.follow(region, factor, time.Now()) {
+	if !w.tracksRegion(region) || !lim.follow(region, factor, time.Now()) {
 		w.metrics.ThrottleNotices.WithLabelValues("ignored").Inc()
 		return
 	}
 	w.metrics.ThrottleNotices.WithLabelValues("followed").Inc()
 	w.log.Debug("following the fleet's rate cut", zap.String("api", api), zap.String("region_id", region), zap.Float64("of_configured", factor))
-}
-
-// hasRegion reports whether this worker tracks tasks in region.
-func (w *Worker) hasRegion(region string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.rings[region] != nil
 }
 
 // clip shortens an untrusted string for a log line.

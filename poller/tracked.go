@@ -96,6 +96,13 @@ func (t *tracked) seen() observed {
 	return o
 }
 
+// seenEnded reports whether DescribeTasks saw the task in a terminal status that no read has
+// announced yet. Safe for concurrent use.
+func (t *tracked) seenEnded() bool {
+	s := t.batchSaw.Load()
+	return s != nil && s.Status.Terminal()
+}
+
 // deadline is when the task fails with reason timeout unless it ended.
 func (w *Worker) deadline(t *tracked) time.Time { return t.state.RegisteredAt.Add(w.cfg.TaskTimeout) }
 

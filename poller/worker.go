@@ -217,9 +217,8 @@ func (w *Worker) pollLoop(ctx context.Context) error {
 		case key := <-w.sched.Ready():
 			region, regions, ok := w.regionOf(key)
 			switch {
-			case !ok:
+			case !ok: // not tracked: nothing to process (a task tracked since is due again after Done)
 				w.reschedule(w.gate.gone(key, regions))
-				w.process(ctx, key) // not tracked: does nothing
 			case w.gate.enter(region, key, regions):
 				w.process(ctx, key) // may reschedule key: it is handed out again only after Done
 				w.reschedule(w.gate.leave(region, regions))
