@@ -11,7 +11,10 @@ import (
 // On a real server: a task whose ECS calls all fail outlives the state TTL on a worker that
 // is then killed; its successor still finds the task's record, and the task ends with a
 // timeout. (Before, the tasks bucket's record expired with the TTL and the task was dropped
-// with no terminal event; nor would any worker ever have timed it out.)
+// with no terminal event; nor would any worker ever have timed it out.) The state TTL here is
+// shorter than the task timeout, which the command refuses: the records must outlive a TTL
+// whatever it is, and a tracked task whose state expired gets it back (commit). The successor
+// finds no state, so its deadline starts over: the test asserts that the task ends, not when.
 func TestUnreachableTaskOutlivesTheStateTTLAndEnds(t *testing.T) {
 	e := newEnv(t)
 	e.setup.StateTTL = time.Second

@@ -36,7 +36,7 @@ func TestUnreachableTaskTimesOutAtItsLastChance(t *testing.T) {
 		if at, want := last.ObservedAt.Sub(start), cfg.TaskTimeout+cfg.PollMax; at != want {
 			t.Errorf("timed out %s after registration, want one PollMax after the deadline (%s)", at, want)
 		}
-		if strings.Contains(last.ErrorMessage, "ecs.example") || !strings.Contains(last.ErrorMessage, "connection refused") {
+		if strings.Contains(last.ErrorMessage, "TaskId=") || !strings.Contains(last.ErrorMessage, "connection refused") {
 			t.Errorf("error message %q: want the cause without the request's URL", last.ErrorMessage)
 		}
 		if n := a.w.Tracked(); n != 0 {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"go.uber.org/zap"
@@ -337,9 +336,10 @@ func (w *Worker) resync(ctx context.Context, t *tracked, now time.Time) bool {
 
 // commit writes st under this worker's lease. On a conflict it looks again: if the stored
 // state still carries this worker's lease, the conflict was its own earlier write whose
-// answer was lost, and it writes again; if there is no state any more (it expired: no
-// worker claimed the task since, or its state would be there), it writes it anew, so that a
-// tracked task's state never stays expired; otherwise the task was taken over and this
+// answer was lost, and it writes again; if there is no state any more (it expired), it
+// writes it anew, so that a tracked task's state never stays expired — should another worker
+// have claimed the task meanwhile and its state expired too, the journal's fence still stops
+// this one from announcing anything after it; otherwise the task was taken over and this
 // worker stops tracking it without settling the registration.
 func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time) bool {
 	rev, err := w.store.Update(ctx, t.key, st, t.rev)
@@ -440,14 +440,12 @@ func (w *Worker) retry(t *tracked, now time.Time) {
 	w.sched.Schedule(t.key, at)
 }
 
-// callError says what err is without the request's URL (its query names the task, not a
-// secret, but an event is no place for it).
+// callError says what err is: its code and describeFailure's sample, which names the host
+// but not the request's URL (its query names the task, not a secret, but an event is no place
+// for it).
 func callError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ErrorCode(err) + ": " + ue.Err.Error()
-	}
-	return apiMessage(err)
+	_, sample := describeFailure(err)
+	return ErrorCode(err) + ": " + sample
 }
 
 func apiMessage(err error) string {

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"strings"
 	"time"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -51,7 +52,7 @@ func (w *Worker) followCut(api, region string, factor float64) {
 // clip shortens an untrusted string for a log line.
 func clip(s string) string {
 	if len(s) > 64 {
-		return s[:64] + "..."
+		return strings.ToValidUTF8(s[:64], "") + "..."
 	}
 	return s
 }
