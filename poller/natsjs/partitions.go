@@ -347,7 +347,11 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 		}
 		return
 	}
+	// The ordered consumer remakes a consumer it lost (stream gone, NATS out of reach) for
+	// ever, deaf to Next's context: only Stop ends that.
+	unhook := context.AfterFunc(ctx, it.Stop)
 	defer func() {
+		unhook()
 		it.Stop()
 		// Delete its consumer now rather than when the server finds it idle.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

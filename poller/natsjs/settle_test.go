@@ -49,3 +49,28 @@ func TestSettledTasksLeaveNothingInTheBucket(t *testing.T) {
 		t.Errorf("registered again, handed out %s, want t-settle0", got)
 	}
 }
+
+// A partition's reader that cannot read (its stream gone, or NATS out of reach: the ordered
+// consumer then retries making its consumer for ever, deaf to the context) still ends when
+// the Source stops: Run returns and leaves no goroutine behind.
+func TestSourceStopsWhileItsReadersCannotRead(t *testing.T) {
+	w := newWorld(t, natsjs.SetupConfig{AckWait: 3 * time.Second})
+	src := natsjs.NewSource(w.assets, natsjs.NewPublisher(w.js, w.subjects), zap.NewNop(), 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = src.Run(ctx) }()
+	defer cancel()
+
+	registerMany(t, w, "t-gone", 1, 0)
+	nextWithin(t, src, 20*time.Second) // the readers run
+	if err := w.js.DeleteStream(ctx, w.assets.TasksStream.CachedInfo().Config.Name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the readers find their consumers gone
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Source.Run has not returned 15s after its context ended")
+	}
+}
