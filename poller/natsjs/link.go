@@ -122,6 +122,30 @@ func (l *Link) options(name string) []nats.Option {
 	}
 }
 
+// Unreachable reports whether err says only that NATS is out of reach (disconnected,
+// reconnecting, nothing buffered meanwhile): what the connection's Link tells, once and then
+// every 30s, so that those who hit it log it at Debug.
+func Unreachable(err error) bool {
+	for _, target := range []error{nats.ErrReconnectBufExceeded, nats.ErrDisconnected,
+		nats.ErrConnectionReconnecting, nats.ErrConnectionClosed, nats.ErrNoServers} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// logFailure logs msg with err at Warn, or at Debug when err says NATS is out of reach
+// (Unreachable): the Link tells that.
+func logFailure(log *zap.Logger, msg string, err error, fields ...zap.Field) {
+	fields = append(fields, zap.Error(err))
+	if Unreachable(err) {
+		log.Debug(msg, fields...)
+		return
+	}
+	log.Warn(msg, fields...)
+}
+
 func isAuthError(err error) bool {
 	return errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
 		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired)
