@@ -39,12 +39,12 @@ func (l *lease) Lost() bool { return l.lost.Load() }
 
 // Done purges the task's record — unless it was recorded anew meanwhile — and waits for the
 // server to confirm. The purge leaves a marker, for the partition's reader, that expires
-// after a lease TTL (the bucket has no TTL: markers would pile up for ever). When the purge
+// after a lease TTL, 1s at least (the bucket has no TTL: markers would pile up for ever). When the purge
 // fails, the task is handed out again after a lease TTL (as Abandon does), so that the record
 // is settled then: its state says it ended, so the next claim deletes it without polling.
 func (l *lease) Done(ctx context.Context) error {
 	a := l.src.assets()
-	err := a.Tasks.Purge(ctx, l.key, jetstream.LastRevision(l.rev), jetstream.PurgeTTL(a.LeaseTTL))
+	err := a.Tasks.Purge(ctx, l.key, jetstream.LastRevision(l.rev), jetstream.PurgeTTL(max(a.LeaseTTL, time.Second)))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
 		l.src.heal(ctx, err)
 		l.Abandon()

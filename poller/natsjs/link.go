@@ -122,10 +122,10 @@ func (l *Link) options(name string) []nats.Option {
 	}
 }
 
-// Unreachable reports whether err says only that NATS is out of reach (disconnected,
+// unreachable reports whether err says only that NATS is out of reach (disconnected,
 // reconnecting, nothing buffered meanwhile): what the connection's Link tells, once and then
 // every 30s, so that those who hit it log it at Debug.
-func Unreachable(err error) bool {
+func unreachable(err error) bool {
 	for _, target := range []error{nats.ErrReconnectBufExceeded, nats.ErrDisconnected,
 		nats.ErrConnectionReconnecting, nats.ErrConnectionClosed, nats.ErrNoServers} {
 		if errors.Is(err, target) {
@@ -136,10 +136,10 @@ func Unreachable(err error) bool {
 }
 
 // logFailure logs msg with err at Warn, or at Debug when err says NATS is out of reach
-// (Unreachable): the Link tells that.
+// (unreachable): the Link tells that.
 func logFailure(log *zap.Logger, msg string, err error, fields ...zap.Field) {
 	fields = append(fields, zap.Error(err))
-	if Unreachable(err) {
+	if unreachable(err) {
 		log.Debug(msg, fields...)
 		return
 	}

@@ -160,7 +160,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 		// with no TTL, a delete marker per task ever tracked would stay for ever, and every
 		// worker taking a partition would read them all again. LimitMarkerTTL is what lets
 		// a message expire by itself (the stream's AllowMsgTTL); no limit removes a record.
-		LimitMarkerTTL: cfg.AckWait,
+		LimitMarkerTTL: max(cfg.AckWait, time.Second), // the least the server takes
 		Storage:        jetstream.FileStorage,
 		Replicas:       cfg.Replicas,
 	})
