@@ -29,7 +29,7 @@ func (c *statusConfig) flags() *flag.FlagSet {
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object: the state, the tracking entry, the partition lease and every event as stored")
-	fs.DurationVar(&c.Timeout, "timeout", 30*time.Second, "give up if reading what JetStream holds takes longer")
+	durationVar(fs, &c.Timeout, "timeout", 30*time.Second, positive, "give up if reading what JetStream holds takes longer")
 	return fs
 }
 

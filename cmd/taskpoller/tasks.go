@@ -33,9 +33,9 @@ func (c *tasksConfig) flags() *flag.FlagSet {
 	c.natsClient.register(fs)
 	fs.BoolVar(&c.Active, "active", false, "only tasks that have not ended: waiting to be claimed, or polled by a worker")
 	fs.BoolVar(&c.Failed, "failed", false, "only tasks that ended with a failed event")
-	fs.DurationVar(&c.Since, "since", 0, "only tasks registered or ended within this long, e.g. 1h; 0: any time")
+	durationVar(fs, &c.Since, "since", 0, zeroOK, "only tasks registered or ended within this long, e.g. 1h; 0: any time")
 	fs.BoolVar(&c.JSON, "json", false, "one JSON object per task and line instead of the table")
-	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "give up if reading what JetStream holds takes longer")
+	durationVar(fs, &c.Timeout, "timeout", 2*time.Minute, positive, "give up if reading what JetStream holds takes longer")
 	return fs
 }
 

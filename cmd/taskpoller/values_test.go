@@ -22,6 +22,8 @@ var flagSets = map[string]struct {
 	"demo":     {func() *flag.FlagSet { var c demoConfig; return c.flags() }, []string{"--log-level", "nope"}},
 	"register": {func() *flag.FlagSet { var c registerConfig; return c.flags() }, []string{"--region", "bad region"}},
 	"cancel":   {func() *flag.FlagSet { var c cancelConfig; return c.flags() }, []string{"--region", "bad region"}},
+	"status":   {func() *flag.FlagSet { var c statusConfig; return c.flags() }, []string{"--region", "bad region"}},
+	"tasks":    {func() *flag.FlagSet { var c tasksConfig; return c.flags() }, []string{"--active", "--failed"}},
 }
 
 // plainNumeric are numeric flags that stay plain flag values: their Validate refuses what

@@ -1,12 +1,14 @@
 package natsclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +27,8 @@ const linkRemind = 30 * time.Second
 // is logged at Warn when it starts and when its cause changes, again every 30s while it
 // lasts, and its end at Info. Safe for concurrent use.
 type Link struct {
-	url, shown string // as given (only ever handed to the client), and redacted
+	url, shown string   // as given (only ever handed to the client), and redacted
+	secrets    []string // the credentials in url, as they may stand in a cause (see scrub)
 	log        *zap.Logger
 	ping       time.Duration // the client's ping interval (pingInterval; tests shorten it)
 
@@ -41,7 +44,7 @@ type Link struct {
 // NewLink returns the Link of a connection to url (comma-separated server URLs), reporting
 // to log.
 func NewLink(url string, log *zap.Logger) *Link {
-	return &Link{url: url, shown: RedactURL(url), log: log, ping: pingInterval, dialErrs: map[string]error{}}
+	return &Link{url: url, shown: RedactURL(url), secrets: credentialsIn(url), log: log, ping: pingInterval, dialErrs: map[string]error{}}
 }
 
 // pingInterval is how often the client pings the server; after maxPingsOut pings unanswered
@@ -127,7 +130,7 @@ func (l *Link) options(name string) []nats.Option {
 				l.failed(err)
 				return
 			}
-			l.log.Warn("NATS error", zap.String("url", l.shown), zap.Error(err))
+			l.log.Warn("NATS error", zap.String("url", l.shown), zap.Error(l.scrub(err)))
 		}),
 	}
 }
@@ -138,15 +141,15 @@ func isAuthError(err error) bool {
 }
 
 // explain replaces nats.ErrNoServers, which the client returns when every server refused
-// the connection, with the dials' own errors.
+// the connection, with the dials' own errors, and scrubs the credentials from the cause.
 func (l *Link) explain(err error) error {
 	if !errors.Is(err, nats.ErrNoServers) {
-		return err
+		return l.scrub(err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.dialErrs) == 0 {
-		return err
+		return l.scrub(err)
 	}
 	addrs := make([]string, 0, len(l.dialErrs))
 	for a := range l.dialErrs {
@@ -157,7 +160,55 @@ func (l *Link) explain(err error) error {
 	for _, a := range addrs {
 		errs = append(errs, l.dialErrs[a])
 	}
-	return errors.Join(errs...)
+	return l.scrub(errors.Join(errs...))
+}
+
+// scrub returns err with the credentials of the link's URL replaced by REDACTED in its
+// message: the client quotes a URL it cannot parse whole (url.Error). errors.Is and As still
+// see err.
+func (l *Link) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	out := msg
+	for _, c := range l.secrets {
+		out = strings.ReplaceAll(out, c+"@", "REDACTED@")
+	}
+	if out == msg {
+		return err
+	}
+	return scrubbed{err: err, msg: out}
+}
+
+// scrubbed is an error whose message had credentials taken out.
+type scrubbed struct {
+	err error
+	msg string
+}
+
+func (e scrubbed) Error() string { return e.msg }
+func (e scrubbed) Unwrap() error { return e.err }
+
+// credentialsIn returns the user information of each URL of urls (what stands between its
+// scheme and its last "@"), as written and as quoted (%q), longest first.
+func credentialsIn(urls string) []string {
+	var out []string
+	for _, p := range strings.Split(urls, ",") {
+		p = strings.TrimSpace(p)
+		if i := strings.Index(p, "://"); i >= 0 {
+			p = p[i+3:]
+		}
+		at := strings.LastIndex(p, "@")
+		if at <= 0 {
+			continue
+		}
+		c := p[:at]
+		q := strconv.Quote(c)
+		out = append(out, c, q[1:len(q)-1])
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return slices.Compact(out)
 }
 
 // failed records a failed attempt, warns as the Link's doc says, and returns the cause.
@@ -193,6 +244,7 @@ func (l *Link) lost(err error) {
 	if err == nil {
 		return
 	}
+	err = l.scrub(err)
 	l.cause = err
 	if l.down.IsZero() {
 		l.down = now
@@ -271,4 +323,17 @@ func redactOne(s string) string {
 		out = strings.TrimPrefix(out, "nats://")
 	}
 	return out
+}
+
+// Unreachable reports whether err says only that NATS is out of reach (disconnected,
+// reconnecting, nothing buffered meanwhile): what the connection's Link tells, once and then
+// every 30s, so that those who hit it may log it at Debug.
+func Unreachable(err error) bool {
+	for _, target := range []error{nats.ErrReconnectBufExceeded, nats.ErrDisconnected,
+		nats.ErrConnectionReconnecting, nats.ErrConnectionClosed, nats.ErrNoServers} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package natsclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -233,5 +234,39 @@ func TestLinkTellsWhyReconnectingFails(t *testing.T) {
 	}
 	if logs.FilterMessage("disconnected from NATS").Len() != 1 {
 		t.Errorf("logs %v; want one disconnection", logs.All())
+	}
+}
+
+// A URL the client cannot parse is quoted whole in the client's error (url.Error): the cause
+// a Link reports must not bring back the password the URL's redaction took out, neither in
+// the error nor in what it logs while retrying.
+func TestLinkRedactsAnUnparsableURLInItsCause(t *testing.T) {
+	for _, u := range []string{
+		"nats://bob:" + password + "%zz@127.0.0.1:4222",
+		"nats://bob:" + password + "@[::1:4222",
+		"nats://127.0.0.1:4222,nats://tok" + password + "%@127.0.0.1:4223",
+	} {
+		_, err := natsclient.Connect(u, "test", zap.NewNop())
+		if err == nil || strings.Contains(err.Error(), password) {
+			t.Errorf("Connect(%s): error %v; want one without the password", natsclient.RedactURL(u), err)
+		}
+		core, logs := observer.New(zapcore.DebugLevel)
+		link := natsclient.NewLink(u, zap.New(core))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_, err = link.Connect(ctx, "test", true)
+		cancel()
+		if err == nil || strings.Contains(err.Error(), password) {
+			t.Errorf("Link.Connect(%s) with retry: error %v; want one without the password", natsclient.RedactURL(u), err)
+		}
+		if lerr := link.Err(); lerr == nil || strings.Contains(lerr.Error(), password) {
+			t.Errorf("Link.Err(%s) = %v; want one without the password", natsclient.RedactURL(u), lerr)
+		}
+		for _, e := range logs.All() {
+			for k, v := range e.ContextMap() {
+				if strings.Contains(e.Message, password) || strings.Contains(fmt.Sprint(v), password) {
+					t.Errorf("log %q field %s = %v shows the password", e.Message, k, v)
+				}
+			}
+		}
 	}
 }

@@ -93,7 +93,11 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, kept *[]string, w
 		next := want
 		next.TTL = keepDuration(kept, want.Bucket, "TTL", cur.MaxAge, want.TTL, true)
 		next.Replicas = keepInt(kept, want.Bucket, "replicas", cur.Replicas, want.Replicas)
-		if next.TTL == cur.MaxAge && next.Replicas == cur.Replicas {
+		// Messages that expire by themselves, once allowed, stay allowed (the server cannot
+		// take it back): the larger marker TTL is kept.
+		next.LimitMarkerTTL = max(cur.SubjectDeleteMarkerTTL, want.LimitMarkerTTL)
+		if next.TTL == cur.MaxAge && next.Replicas == cur.Replicas &&
+			next.LimitMarkerTTL == cur.SubjectDeleteMarkerTTL && (next.LimitMarkerTTL == 0 || cur.AllowMsgTTL) {
 			return kv, nil
 		}
 		return js.UpdateKeyValue(ctx, next)

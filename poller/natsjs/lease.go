@@ -37,12 +37,14 @@ func (l *lease) ID() uint64                        { return l.id }
 // Lost implements poller.Lease: the partition was given up or lost, or the record deleted.
 func (l *lease) Lost() bool { return l.lost.Load() }
 
-// Done deletes the task's record — unless it was recorded anew meanwhile — and waits for the
-// server to confirm. When the delete fails, the task is handed out again after a lease TTL
-// (as Abandon does), so that the record is settled then: its state says it ended, so the next
-// claim deletes it without polling.
+// Done purges the task's record — unless it was recorded anew meanwhile — and waits for the
+// server to confirm. The purge leaves a marker, for the partition's reader, that expires
+// after a lease TTL, 1s at least (the bucket has no TTL: markers would pile up for ever). When the purge
+// fails, the task is handed out again after a lease TTL (as Abandon does), so that the record
+// is settled then: its state says it ended, so the next claim deletes it without polling.
 func (l *lease) Done(ctx context.Context) error {
-	err := l.src.assets().Tasks.Delete(ctx, l.key, jetstream.LastRevision(l.rev))
+	a := l.src.assets()
+	err := a.Tasks.Purge(ctx, l.key, jetstream.LastRevision(l.rev), jetstream.PurgeTTL(max(a.LeaseTTL, time.Second)))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
 		l.src.heal(ctx, err)
 		l.Abandon()

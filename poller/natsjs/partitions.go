@@ -107,7 +107,7 @@ func (s *Source) balance(ctx context.Context) {
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		if ctx.Err() == nil {
 			s.heal(ctx, err)
-			s.log.Warn("cannot list partition leases", zap.Error(err))
+			logFailure(s.log, "cannot list partition leases", err)
 		}
 		return
 	}
@@ -162,7 +162,7 @@ func (s *Source) acquire(ctx context.Context, id int) bool {
 	if err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 			s.heal(ctx, err)
-			s.log.Warn("cannot take a partition", zap.Int("partition", id), zap.Error(err))
+			logFailure(s.log, "cannot take a partition", err, zap.Int("partition", id))
 		}
 		return false
 	}
@@ -238,7 +238,7 @@ func (s *Source) renewOne(ctx context.Context, a Assets, p *partition, now time.
 		s.lose(p.id, "not renewed within its TTL")
 	default:
 		s.heal(ctx, err)
-		s.log.Warn("cannot renew a partition lease; retrying", zap.Int("partition", p.id), zap.Error(err))
+		logFailure(s.log, "cannot renew a partition lease; retrying", err, zap.Int("partition", p.id))
 	}
 }
 
@@ -342,12 +342,16 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 	if err != nil {
 		if ctx.Err() == nil {
 			s.heal(ctx, err)
-			s.log.Warn("cannot read a partition's tasks; giving it up", zap.Int("partition", p.id), zap.Error(err))
+			logFailure(s.log, "cannot read a partition's tasks; giving it up", err, zap.Int("partition", p.id))
 			s.release(context.WithoutCancel(ctx), p.id, "cannot read its tasks")
 		}
 		return
 	}
+	// The ordered consumer remakes a consumer it lost (stream gone, NATS out of reach) for
+	// ever, deaf to Next's context: only Stop ends that.
+	unhook := context.AfterFunc(ctx, it.Stop)
 	defer func() {
+		unhook()
 		it.Stop()
 		// Delete its consumer now rather than when the server finds it idle.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -360,7 +364,7 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("reading a partition's tasks failed; giving it up", zap.Int("partition", p.id), zap.Error(err))
+				logFailure(s.log, "reading a partition's tasks failed; giving it up", err, zap.Int("partition", p.id))
 				s.release(context.WithoutCancel(ctx), p.id, "its reading failed")
 			}
 			return

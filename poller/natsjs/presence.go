@@ -155,14 +155,14 @@ func (p *Presence) beat(ctx context.Context) {
 	}
 	if _, err := p.kv.Put(ctx, p.id, []byte(v)); err != nil {
 		if ctx.Err() == nil {
-			p.log.Warn("cannot announce this worker; keeping the last fleet size", zap.Error(err))
+			logFailure(p.log, "cannot announce this worker; keeping the last fleet size", err)
 		}
 		return
 	}
 	c, err := p.count(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			p.log.Warn("cannot count the workers; keeping the last fleet size", zap.Error(err))
+			logFailure(p.log, "cannot count the workers; keeping the last fleet size", err)
 		}
 		return
 	}

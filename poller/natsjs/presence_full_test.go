@@ -54,6 +54,12 @@ func TestPresenceOfFullWorkers(t *testing.T) {
 	a.SetSpare(true) // room again: not counted for the partitions, but room for them
 	a.SetFull(false)
 	waitView("a spare", b, view{2, natsjs.Partitions})
+	// b's view is the same whether a is full or spare; b sees room only once a is spare.
+	for deadline := time.Now().Add(3 * natsjs.PresenceBeat); !b.Room(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a spare: b sees no room in the fleet, want a's")
+		}
+	}
 	b.SetFull(true)
 	waitView("a spare, b full", b, view{2, natsjs.Partitions / 2}) // none counted: all share
 	if !b.Room() {

@@ -156,8 +156,13 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 		// (Lease.Done), and every tracked task is settled by its deadline (poller.Config's
 		// TaskTimeout, plus one PollMax when ECS cannot be asked); with a TTL, a task tracked
 		// (or waiting for a worker) longer than it was dropped without a terminal event.
-		Storage:  jetstream.FileStorage,
-		Replicas: cfg.Replicas,
+		// Settling purges a record with a marker that expires after a lease TTL (Lease.Done):
+		// with no TTL, a delete marker per task ever tracked would stay for ever, and every
+		// worker taking a partition would read them all again. LimitMarkerTTL is what lets
+		// a message expire by itself (the stream's AllowMsgTTL); no limit removes a record.
+		LimitMarkerTTL: max(cfg.AckWait, time.Second), // the least the server takes
+		Storage:        jetstream.FileStorage,
+		Replicas:       cfg.Replicas,
 	})
 	if err != nil {
 		return Assets{}, fmt.Errorf("tasks bucket: %w", err)

@@ -103,4 +103,8 @@ func TestTaskRecordsNeverExpire(t *testing.T) {
 	if _, err := a.Tasks.Get(ctx, "000.cn-hangzhou.t-1"); err != nil {
 		t.Errorf("a task's record expired: %v", err)
 	}
+	// The bucket an earlier version made lets a settled task's marker expire (Lease.Done).
+	if err := a.Tasks.Purge(ctx, "000.cn-hangzhou.t-1", jetstream.PurgeTTL(time.Second)); err != nil {
+		t.Errorf("a marker that expires is refused: %v", err)
+	}
 }
