@@ -387,15 +387,21 @@ func (s *Source) watch(ctx context.Context, p *partition) {
 const readAhead = 4
 
 // follow starts reading the records under filter: the latest of each key, then every
-// change. A reader that waits long for room finds its consumer gone (the server drops one
-// idle for 5 minutes); the ordered consumer then makes a new one from where it stopped.
+// change. Its consumer is dropped by the server once idle for a lease TTL: the consumer of a
+// worker that died (or lost NATS, or whose consumer was remade when a node restarted) is of no
+// use once its partition can go to another worker, and a stream takes 1,000 consumers at most
+// (nats-server's default per stream): with the client's default of 5 minutes, those left by
+// killed workers and node restarts filled it, and no partition could be read for minutes. A
+// reader that waits that long for room finds its consumer gone; the ordered consumer then makes
+// a new one from where it stopped.
 func (s *Source) follow(ctx context.Context, a Assets, filter string) (jetstream.Consumer, jetstream.MessagesContext, error) {
 	if a.TasksStream == nil {
 		return nil, nil, errors.New("no tasks stream")
 	}
 	c, err := a.TasksStream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{filter},
-		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
+		FilterSubjects:    []string{filter},
+		DeliverPolicy:     jetstream.DeliverLastPerSubjectPolicy,
+		InactiveThreshold: max(a.LeaseTTL, time.Second),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read tasks %s: %w", filter, err)
