@@ -98,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
 		}
 	}
-	c.cred = redactedCredential{cred}
+	c.cred = newRedactedCredential(cred)
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/aliyun/credentials-go/credentials"
 )
@@ -21,11 +22,25 @@ func (e *credentialError) Error() string { return e.summary }
 // CLI profile provider quotes the whole of a malformed ~/.aliyun/config.json, the profile
 // provider the offending line of ~/.alibabacloud/credentials, secrets included. The SDK
 // returns the credential's error unchanged, so convertError finds the *credentialError with
-// errors.As. It is safe for concurrent use if the wrapped credential is.
-type redactedCredential struct{ credentials.Credential }
+// errors.As.
+//
+// It is safe for concurrent use whatever the wrapped credential: it makes one call at a time.
+// credentials-go's default chain (v1.4.14) is not safe: DefaultCredentialsProvider writes
+// lastUsedProvider on every call without a lock, and the worker's calls share the credential.
+// Its providers cache what they fetch, so one call at a time costs nothing noticeable.
+type redactedCredential struct {
+	credentials.Credential
+	mu *sync.Mutex
+}
+
+func newRedactedCredential(c credentials.Credential) redactedCredential {
+	return redactedCredential{Credential: c, mu: new(sync.Mutex)}
+}
 
 // GetCredential implements credentials.Credential.
 func (r redactedCredential) GetCredential() (*credentials.CredentialModel, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	m, err := r.Credential.GetCredential()
 	if err != nil {
 		return nil, redact(err)
@@ -36,18 +51,24 @@ func (r redactedCredential) GetCredential() (*credentials.CredentialModel, error
 // GetAccessKeyId implements credentials.Credential. The SDK's request path only calls
 // GetCredential; the deprecated getters are redacted too so that no caller can get the raw text.
 func (r redactedCredential) GetAccessKeyId() (*string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
 	return redacted(r.Credential.GetAccessKeyId())
 }
 
 // GetAccessKeySecret implements credentials.Credential.
 func (r redactedCredential) GetAccessKeySecret() (*string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
 	return redacted(r.Credential.GetAccessKeySecret())
 }
 
 // GetSecurityToken implements credentials.Credential.
 func (r redactedCredential) GetSecurityToken() (*string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
 	return redacted(r.Credential.GetSecurityToken())
 }
@@ -128,4 +149,18 @@ func credentialFailure(msg string) string {
 		what += "; failed: " + strings.Join(failed, ", ")
 	}
 	return what + "; details withheld as they can quote credential files; " + credentialHint
+}
+
+// GetBearerToken implements credentials.Credential, one call at a time like the others.
+func (r redactedCredential) GetBearerToken() *string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Credential.GetBearerToken()
+}
+
+// GetType implements credentials.Credential, one call at a time like the others.
+func (r redactedCredential) GetType() *string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Credential.GetType()
 }
