@@ -42,8 +42,11 @@ type Link struct {
 }
 
 // NewLink returns the Link of a connection to url (comma-separated server URLs), reporting
-// to log.
+// to log (nil: nowhere).
 func NewLink(url string, log *zap.Logger) *Link {
+	if log == nil {
+		log = zap.NewNop()
+	}
 	return &Link{url: url, shown: RedactURL(url), secrets: credentialsIn(url), log: log, ping: pingInterval, dialErrs: map[string]error{}}
 }
 

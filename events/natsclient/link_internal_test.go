@@ -65,3 +65,12 @@ func TestLinkWarnsOnceThenReminds(t *testing.T) {
 		step("same cause")
 	})
 }
+
+// A Link made without a logger reports nowhere instead of panicking at its first warning.
+func TestLinkWithoutLogger(t *testing.T) {
+	l := NewLink("nats://127.0.0.1:4222", nil)
+	l.failed(errors.New("dial tcp 127.0.0.1:4222: connect: connection refused"))
+	if l.Err() == nil {
+		t.Error("Err = nil after a failure")
+	}
+}
