@@ -257,6 +257,9 @@ func (i *Inspector) drain(ctx context.Context, stream, what string, policy jetst
 		return fmt.Errorf("read %s: %w", what, err)
 	}
 	defer it.Stop()
+	// The ordered consumer remakes a consumer it lost (stream gone, NATS out of reach) for
+	// ever, deaf to Next's context: only Stop ends that (as for the Source's readers).
+	defer context.AfterFunc(ctx, it.Stop)()
 	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
 		return nil
 	}
