@@ -15,8 +15,9 @@ type endpointer interface {
 	Endpoint(region string) string
 }
 
-// reachAPI passes every call to api and tells reach how it went, so that every call the
-// worker makes counts, whoever makes it (polls, the batch checker, probes).
+// reachAPI passes every DescribeTaskAttribute and DescribeTasks call to api and tells reach how
+// it went, whoever makes it (polls, the batch checker, probes). CancelTask, made only at a
+// deadline, goes to the worker's TaskCanceler unwrapped and is not counted.
 type reachAPI struct {
 	api   TaskAPI
 	reach *reach
