@@ -157,3 +157,33 @@ const (
 	APIDescribeTaskAttribute = "DescribeTaskAttribute"
 	APIDescribeTasks         = "DescribeTasks"
 )
+
+// TaskLister is what a TaskAPI may offer besides: a region's tasks by creation time (ECS
+// DescribeTasks with StartTime and EndTime, no task ids), for discovery. Implementations must
+// be safe for concurrent use; errors are as for DescribeTask.
+type TaskLister interface {
+	ListTasks(ctx context.Context, q ListQuery) (TaskPage, error)
+}
+
+// ListQuery asks for one page of the tasks of a region created from Start to End, both
+// included. ECS compares creation times at the minute its CreationTime holds, so a listing
+// whose bounds fall inside a minute may include tasks of that whole minute.
+type ListQuery struct {
+	RegionID   string
+	Start, End time.Time // creation time bounds (sent as UTC, yyyy-MM-ddTHH:mm:ssZ)
+	Action     string    // TaskAction filter; "" lists every action
+	PageNumber int       // from 1
+	PageSize   int       // 1 to MaxBatch
+}
+
+// TaskPage is one page of a listing.
+type TaskPage struct {
+	Tasks      []ListedTask
+	TotalCount int // tasks in the whole listing, all pages together
+}
+
+// ListedTask is one task of a listing.
+type ListedTask struct {
+	TaskStatus
+	CreationTime time.Time // as ECS gives it: to the minute
+}
