@@ -75,6 +75,10 @@ type Data struct {
 	// made before the event: CancelAccepted, CancelNotSupported, CancelRefused(code) or
 	// CancelError(what). Absent otherwise.
 	Cancel string `json:"cancel,omitempty"`
+	// Origin says how the task came to be tracked: OriginRegistered (a producer registered
+	// it) or OriginDiscovered (a worker listed it in its region). Every event of this version
+	// carries it; events of older workers have none (their tasks were registered).
+	Origin Origin `json:"origin,omitempty"`
 }
 
 // Operation is one entry of the task's OperationProgressSet.

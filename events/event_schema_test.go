@@ -63,6 +63,8 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 			e.Data.Operations, e.Data.OSSObjects, e.Data.OSSBucket, e.Data.Metadata = []events.Operation{}, []string{}, "", nil
 		},
 		"finished, truncated, with resource": func(e *events.Event) { e.Data.Truncated, e.Data.ResourceID = true, "m-bp1abc" },
+		"finished, discovered":               func(e *events.Event) { e.Data.Origin = events.OriginDiscovered },
+		"finished, registered":               func(e *events.Event) { e.Data.Origin = events.OriginRegistered },
 		"status_changed, first": func(e *events.Event) {
 			e.Type, e.DataSchema, e.ID = events.TypeStatusChanged, events.KindStatusChanged.DataSchema(), "cn-hangzhou/t-bp1hc3ejzkd8zy3g0x5j/status/1/Waiting"
 			e.Data.TaskStatus, e.Data.PreviousStatus, e.Data.StatusOrdinal, e.Data.TaskProcess = "Waiting", "", 1, ""
@@ -185,6 +187,8 @@ func TestSchemasRefuseBrokenEvents(t *testing.T) {
 		"invalid report with a task id":     func(m map[string]any) { invalid(m); m["id"] = "cn-hangzhou/t-1/terminal" },
 		"invalid report with task data":     func(m map[string]any) { invalid(m); m["data"] = data(asMap(t, finishedExport())) },
 		"task event with an invalid's data": func(m map[string]any) { m["data"] = map[string]any{"reason": "x", "payload": "y"} },
+		"origin unknown":                    func(m map[string]any) { data(m)["origin"] = "found" },
+		"origin empty":                      func(m map[string]any) { data(m)["origin"] = "" },
 	}
 	for name, breakIt := range tests {
 		m := asMap(t, finishedExport())

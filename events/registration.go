@@ -28,6 +28,8 @@ type RegistrationMessage struct {
 	RegionID string          `json:"region_id"`
 	TaskID   string          `json:"task_id"`
 	Metadata json.RawMessage `json:"metadata,omitempty"`
+	// Origin says how the task came to be tracked; absent (producers) means registered.
+	Origin Origin `json:"origin,omitempty"`
 }
 
 // Registration is a validated request to track one task.
@@ -35,6 +37,7 @@ type Registration struct {
 	RegionID string
 	TaskID   string
 	Metadata json.RawMessage // a JSON object, compacted; nil when none
+	Origin   Origin          // "" or OriginRegistered: a producer's; OriginDiscovered: a worker's discovery
 }
 
 // Key identifies a task across workers and registrations: "<region>.<task>".
@@ -73,7 +76,10 @@ func ParseRegistration(payload []byte) (Registration, error) {
 	if err != nil {
 		return Registration{}, err
 	}
-	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md}, nil
+	if !m.Origin.Valid() {
+		return Registration{}, invalidf("origin %q: want %q or %q (or none)", clip(string(m.Origin)), OriginRegistered, OriginDiscovered)
+	}
+	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md, Origin: m.Origin}, nil
 }
 
 // ValidRegion reports whether regionID has the form of an ECS region id, as ValidateIDs

@@ -56,6 +56,15 @@ func registrationCases() []registrationCase {
 		// encoding/json matches field names case-insensitively: the parser takes these, the
 		// schema (exact names, as documented) does not.
 		{`{"Region_ID":"cn-hangzhou","TASK_ID":"t-abc"}`, true, ""},
+		// origin: registered (the same as none) or discovered.
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":"discovered"}`, true, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":"registered"}`, true, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":null}`, true, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":""}`, true, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":"Discovered"}`, false, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":"found"}`, false, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":1}`, false, ""},
+		{`{"region_id":"cn-hangzhou","task_id":"t-abc","origin":["discovered"]}`, false, ""},
 	}
 }
 
