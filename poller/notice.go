@@ -27,6 +27,7 @@ type Notice struct {
 	// Cancel, in a failed notice with reason timeout, is what became of the CancelTask call
 	// made at the deadline (events.Data.Cancel); "" when none was considered.
 	Cancel     string
+	Origin     events.Origin // how the task came to be tracked: the registration's ("": registered)
 	ObservedAt time.Time
 }
 
@@ -105,6 +106,7 @@ func (n Notice) Event() events.Event {
 			ErrorCode:           n.ErrorCode,
 			ErrorMessage:        n.ErrorMessage,
 			Cancel:              n.Cancel,
+			Origin:              n.Origin.OrRegistered(),
 		},
 	}
 }

@@ -41,7 +41,7 @@ func newOutbox(ns []Notice) *Outbox {
 	return o
 }
 
-// notice rebuilds item i as a Notice of registration r (whose ids and metadata it carries).
+// notice rebuilds item i as a Notice of registration r (whose ids, metadata and origin it carries).
 func (o *Outbox) notice(i int, r events.Registration) Notice {
 	p := o.Items[i]
 	t := o.Task
@@ -49,7 +49,7 @@ func (o *Outbox) notice(i int, r events.Registration) Notice {
 	return Notice{
 		Kind: p.Kind, Task: t, PreviousStatus: o.PreviousStatus, Ordinal: p.Ordinal,
 		Metadata: r.Metadata, Reason: p.Reason, ErrorCode: p.ErrorCode, ErrorMessage: p.ErrorMessage,
-		Cancel: p.Cancel, ObservedAt: o.ObservedAt,
+		Cancel: p.Cancel, Origin: r.Origin, ObservedAt: o.ObservedAt,
 	}
 }
 
