@@ -44,6 +44,9 @@ type Config struct {
 	// when it can be canceled (Cancelable) before failing it with reason timeout; the event
 	// says what became of the call (events.Data.Cancel). false: tasks are left running.
 	CancelOnTimeout bool
+	// Discover lists the tasks of regions and registers every one (see DiscoverConfig);
+	// off without Regions.
+	Discover DiscoverConfig
 }
 
 // WithDefaults returns c with every zero field set to its default, as NewWorker does.
@@ -68,6 +71,7 @@ func (c *Config) setDefaults() {
 	def(&c.StallAfter, time.Minute)
 	def(&c.UnreachableAfter, 30*time.Second)
 	def(&c.BatchInterval, 500*time.Millisecond)
+	c.Discover.setDefaults()
 	if c.PollMultiplier == 0 {
 		c.PollMultiplier = 1.5
 	}
@@ -116,5 +120,6 @@ func (c Config) Validate() error {
 	check(c.HandBackAfter > 0, "hand-back delay must be positive, got %s", c.HandBackAfter)
 	check(c.StallAfter > 0, "intake stall bound must be positive, got %s", c.StallAfter)
 	check(c.UnreachableAfter > 0, "ECS unreachable bound must be positive, got %s", c.UnreachableAfter)
+	errs = append(errs, c.Discover.validate())
 	return errors.Join(errs...)
 }

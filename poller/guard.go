@@ -70,11 +70,12 @@ func (w *Worker) guard(ctx context.Context) error {
 	}
 }
 
-// tracksRegion reports whether the worker tracks a task of region.
+// tracksRegion reports whether the worker tracks a task of region, or lists its tasks
+// (it holds the region's discovery lease).
 func (w *Worker) tracksRegion(region string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.rings[region] != nil
+	return w.rings[region] != nil || w.listsRegion(region)
 }
 
 // probe makes one call on behalf of no task: an answer that does not blame the worker clears

@@ -30,6 +30,7 @@ type Metrics struct {
 	// ThrottleNotices counts the fleet's rate-cut notices by result: followed, ignored (a
 	// region without tasks here, a cut no lower, or past the bound of followed cuts), invalid.
 	ThrottleNotices *prometheus.CounterVec
+	Discovery       DiscoveryMetrics // --discover-regions
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -109,6 +110,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, r := range events.Reasons {
 		m.Failed.WithLabelValues(string(r))
 	}
+	m.Discovery = newDiscoveryMetrics(reg)
 	reg.MustRegister(m.ThrottleNotices, m.FleetSize, m.Unreachable, m.BatchCalls, m.Tracked, m.Polls, m.APILatency, m.Published, m.Failed, m.TimeToOutcome, m.Registrations, m.WorkerErrors, m.RateDelay,
 		m.Fenced, m.Lost, m.IntakeErrors, m.IntakeStalled, m.IntakePaused, m.HandedBack)
 	return m

@@ -52,6 +52,7 @@ type Worker struct {
 	batchOffUntil atomic.Int64 // unix nanoseconds until which DescribeTasks is not tried; 0: on
 	batchOffCode  atomic.Value // string: the code that refused DescribeTasks
 	canceler      TaskCanceler // cancels tasks at their deadline; nil: Config.CancelOnTimeout is off
+	disc          *discovery   // lists regions' tasks (discover.go); nil: Config.Discover is off
 }
 
 // quotaHeadroom is the share of the configured rate the worker aims at: calls sent at exactly
@@ -120,6 +121,9 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	}
 	w.reach = newReach(w.log, cfg.UnreachableAfter, w.metrics.Unreachable, endpoint)
 	w.api = watchReach(api, w.reach)
+	if err := w.initDiscovery(api); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -155,6 +159,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.guard(gctx) })
 	g.Go(func() error { return w.batch(gctx) })
 	g.Go(func() error { return w.admit(gctx) })
+	g.Go(func() error { return w.discover(gctx) })
 	if w.throttles != nil {
 		g.Go(func() error { return w.throttles.Run(gctx, w.followCut) })
 	}

@@ -1,7 +1,10 @@
 package memory_test
 
 import (
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
@@ -29,5 +32,28 @@ func TestSourceKeepsTheSourceContract(t *testing.T) {
 	porttest.Source(t, func(*testing.T) (poller.Source, func(events.Registration)) {
 		src := memory.NewQueue().Source()
 		return src, func(r events.Registration) { src.Register(r) }
+	})
+}
+
+func TestDiscoveryKeepsTheDiscoveryStoreContract(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { // the leases run out on the bubble's clock
+		porttest.DiscoveryStore(t, func(*testing.T) poller.DiscoveryStore { return memory.NewDiscovery(6 * time.Second) })
+	})
+}
+
+func TestRegistrarKeepsTheRegistrarContract(t *testing.T) {
+	porttest.Registrar(t, func(*testing.T) (poller.Registrar, func() []events.Registration) {
+		var mu sync.Mutex
+		var got []events.Registration
+		r := memory.NewRegistrations(2*time.Minute).Registrar(func(reg events.Registration) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, reg)
+		})
+		return r, func() []events.Registration {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]events.Registration(nil), got...)
+		}
 	})
 }

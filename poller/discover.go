@@ -1,0 +1,187 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// discovery is what a worker needs to discover tasks (Config.Discover); nil when it is off.
+type discovery struct {
+	store  DiscoveryStore
+	reg    Registrar
+	lister TaskLister // the TaskAPI's, reporting to reach (set by NewWorker)
+	log    *zap.Logger
+
+	mu   sync.Mutex
+	held map[string]bool // regions whose lease this worker holds
+}
+
+// WithDiscovery gives the worker what discovery needs: store, shared by the fleet, for the
+// regions' leases and cursors, and reg, to register what it lists. NewWorker refuses
+// Config.Discover.Regions without it; without Regions it changes nothing.
+func WithDiscovery(store DiscoveryStore, reg Registrar) Option {
+	return func(w *Worker) { w.disc = &discovery{store: store, reg: reg} }
+}
+
+// initDiscovery completes the worker's discovery once its reach exists, or refuses a
+// configuration that lists regions without the means to (see WithDiscovery, TaskLister).
+func (w *Worker) initDiscovery(api TaskAPI) error {
+	if !w.cfg.Discover.On() {
+		w.disc = nil
+		return nil
+	}
+	if w.disc == nil || w.disc.store == nil || w.disc.reg == nil {
+		return errors.New("worker: Discover.Regions needs a DiscoveryStore and a Registrar (WithDiscovery)")
+	}
+	l, ok := api.(TaskLister)
+	if !ok {
+		return errors.New("worker: Discover.Regions needs a TaskAPI that lists tasks (TaskLister)")
+	}
+	w.disc.lister = reachLister{lister: l, reach: w.reach}
+	w.disc.log = w.log.Named("discovery")
+	w.disc.held = map[string]bool{}
+	return nil
+}
+
+// discover turns every task created in Config.Discover.Regions into a registration, as a
+// producer would publish it (origin discovered), whether a producer registers it or not.
+//
+// Each region is listed by one worker of the fleet at a time, the holder of its lease in the
+// DiscoveryStore: each region has a goroutine that tries to take the lease a third of the
+// store's LeaseTTL apart and, once it holds it, renews it at that pace while another lists the
+// region every Interval (listRegion), from the cursor the store keeps: a dead holder's region
+// is taken over within LeaseTTL and a third, from where its listing was complete. The lease is
+// given up when ctx ends or the worker is paused (ECS refuses its calls), so that another
+// worker goes on at once. discover returns nil when ctx ends, once every goroutine it started
+// has returned; it does nothing when discovery is off.
+func (w *Worker) discover(ctx context.Context) error {
+	if w.disc == nil {
+		return nil
+	}
+	var wg sync.WaitGroup
+	for _, region := range w.cfg.Discover.Regions {
+		w.metrics.Discovery.Leases.WithLabelValues(region).Set(0)
+		wg.Go(func() { w.discoverRegion(ctx, region) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// discoverRegion tries to take region's lease until ctx ends, and holds it whenever it can.
+func (w *Worker) discoverRegion(ctx context.Context, region string) {
+	log := w.disc.log.With(zap.String("region_id", region))
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return
+		}
+		if !w.paused.Load() {
+			l, err := w.disc.store.Acquire(ctx, region, w.leaseBase)
+			switch {
+			case err == nil:
+				w.holdRegion(ctx, l, log)
+			case ctx.Err() != nil:
+				return
+			case !errors.Is(err, ErrDiscoveryHeld):
+				log.Debug("cannot take the region's discovery lease; trying again", zap.Error(err))
+			}
+		}
+		timer.Reset(w.disc.store.LeaseTTL() / 3)
+	}
+}
+
+// holdRegion keeps l, renewing it a third of the lease TTL apart, while a goroutine lists the
+// region; it returns once the lease is lost (refused, or not renewed for a whole TTL: the
+// store has let it run out) or given up (ctx ended, the worker paused), and the listing has
+// stopped.
+func (w *Worker) holdRegion(ctx context.Context, l DiscoveryLease, log *zap.Logger) {
+	region := l.Region
+	log.Info("took the region's discovery lease: listing its tasks")
+	w.setHeld(region, true)
+	st := newRegionListing()
+	lctx, stopListing := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { w.listRegion(lctx, l, st, log) })
+
+	ttl := w.disc.store.LeaseTTL()
+	tick := time.NewTicker(ttl / 3)
+	defer tick.Stop()
+	renewed := time.Now()
+	why, release := "", false
+	for why == "" {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			why, release = "stopping", true
+			continue
+		}
+		now := time.Now()
+		w.reportLag(region, st, now)
+		if w.paused.Load() {
+			why, release = "ECS refuses this worker's calls", true
+			continue
+		}
+		next, err := w.disc.store.Renew(ctx, l)
+		switch {
+		case err == nil:
+			l, renewed = next, now
+		case ctx.Err() != nil:
+			why, release = "stopping", true
+		case errors.Is(err, ErrDiscoveryLost):
+			why = "another worker holds it now"
+		case now.Sub(renewed) >= ttl:
+			why = "not renewed within its TTL"
+		default:
+			log.Debug("cannot renew the region's discovery lease; retrying", zap.Error(err))
+		}
+	}
+	stopListing()
+	wg.Wait()
+	w.setHeld(region, false)
+	if release {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := w.disc.store.Release(rctx, l); err != nil {
+			log.Debug("cannot give the region's discovery lease up; it runs out by itself", zap.Error(err))
+		}
+		cancel()
+	}
+	log.Info("no longer lists the region's tasks", zap.String("why", why))
+}
+
+// setHeld records whether this worker holds region's lease, for the metrics and reach.
+func (w *Worker) setHeld(region string, held bool) {
+	w.disc.mu.Lock()
+	w.disc.held[region] = held
+	w.disc.mu.Unlock()
+	if held {
+		w.metrics.Discovery.Leases.WithLabelValues(region).Set(1)
+		return
+	}
+	w.metrics.Discovery.Leases.WithLabelValues(region).Set(0)
+	w.metrics.Discovery.Lag.DeleteLabelValues(region)
+}
+
+// listsRegion reports whether this worker lists region's tasks now (it holds its lease).
+func (w *Worker) listsRegion(region string) bool {
+	if w.disc == nil || !slices.Contains(w.cfg.Discover.Regions, region) {
+		return false
+	}
+	w.disc.mu.Lock()
+	defer w.disc.mu.Unlock()
+	return w.disc.held[region]
+}
+
+// reportLag sets the region's lag from the latest cursor its listing knows.
+func (w *Worker) reportLag(region string, st *regionListing, now time.Time) {
+	if c := st.cursor.Load(); c != 0 {
+		w.metrics.Discovery.Lag.WithLabelValues(region).Set(now.Sub(time.Unix(0, c)).Seconds())
+	}
+}

@@ -1,0 +1,316 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/events"
+)
+
+const (
+	// listAttempts is how many times one action's listing of a window is paged when it comes
+	// back inconsistent (TotalCount changed between pages, a page short, ids missing); the
+	// attempts after the first end at steadyEnd.
+	listAttempts = 3
+	// pageTries is how many times a page whose call failed transiently (or was throttled) is
+	// asked for before the listing gives up until the next interval.
+	pageTries = 3
+	// registerAtOnce is how many registrations of a page are published at once.
+	registerAtOnce = 8
+)
+
+// errIncomplete: a listing stayed inconsistent for listAttempts attempts.
+var errIncomplete = errors.New("the listing's TotalCount kept changing, or its pages came short")
+
+// regionListing is what the holder of a region's lease keeps between its listings. It is
+// used by the region's listing goroutine; cursor is also read by its lease keeper.
+type regionListing struct {
+	cursor atomic.Int64 // unix nanoseconds of the latest cursor known; 0: none
+	// seen holds the tasks this holder registered, with the number of the latest window that
+	// listed each: a task listed again (windows overlap) is not published again. After a
+	// complete window, those it did not list are dropped: windows only move on.
+	seen   map[string]uint64
+	window uint64
+}
+
+func newRegionListing() *regionListing { return &regionListing{seen: map[string]uint64{}} }
+
+// listRegion lists the region of l at once and then every Config.Discover.Interval, until ctx
+// ends. A listing whose pages take longer than the interval is followed by the next at once.
+func (w *Worker) listRegion(ctx context.Context, l DiscoveryLease, st *regionListing, log *zap.Logger) {
+	tick := time.NewTicker(w.cfg.Discover.Interval)
+	defer tick.Stop()
+	for {
+		if err := w.listWindow(ctx, l, st, log); err != nil && ctx.Err() == nil {
+			w.metrics.Discovery.Errors.WithLabelValues(l.Region).Inc()
+			log.Warn("listing the region's tasks failed; the next listing starts from the same cursor", zap.Error(err),
+				zap.Duration("in", w.cfg.Discover.Interval))
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// listWindow lists one window of l's region (see discoverWindow) for every action filter,
+// registers every task listed, and only then moves the region's cursor to the window's end: a
+// listing that fails or stays incomplete moves nothing, and the next one starts from the same
+// cursor.
+func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionListing, log *zap.Logger) error {
+	cur, err := w.disc.store.LoadCursor(ctx, l.Region)
+	if err != nil {
+		return fmt.Errorf("load the cursor: %w", err)
+	}
+	if !cur.At.IsZero() {
+		st.cursor.Store(cur.At.UnixNano())
+	}
+	now := time.Now()
+	win := discoverWindow(cur.At, now, w.cfg.Discover.Lookback)
+	switch {
+	case cur.Revision == 0 && st.window == 0:
+		log.Info("first listing of the region: tasks created within the lookback are registered too",
+			zap.Time("since", win.start), zap.Duration("lookback", w.cfg.Discover.Lookback))
+	case win.gap:
+		w.metrics.Discovery.Gaps.WithLabelValues(l.Region).Inc()
+		log.Warn("the region was not listed for longer than the lookback: tasks created between the last complete listing and the lookback were never listed",
+			zap.Time("listed_until", cur.At), zap.Time("resumes_from", win.start), zap.Duration("lookback", w.cfg.Discover.Lookback))
+	}
+	st.window++
+	end := win.end
+	for _, action := range w.cfg.Discover.filters() {
+		e, err := w.listAction(ctx, l.Region, action, win.start, win.end, st)
+		if err != nil {
+			return err
+		}
+		end = minTime(end, e)
+	}
+	for id, n := range st.seen {
+		if n < st.window {
+			delete(st.seen, id)
+		}
+	}
+	at, err := w.saveCursor(ctx, l, cur, end)
+	if err != nil {
+		return fmt.Errorf("save the cursor: %w", err)
+	}
+	st.cursor.Store(at.UnixNano())
+	w.reportLag(l.Region, st, time.Now())
+	return nil
+}
+
+// listAction pages the tasks of region with action created from start to end until a listing
+// is complete (see listPass), registering what it lists as it goes, and returns the end it was
+// complete to.
+func (w *Worker) listAction(ctx context.Context, region, action string, start, end time.Time, st *regionListing) (time.Time, error) {
+	for attempt := range listAttempts {
+		if attempt > 0 {
+			end = steadyEnd(start, end)
+		}
+		complete, err := w.listPass(ctx, ListQuery{RegionID: region, Start: start, End: end, Action: action, PageSize: MaxBatch}, st)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if complete {
+			return end, nil
+		}
+		w.disc.log.Debug("the listing changed while it was paged; listing again from page 1",
+			zap.String("region_id", region), zap.String("action", action), zap.Int("attempt", attempt+1))
+	}
+	return time.Time{}, errIncomplete
+}
+
+// listPass pages q from page 1 to the last page TotalCount calls for, registering each page's
+// tasks, and reports whether the listing was complete: the same TotalCount on every page,
+// every page but the last full, and as many distinct tasks as TotalCount.
+func (w *Worker) listPass(ctx context.Context, q ListQuery, st *regionListing) (bool, error) {
+	total := -1
+	ids := map[string]struct{}{}
+	for q.PageNumber = 1; ; q.PageNumber++ {
+		p, err := w.listPage(ctx, q)
+		if err != nil {
+			return false, err
+		}
+		if err := w.registerListed(ctx, q.RegionID, p.Tasks, st); err != nil {
+			return false, err
+		}
+		for _, t := range p.Tasks {
+			ids[t.TaskID] = struct{}{}
+		}
+		if total < 0 {
+			total = p.TotalCount
+		}
+		last := q.PageNumber*q.PageSize >= total
+		switch {
+		case p.TotalCount != total:
+			return false, nil
+		case last:
+			return len(ids) == total, nil
+		case len(p.Tasks) < q.PageSize:
+			return false, nil
+		}
+	}
+}
+
+// listPage asks for one page, once a token of the region's DescribeTasks limiter is free: the
+// listing shares the fleet's DescribeTasks quota with the batch checker, and its throttled
+// answers cut the rate for both (and the fleet). A call that fails transiently is asked again,
+// pageTries times in all.
+func (w *Worker) listPage(ctx context.Context, q ListQuery) (TaskPage, error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	var err error
+	for try := 0; try < pageTries; {
+		now := time.Now()
+		if !w.batchLimits.allow(q.RegionID, now) {
+			d := w.batchLimits.due(q.RegionID, now)
+			if timer == nil {
+				timer = time.NewTimer(d)
+			} else {
+				timer.Reset(d)
+			}
+			select {
+			case <-timer.C:
+				continue
+			case <-ctx.Done():
+				return TaskPage{}, ctx.Err()
+			}
+		}
+		try++
+		var p TaskPage
+		if p, err = w.listCall(ctx, q); err == nil {
+			return p, nil
+		}
+		if c := Classify(err); ctx.Err() != nil || (c != ClassTransient && c != ClassThrottled) {
+			break
+		}
+	}
+	return TaskPage{}, err
+}
+
+// listCall makes one ListTasks call, within Config.CallTimeout, and acts on its answer as the
+// batch checker does on DescribeTasks's.
+func (w *Worker) listCall(ctx context.Context, q ListQuery) (TaskPage, error) {
+	w.metrics.Discovery.Calls.WithLabelValues(q.RegionID).Inc()
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	p, err := w.disc.lister.ListTasks(cctx, q)
+	cancel()
+	now := time.Now()
+	if err == nil {
+		w.batchLimits.succeeded(q.RegionID, now)
+		return p, nil
+	}
+	if ctx.Err() != nil {
+		return TaskPage{}, ctx.Err()
+	}
+	switch Classify(err) {
+	case ClassThrottled:
+		w.cut(APIDescribeTasks, q.RegionID, w.batchLimits.throttled(q.RegionID, now))
+	case ClassWorker:
+		if WorkerFault(err) != FaultPermission {
+			// Credentials or the clock: every call is refused alike (see checkBatch).
+			w.health.report(ErrorCode(err), q.RegionID, err, now)
+		}
+	}
+	return TaskPage{}, fmt.Errorf("DescribeTasks page %d of %s: %w", q.PageNumber, q.RegionID, err)
+}
+
+// registerListed registers the listed tasks this holder has not registered yet (origin
+// discovered), registerAtOnce at a time, and counts those the stream did not hold. A task id
+// that is no valid id is skipped. It returns the first error once every publish has returned;
+// the tasks stored meanwhile are remembered.
+func (w *Worker) registerListed(ctx context.Context, region string, tasks []ListedTask, st *regionListing) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(registerAtOnce)
+	var mu sync.Mutex
+	var stored []string
+	var fresh atomic.Int64
+	for _, t := range tasks {
+		if _, ok := st.seen[t.TaskID]; ok {
+			st.seen[t.TaskID] = st.window
+			continue
+		}
+		if err := events.ValidateIDs(region, t.TaskID); err != nil {
+			w.disc.log.Warn("DescribeTasks listed a task whose id is not valid; skipped", zap.String("region_id", region), zap.Error(err))
+			continue
+		}
+		id := t.TaskID
+		g.Go(func() error {
+			dup, err := w.disc.reg.Register(gctx, events.Registration{RegionID: region, TaskID: id, Origin: events.OriginDiscovered})
+			if err != nil {
+				return fmt.Errorf("register %s: %w", id, err)
+			}
+			if !dup {
+				fresh.Add(1)
+			}
+			mu.Lock()
+			stored = append(stored, id)
+			mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	for _, id := range stored {
+		st.seen[id] = st.window
+	}
+	if n := fresh.Load(); n > 0 {
+		w.metrics.Discovery.Discovered.WithLabelValues(region).Add(float64(n))
+		w.disc.log.Debug("registered discovered tasks", zap.String("region_id", region), zap.Int64("tasks", n))
+	}
+	return err
+}
+
+// saveCursor moves the cursor of l's region to end — never back: a cursor that another holder
+// moved further meanwhile (a compare-and-set conflict) is kept — and returns the cursor in
+// force.
+func (w *Worker) saveCursor(ctx context.Context, l DiscoveryLease, cur Cursor, end time.Time) (time.Time, error) {
+	for range 3 {
+		if !end.After(cur.At) {
+			return cur.At, nil
+		}
+		_, err := w.disc.store.SaveCursor(ctx, l, end, cur.Revision)
+		if err == nil {
+			return end, nil
+		}
+		if !errors.Is(err, ErrCursorConflict) {
+			return time.Time{}, err
+		}
+		if cur, err = w.disc.store.LoadCursor(ctx, l.Region); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return time.Time{}, ErrCursorConflict
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// reachLister passes every ListTasks call to lister and tells reach how it went, as reachAPI
+// does for the other calls.
+type reachLister struct {
+	lister TaskLister
+	reach  *reach
+}
+
+func (a reachLister) ListTasks(ctx context.Context, q ListQuery) (TaskPage, error) {
+	sent := time.Now()
+	p, err := a.lister.ListTasks(ctx, q)
+	reachAPI{reach: a.reach}.report(ctx, q.RegionID, err, sent)
+	return p, err
+}
