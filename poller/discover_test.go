@@ -1,0 +1,522 @@
+package poller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/memory"
+)
+
+// The worker's discovery on the in-memory ports, in synctest bubbles: the windows it lists,
+// what it costs, what it registers, and the lease that lets one worker of a fleet list a
+// region at a time.
+
+// Each listing reaches back two minutes before the cursor the previous one left, and ends
+// now; the first reaches back the lookback; the cursor moves to each window's end once it is
+// listed.
+func TestDiscoveryWindowsOverlapAndAdvance(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		start := time.Now().UTC()
+		d.start(discoverConfig())
+		settle(95 * time.Second) // listings at +0, +30s, +60s, +90s
+		got := d.lister.windows()
+		if len(got) != 4 {
+			t.Fatalf("%d listings in 95s at a 30s interval, want 4: %+v", len(got), got)
+		}
+		if w := got[0]; !w.Start.Equal(start.Add(-24*time.Hour)) || !w.End.Equal(start) {
+			t.Errorf("first window %s to %s, want the lookback: %s to %s", w.Start, w.End, start.Add(-24*time.Hour), start)
+		}
+		for i := 1; i < len(got); i++ {
+			end := start.Add(time.Duration(i) * 30 * time.Second)
+			if w := got[i]; !w.Start.Equal(got[i-1].End.Add(-2*time.Minute)) || !w.End.Equal(end) {
+				t.Errorf("window %d: %s to %s, want %s to %s", i, w.Start, w.End, got[i-1].End.Add(-2*time.Minute), end)
+			}
+		}
+		cur, _ := d.store.LoadCursor(context.Background(), testRegion)
+		if want := got[3].End; !cur.At.Equal(want) {
+			t.Errorf("cursor at %s, want the last window's end %s", cur.At, want)
+		}
+	})
+}
+
+// A listing pages until it has TotalCount tasks, registers each once, and every one is
+// tracked to its one terminal event, with origin discovered. When nothing is new, an interval
+// costs one call per action filter; tasks listed again (windows overlap) are not registered
+// again.
+func TestDiscoveryPagesToTotalCountAndCostsOneCallPerInterval(t *testing.T) {
+	for _, actions := range [][]string{nil, {poller.ActionExportImage, poller.ActionImportImage}} {
+		t.Run(fmt.Sprintf("actions %v", actions), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newDiscoveryRig(newRig(t))
+				now := time.Now()
+				for i := range 250 {
+					id := fmt.Sprintf("t-old%03d", i)
+					d.lister.add(id, now.Add(-time.Hour).Add(time.Duration(i)*time.Second))
+					d.api.script(id, answers(finished(), 1)...)
+				}
+				for i := range 30 { // within the overlap of every window: listed again and again
+					id := fmt.Sprintf("t-new%03d", i)
+					d.lister.addAction(id, poller.ActionImportImage, now.Add(-time.Minute))
+					d.api.script(id, answers(finished(), 1)...)
+				}
+				cfg := discoverConfig()
+				cfg.Discover.Actions = actions
+				w := d.start(cfg)
+				settle(time.Second)
+				perFilter := max(1, len(actions))
+				first := len(d.lister.queries())
+				wantFirst := 3 + 0 // 280 tasks: 3 pages of 100
+				if actions != nil {
+					wantFirst = 3 + 1 // 250 exports (3 pages) and 30 imports (1)
+				}
+				if first != wantFirst {
+					t.Errorf("the first listing made %d calls, want %d", first, wantFirst)
+				}
+				settle(10 * 30 * time.Second)
+				calls := len(d.lister.queries()) - first
+				if want := 10 * perFilter; calls != want {
+					t.Errorf("10 intervals with nothing new made %d calls, want %d (one per interval and action filter)", calls, want)
+				}
+				if got := d.regs.Stored(); got != 280 {
+					t.Errorf("%d registrations stored, want 280", got)
+				}
+				if got := testutil.ToFloat64(w.metrics.Discovery.Discovered.WithLabelValues(testRegion)); got != 280 {
+					t.Errorf("taskpoller_discovered_total = %v, want 280", got)
+				}
+				if got := testutil.ToFloat64(w.metrics.Discovery.Calls.WithLabelValues(testRegion)); got != float64(first+calls) {
+					t.Errorf("taskpoller_discovery_calls_total = %v, want %d", got, first+calls)
+				}
+				for _, id := range []string{"t-old000", "t-old249", "t-new000", "t-new029"} {
+					d.checkConsistent(id)
+					for _, n := range d.events(id) {
+						if n.Origin != events.OriginDiscovered || n.Event().Data.Origin != events.OriginDiscovered {
+							t.Errorf("%s: %s event says origin %q", id, n.Kind, n.Event().Data.Origin)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// A task created while a window is paged, that joins it (ECS compares minute-precise
+// creation times), makes TotalCount change: the window is listed again from page 1, to a
+// minute ECS cannot add to, and the cursor moves only to there. A listing whose TotalCount
+// never settles moves no cursor and counts an error; the next one starts from the same
+// cursor.
+func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		time.Sleep(90 * time.Second) // 00:01:30: a window ending now reaches into this minute
+		now := time.Now().UTC()
+		for i := range 150 { // in every window of the test
+			d.lister.add(fmt.Sprintf("t-a%03d", i), now.Add(-time.Minute))
+		}
+		d.api.script("t-joined", answers(finished(), 1)...)
+		d.lister.setHook(func(n int, q poller.ListQuery) error {
+			if n == 2 { // between pages 1 and 2 of the first pass
+				d.lister.addAction("t-joined", poller.ActionExportImage, q.End)
+			}
+			return nil
+		})
+		w := d.start(discoverConfig())
+		settle(time.Second)
+		got := d.lister.windows()
+		if len(got) != 2 {
+			t.Fatalf("%d passes, want 2 (the second from page 1): %+v", len(got), d.lister.queries())
+		}
+		steady := now.Truncate(time.Minute).Add(-time.Second)
+		if !got[0].End.Equal(now) || !got[1].End.Equal(steady) {
+			t.Errorf("passes end at %s and %s, want %s then the minute before: %s", got[0].End, got[1].End, now, steady)
+		}
+		if n := len(d.lister.queries()); n != 4 {
+			t.Errorf("%d calls, want 4: 2 pages, twice", n)
+		}
+		if cur, _ := d.store.LoadCursor(context.Background(), testRegion); !cur.At.Equal(steady) {
+			t.Errorf("cursor at %s, want %s", cur.At, steady)
+		}
+		if got := d.regs.Stored(); got != 150 {
+			t.Errorf("%d registrations, want 150 (the task that joined is after the cursor)", got)
+		}
+
+		// Now TotalCount changes at every page: no pass is complete.
+		d.lister.setHook(func(n int, q poller.ListQuery) error {
+			d.lister.addAction(fmt.Sprintf("t-busy%d", n), poller.ActionExportImage, q.End)
+			return nil
+		})
+		before, _ := d.store.LoadCursor(context.Background(), testRegion)
+		settle(30 * time.Second)
+		after, _ := d.store.LoadCursor(context.Background(), testRegion)
+		if after.Revision != before.Revision {
+			t.Errorf("a listing that never settled moved the cursor from %s to %s", before.At, after.At)
+		}
+		if got := testutil.ToFloat64(w.metrics.Discovery.Errors.WithLabelValues(testRegion)); got != 1 {
+			t.Errorf("taskpoller_discovery_errors_total = %v, want 1", got)
+		}
+		d.lister.setHook(nil)
+		settle(30 * time.Second)
+		ws := d.lister.windows()
+		if last := ws[len(ws)-1]; !last.Start.Equal(before.At.Add(-2 * time.Minute)) {
+			t.Errorf("the listing after the unsettled one starts at %s, want the same cursor less 2 min: %s", last.Start, before.At.Add(-2*time.Minute))
+		}
+		if after, _ := d.store.LoadCursor(context.Background(), testRegion); after.Revision == before.Revision {
+			t.Error("the cursor did not move once the listing settled")
+		}
+		d.checkConsistent("t-joined") // listed by the next windows
+	})
+}
+
+// A listing that fails — a call ECS keeps failing, a registration that cannot be stored, the
+// cursor that cannot be read — leaves the cursor where it was; what it registered stays
+// registered, and the next interval lists the same window again.
+func TestDiscoveryCursorDoesNotAdvanceOverAFailedListing(t *testing.T) {
+	for _, fault := range []string{"a page fails", "registrations fail", "the store fails"} {
+		t.Run(fault, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newDiscoveryRig(newRig(t))
+				now := time.Now()
+				for i := range 150 {
+					d.lister.add(fmt.Sprintf("t-a%03d", i), now.Add(-time.Hour))
+				}
+				w := d.start(discoverConfig())
+				settle(time.Second)
+				before, _ := d.store.LoadCursor(context.Background(), testRegion)
+				if before.Revision == 0 {
+					t.Fatal("the first listing saved no cursor")
+				}
+				for i := range 150 {
+					d.lister.add(fmt.Sprintf("t-b%03d", i), time.Now().Add(10*time.Second))
+				}
+				var calls int
+				switch fault {
+				case "a page fails":
+					d.lister.setHook(func(n int, q poller.ListQuery) error {
+						if q.PageNumber == 2 {
+							return &poller.APIError{Code: "ServiceUnavailable", StatusCode: 503}
+						}
+						return nil
+					})
+				case "registrations fail":
+					d.regs.SetDown(true)
+				case "the store fails":
+					d.store.SetDown(true)
+				}
+				calls = len(d.lister.queries())
+				settle(30 * time.Second)
+				errs, held := testutil.ToFloat64(w.metrics.Discovery.Errors.WithLabelValues(testRegion)), testutil.ToFloat64(w.metrics.Discovery.Leases.WithLabelValues(testRegion))
+				d.store.SetDown(false)
+				if after, _ := d.store.LoadCursor(context.Background(), testRegion); after.Revision != before.Revision {
+					t.Errorf("%s: the cursor moved from %s to %s", fault, before.At, after.At)
+				}
+				switch {
+				case fault == "the store fails" && held != 0:
+					t.Error("the lease is held though it could not be renewed for a whole TTL")
+				case fault != "the store fails" && errs != 1:
+					t.Errorf("taskpoller_discovery_errors_total = %v, want 1", errs)
+				}
+				if fault == "a page fails" {
+					if n := len(d.lister.queries()) - calls; n != 1+3 {
+						t.Errorf("%d calls, want 4: page 1, then page 2 three times", n)
+					}
+				}
+				d.lister.setHook(nil)
+				d.regs.SetDown(false)
+				settle(30 * time.Second)
+				after, _ := d.store.LoadCursor(context.Background(), testRegion)
+				if after.Revision == before.Revision {
+					t.Fatalf("%s: the cursor did not move once the fault was gone", fault)
+				}
+				ws := d.lister.windows()
+				if last := ws[len(ws)-1]; !last.Start.Equal(before.At.Add(-2 * time.Minute)) {
+					t.Errorf("the listing after the failed one starts at %s, want %s", last.Start, before.At.Add(-2*time.Minute))
+				}
+				if got := d.regs.Stored(); got != 300 {
+					t.Errorf("%d registrations stored, want 300", got)
+				}
+			})
+		})
+	}
+}
+
+// The first listing of a region reaches back the lookback; one after an outage longer than
+// the lookback starts there too, and says that tasks may have been missed (a warning, a
+// metric); one after a shorter outage starts from the cursor, so nothing created meanwhile is
+// missed — tasks that ended meanwhile included.
+func TestDiscoveryLookbackAtFirstStartAndAfterAnOutage(t *testing.T) {
+	for _, outage := range []time.Duration{0, 3 * time.Hour, 30 * time.Hour} {
+		t.Run(fmt.Sprint(outage), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newDiscoveryRig(newRig(t))
+				time.Sleep(48 * time.Hour)
+				now := time.Now().UTC()
+				if outage > 0 {
+					l, _ := d.store.Acquire(context.Background(), testRegion, "an earlier worker")
+					if _, err := d.store.SaveCursor(context.Background(), l, now.Add(-outage), 0); err != nil {
+						t.Fatal(err)
+					}
+					_ = d.store.Release(context.Background(), l)
+				}
+				// An export created an hour into the outage (or before the first start), ended
+				// long before the listing.
+				created := now.Add(-outage).Add(time.Hour)
+				if outage == 0 {
+					created = now.Add(-time.Hour)
+				}
+				d.lister.add("t-ended", created)
+				d.api.script("t-ended", answers(finished(), 1)...)
+				w := d.start(discoverConfig())
+				settle(5 * time.Second)
+				first := d.lister.windows()[0]
+				wantStart, gap := now.Add(-outage).Add(-2*time.Minute), 0.0
+				if outage == 0 || outage > 24*time.Hour {
+					wantStart = now.Add(-24 * time.Hour)
+				}
+				if outage > 24*time.Hour {
+					gap = 1
+				}
+				if !first.Start.Equal(wantStart) {
+					t.Errorf("first listing starts at %s, want %s", first.Start, wantStart)
+				}
+				if got := testutil.ToFloat64(w.metrics.Discovery.Gaps.WithLabelValues(testRegion)); got != gap {
+					t.Errorf("taskpoller_discovery_gaps_total = %v, want %v", got, gap)
+				}
+				if outage <= 24*time.Hour {
+					d.checkConsistent("t-ended")
+				} else if n := len(d.events("t-ended")); n != 0 {
+					t.Errorf("a task created before the lookback has %d events", n)
+				}
+			})
+		})
+	}
+}
+
+// Listing calls take the region's DescribeTasks tokens, those the batch checker takes: at
+// Config.BatchQPS, not APIQPS, and a throttled answer lowers that rate for the fleet.
+func TestDiscoveryCallsShareTheDescribeTasksQuota(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		now := time.Now()
+		for i := range 1000 {
+			d.lister.add(fmt.Sprintf("t-a%03d", i), now.Add(-time.Hour))
+		}
+		throttles := &recordedCuts{}
+		d.opts = append(d.opts, poller.WithThrottles(throttles))
+		cfg := discoverConfig()
+		cfg.APIQPS, cfg.BatchQPS = 1000, 2
+		d.lister.setHook(func(n int, q poller.ListQuery) error {
+			if n >= 3 && n <= 17 && n%2 == 1 { // the first try of pages 3 to 10
+				return &poller.APIError{Code: "Throttling.User", StatusCode: 400}
+			}
+			return nil
+		})
+		d.start(cfg)
+		settle(29 * time.Second)
+		calls := d.lister.queries()
+		if len(calls) != 10+8 {
+			t.Fatalf("%d calls, want 18: 10 pages, 8 of them throttled once", len(calls))
+		}
+		if cur, _ := d.store.LoadCursor(context.Background(), testRegion); cur.Revision == 0 {
+			t.Error("the listing with throttled pages asked again saved no cursor")
+		}
+		// 2 calls/s for the fleet: the worker takes a token of a bucket of 1 at 1/s.
+		for i := 1; i < len(calls); i++ {
+			if gap := calls[i].at.Sub(calls[i-1].at); gap < time.Second/2 {
+				t.Errorf("calls %d and %d are %s apart: faster than the DescribeTasks quota of 2/s", i-1, i, gap)
+			}
+		}
+		if got := throttles.cuts(poller.APIDescribeTasks); got == 0 {
+			t.Error("throttled listing calls cut no DescribeTasks rate for the fleet")
+		}
+	})
+}
+
+// recordedCuts is a poller.Throttles that records the APIs of the cuts announced.
+type recordedCuts struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *recordedCuts) Announce(api, _ string, _ float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, api)
+}
+
+func (r *recordedCuts) Run(ctx context.Context, _ func(string, string, float64)) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (r *recordedCuts) cuts(api string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, a := range r.got {
+		if a == api {
+			n++
+		}
+	}
+	return n
+}
+
+// One worker of the fleet lists a region at a time. When its holder dies, another takes the
+// lease over once it has run out — within a third of the ack wait (the lease TTL is a fifth
+// of it, tried a third of the TTL apart) — and lists from the cursor the dead one left; a
+// task created in between still gets its one terminal event.
+func TestDiscoveryLeaseIsTakenOverFromTheCursor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		a := d.start(discoverConfig())
+		settle(time.Second)
+		b := d.start(discoverConfig())
+		settle(70 * time.Second)
+		if h := d.store.Holder(testRegion); !strings.HasPrefix(h, "worker/") {
+			t.Fatalf("holder %q", h)
+		}
+		if got := testutil.ToFloat64(a.metrics.Discovery.Leases.WithLabelValues(testRegion)) +
+			testutil.ToFloat64(b.metrics.Discovery.Leases.WithLabelValues(testRegion)); got != 1 {
+			t.Fatalf("%v workers hold the lease, want 1", got)
+		}
+		if got := testutil.ToFloat64(a.metrics.Discovery.Leases.WithLabelValues(testRegion)); got != 1 {
+			t.Fatal("the first worker started does not hold the lease")
+		}
+		if n := len(d.lister.windows()); n != 3 {
+			t.Fatalf("%d listings in 71s, want 3: only the holder lists", n)
+		}
+		left, _ := d.store.LoadCursor(context.Background(), testRegion)
+		d.lister.add("t-between", time.Now())
+		d.api.script("t-between", answers(task(poller.StatusProcessing, "50%"), 3, finished(), 1)...)
+		a.kill()
+		died := time.Now()
+		for testutil.ToFloat64(b.metrics.Discovery.Leases.WithLabelValues(testRegion)) == 0 {
+			settle(100 * time.Millisecond)
+			if time.Since(died) > time.Minute {
+				t.Fatal("nobody took the lease over")
+			}
+		}
+		took := time.Since(died)
+		const ackWait = 30 * time.Second
+		if took > ackWait/3 || took < discoverTTL-discoverTTL/3 {
+			t.Errorf("took over %s after the holder died; want after its lease ran out (%s after its last renewal) and within a third of the ack wait (%s)",
+				took, discoverTTL, ackWait/3)
+		}
+		t.Logf("lease taken over %s after the holder died (bound %s)", took, ackWait/3)
+		settle(5 * time.Second)
+		ws := d.lister.windows()
+		if next := ws[3]; !next.Start.Equal(left.At.Add(-2 * time.Minute)) {
+			t.Errorf("the new holder lists from %s, want the cursor the dead one left less 2 min: %s", next.Start, left.At.Add(-2*time.Minute))
+		}
+		d.checkConsistent("t-between")
+	})
+}
+
+// A task both registered by its producer and discovered is tracked once and announced once,
+// whichever comes first, and also when discovery lists it after it ended.
+func TestDiscoveredAndRegisteredTaskIsAnnouncedOnce(t *testing.T) {
+	for _, order := range []string{"registered first", "discovered first", "registered, ended, then discovered"} {
+		t.Run(order, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newDiscoveryRig(newRig(t))
+				d.api.script("t-both", answers(task(poller.StatusProcessing, "10%"), 4, finished(), 1)...)
+				produce := func(w *discoveryWorker) {
+					// as natsclient.Register does: through the registrations stream
+					reg := d.regs.Registrar(func(r events.Registration) { w.src.Register(r) })
+					if _, err := reg.Register(context.Background(), events.Registration{RegionID: testRegion, TaskID: "t-both", Metadata: []byte(`{"by":"producer"}`)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				w := d.start(discoverConfig())
+				settle(time.Second)
+				want := events.OriginDiscovered
+				switch order {
+				case "registered first":
+					produce(w)
+					settle(time.Second)
+					d.lister.add("t-both", time.Now())
+					want = events.OriginRegistered
+				case "discovered first":
+					d.lister.add("t-both", time.Now())
+					settle(30 * time.Second)
+					produce(w)
+				case "registered, ended, then discovered":
+					produce(w)
+					settle(10 * time.Second)
+					if d.terminals("t-both") != 1 {
+						t.Fatalf("the registered task did not end: %v", d.history("t-both"))
+					}
+					d.lister.add("t-both", time.Now().Add(-10*time.Second))
+					want = events.OriginRegistered
+				}
+				settle(3 * time.Minute) // listed again and again, past the duplicate window
+				// A producer registering it long after (a retry past the window) changes nothing.
+				produce(w)
+				settle(time.Minute)
+				d.checkConsistent("t-both")
+				for _, n := range d.events("t-both") {
+					if n.Origin.OrRegistered() != want {
+						t.Errorf("%s event says origin %q, want %q", n.Kind, n.Origin.OrRegistered(), want)
+					}
+				}
+				if n := w.w.Tracked(); n != 0 {
+					t.Errorf("still tracks %d tasks", n)
+				}
+			})
+		})
+	}
+}
+
+// NewWorker refuses discovery it cannot do, and settings that cannot work.
+func TestNewWorkerRefusesDiscoveryWithoutItsMeans(t *testing.T) {
+	store, regs := memory.NewDiscovery(time.Second), memory.NewRegistrations(time.Minute).Registrar(func(events.Registration) {})
+	lister := listingAPI{TaskAPI: newMemAPI(), fakeLister: &fakeLister{}}
+	tests := []struct {
+		name   string
+		api    poller.TaskAPI
+		change func(*poller.DiscoverConfig)
+		opts   []poller.Option
+		want   string
+	}{
+		{"no store", lister, nil, nil, "WithDiscovery"},
+		{"no lister", newMemAPI(), nil, []poller.Option{poller.WithDiscovery(store, regs)}, "TaskLister"},
+		{"bad region", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{"Hangzhou"} }, []poller.Option{poller.WithDiscovery(store, regs)}, "not an ECS region id"},
+		{"region twice", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{testRegion, testRegion} }, []poller.Option{poller.WithDiscovery(store, regs)}, "named twice"},
+		{"unknown action", lister, func(c *poller.DiscoverConfig) { c.Actions = []string{"CopyImage"} }, []poller.Option{poller.WithDiscovery(store, regs)}, "not a TaskAction"},
+		{"short interval", lister, func(c *poller.DiscoverConfig) { c.Interval = 500 * time.Millisecond }, []poller.Option{poller.WithDiscovery(store, regs)}, "at least 1s"},
+		{"short lookback", lister, func(c *poller.DiscoverConfig) { c.Lookback = 30 * time.Second }, []poller.Option{poller.WithDiscovery(store, regs)}, "longer than the discovery interval"},
+		{"ok", lister, nil, []poller.Option{poller.WithDiscovery(store, regs)}, ""},
+	}
+	for _, tt := range tests {
+		cfg := discoverConfig()
+		if tt.change != nil {
+			tt.change(&cfg.Discover)
+		}
+		_, err := poller.NewWorker(cfg, tt.api, memory.NewJournal(), memory.NewStore(), memory.NewQueue().Source(), tt.opts...)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: error %v, want one saying %q", tt.name, err, tt.want)
+		}
+	}
+	// Without regions the option changes nothing, and no TaskLister is needed.
+	if _, err := poller.NewWorker(rigConfig(), newMemAPI(), memory.NewJournal(), memory.NewStore(), memory.NewQueue().Source(),
+		poller.WithDiscovery(store, regs)); err != nil {
+		t.Errorf("WithDiscovery without regions: %v", err)
+	}
+	if err := (poller.Config{Discover: poller.DiscoverConfig{Regions: []string{testRegion}}}).WithDefaults().Validate(); err != nil {
+		t.Errorf("defaults of discovery: %v", err)
+	}
+	if c := (poller.Config{}).WithDefaults().Discover; c.Interval != 30*time.Second || c.Lookback != 24*time.Hour {
+		t.Errorf("discovery defaults: interval %s, lookback %s; want 30s and 24h", c.Interval, c.Lookback)
+	}
+}
