@@ -45,7 +45,7 @@ func TestRegistrarKeepsTheRegistrarContract(t *testing.T) {
 	porttest.Registrar(t, func(*testing.T) (poller.Registrar, func() []events.Registration) {
 		var mu sync.Mutex
 		var got []events.Registration
-		r := memory.NewRegistrations(2*time.Minute).Registrar(func(reg events.Registration) {
+		r := memory.NewRegistrations(2 * time.Minute).Registrar(func(reg events.Registration) {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, reg)
