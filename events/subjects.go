@@ -86,6 +86,10 @@ const (
 	WorkersRole       = "WORKERS"
 	TasksRole         = "TASKS"  // the tasks being tracked, by partition
 	OwnersRole        = "OWNERS" // which worker holds each partition
+	// DiscoveryLeasesRole and DiscoveryCursorsRole are discovery's buckets: which worker
+	// lists each region, and how far each region's listing is complete.
+	DiscoveryLeasesRole  = "DISCOVERY_LEASES"
+	DiscoveryCursorsRole = "DISCOVERY_CURSORS"
 )
 
 // StreamName derives a JetStream name from the prefix and a role, e.g. ECS_TASKS_EVENTS.

@@ -65,6 +65,11 @@ type Assets struct {
 	// LeaseTTL is the partition leases' TTL in force (the owners bucket's): a worker that has
 	// not renewed its leases this long loses them. Renewals must be paced by it.
 	LeaseTTL time.Duration
+	// DiscoveryLeases and DiscoveryCursors are discovery's buckets (DiscoveryStore), and
+	// DiscoveryTTL the regions' leases' TTL in force (see setupDiscovery).
+	DiscoveryLeases  jetstream.KeyValue
+	DiscoveryCursors jetstream.KeyValue
+	DiscoveryTTL     time.Duration
 	// Kept lists the settings where a shared asset keeps a safer value than this worker's
 	// configuration asked for, one line each, for the log.
 	Kept []string
@@ -72,7 +77,7 @@ type Assets struct {
 
 // Setup creates what is missing of the registrations stream (work queue), the events stream
 // (limits retention, de-duplication), the workers' durable consumer, and the buckets of task
-// state, presence, tracked tasks and partition leases.
+// state, presence, tracked tasks, partition leases, and discovery's leases and cursors.
 //
 // It never makes a shared asset less safe: where an existing one differs from cfg it keeps
 // the larger of the two for every setting that bounds what is remembered or how patient the
@@ -186,5 +191,8 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 		return Assets{}, fmt.Errorf("owners bucket: %w", err)
 	}
 	a.LeaseTTL = st.TTL()
+	if err := setupDiscovery(ctx, js, s, cfg, &a); err != nil {
+		return Assets{}, err
+	}
 	return a, nil
 }
