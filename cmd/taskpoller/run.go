@@ -31,6 +31,7 @@ type runConfig struct {
 	ECSEndpoint   string
 	SubjectPrefix string
 	Poll          poller.Config
+	Discover      discoverFlags
 	QPSFor        qpsFor
 	Setup         natsjs.SetupConfig
 	HTTPAddr      string
@@ -70,6 +71,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	durationVar(fs, &c.Setup.DedupWindow, "dedup-window", 10*time.Minute, positive, "duplicate window of the events stream; must exceed --ack-wait by far")
 	durationVar(fs, &c.Setup.StateTTL, "state-ttl", 8*24*time.Hour, positive, "how long task state is kept after its last change; must exceed --task-timeout plus --poll-max")
 	intVar(fs, &c.Setup.MaxAckPending, "max-ack-pending", 100000, positive, "registrations being recorded by all workers at once (the consumer's MaxAckPending)")
+	c.Discover.register(fs)
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":9090", "address of /metrics, /healthz and /readyz; empty: none")
 	fs.StringVar(&c.PProfAddr, "pprof-addr", "", "serve Go's profiles (net/http/pprof) under /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060 (another address is refused; /debug/pprof/cmdline is not served, as the command line holds secrets); empty: none")
 	c.Log.register(fs, "info", "json")
@@ -88,7 +90,7 @@ func (c *runConfig) Validate() error {
 	if c.Poll.PollJitter < 0 {
 		errs = append(errs, fmt.Errorf("--poll-jitter must not be negative (0: none), got %g", c.Poll.PollJitter))
 	}
-	errs = append(errs, c.NATS.Validate(), c.Log.validate(), c.poll().Validate())
+	errs = append(errs, c.NATS.Validate(), c.Log.validate(), c.poll().Validate(), c.Discover.validate())
 	if c.NATS.URL == "" {
 		if _, port, err := net.SplitHostPort(c.NATSListen); err != nil {
 			errs = append(errs, fmt.Errorf("--nats-listen: %w", err))
@@ -147,6 +149,7 @@ func (c *runConfig) poll() poller.Config {
 	if q, ok := c.QPSFor["DescribeTasks"]; ok {
 		p.BatchQPS = q
 	}
+	c.Discover.apply(&p)
 	return p.WithDefaults() // --api-burst 0: --api-qps, which the worker caps to its headroom
 }
 

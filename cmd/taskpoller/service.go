@@ -81,7 +81,8 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(svc.presence))
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
 		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence),
-		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)))
+		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)),
+		poller.WithDiscovery(natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(js, subjects, natsjs.WithHealer(healer))))
 	if err != nil {
 		svc.close()
 		return nil, err

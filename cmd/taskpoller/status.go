@@ -139,6 +139,9 @@ func writeStatusText(w io.Writer, s *taskStatus, now time.Time) error {
 	if !r.registeredAt.IsZero() {
 		line("registered", "%s (%s ago)", r.registeredAt.UTC().Format(time.RFC3339), ago(r.registeredAt, now))
 	}
+	if r.origin != "" {
+		line("origin", "%s", originText(r.origin))
+	}
 	if r.action != "" || r.status != "" {
 		line("ECS", "%s, status %s, progress %s", dash(r.action), dash(r.status), dash(r.process))
 	}
@@ -191,6 +194,14 @@ func writeStatusText(w io.Writer, s *taskStatus, now time.Time) error {
 			dash(st), dash(d.TaskProcess), eventDetail(e))
 	}
 	return tw.Flush()
+}
+
+// originText says how the task came to be tracked, in words.
+func originText(o events.Origin) string {
+	if o == events.OriginDiscovered {
+		return "discovered: a worker listed it in its region (--discover-regions); no producer registered it first"
+	}
+	return string(o) + ": a producer registered it"
 }
 
 // phaseText says where the task is, in words.
@@ -281,6 +292,7 @@ type statusJSON struct {
 	RegionID  string `json:"region_id"`
 	TaskID    string `json:"task_id"`
 	Phase     string `json:"phase"`
+	Origin    string `json:"origin,omitempty"` // registered or discovered; absent when not known
 	Partition struct {
 		ID        int       `json:"id"`
 		Held      bool      `json:"held"`
@@ -308,7 +320,8 @@ type statusStateJSON struct {
 
 func writeStatusJSON(w io.Writer, s *taskStatus) error {
 	var j statusJSON
-	j.RegionID, j.TaskID, j.Phase = s.region, s.task, s.row().phase()
+	r := s.row()
+	j.RegionID, j.TaskID, j.Phase, j.Origin = s.region, s.task, r.phase(), string(r.origin)
 	j.Partition.ID, j.Partition.Held, j.Partition.RenewedAt = s.partition.ID, s.partition.Held, s.partition.Renewed.UTC()
 	if t := s.tracking; t != nil {
 		j.Tracking = &statusTrackingJSON{t.Seq, t.Recorded.UTC(), t.Registration.Metadata}

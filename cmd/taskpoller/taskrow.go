@@ -25,8 +25,9 @@ const (
 type taskRow struct {
 	region, task string
 
-	action, status, process string // as the state (or the terminal event) says
-	owner                   string // the worker whose lease is in the task's state
+	action, status, process string        // as the state (or the terminal event) says
+	owner                   string        // the worker whose lease is in the task's state
+	origin                  events.Origin // how it came to be tracked, as its record or terminal event says; "": not known
 	registeredAt            time.Time
 	hasState                bool // in the state bucket
 	unpublished             bool // the outcome is decided (in the state's outbox) but its event not stored yet
@@ -134,6 +135,9 @@ func (t *taskTable) addState(s natsjs.StoredState) {
 // addTracked takes a task's entry in the tasks bucket.
 func (t *taskTable) addTracked(tt natsjs.TrackedTask) {
 	r := t.row(tt.Key)
+	if r.eventSeq == 0 {
+		r.origin = tt.Registration.Origin.OrRegistered()
+	}
 	if r.registeredAt.IsZero() {
 		r.registeredAt = tt.Recorded // claimed tasks have their registration time in the state
 	}
@@ -150,6 +154,9 @@ func (t *taskTable) addTerminal(e natsjs.StoredEvent) {
 	r.outcome, r.reason, r.errorCode, r.cancel = e.Kind, d.Reason, t.str(d.ErrorCode), t.str(d.Cancel)
 	r.action, r.status, r.process = t.str(d.TaskAction), t.str(d.TaskStatus), t.str(d.TaskProcess)
 	r.endedAt = e.Event.Time
+	if d.Origin != "" { // events of older workers name none
+		r.origin = d.Origin
+	}
 }
 
 // taskFilter selects rows: --active, --failed, --since.

@@ -135,12 +135,12 @@ func readTasks(ctx context.Context, in *natsjs.Inspector, withEnded bool) (*task
 // writeTasksTable prints rows as an aligned table, then how many there are of each phase.
 func writeTasksTable(w io.Writer, rows []*taskRow, known int, now time.Time) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "REGION\tTASK\tACTION\tSTATUS\tPROGRESS\tAGE\tOWNER\tOUTCOME")
+	fmt.Fprintln(tw, "REGION\tTASK\tACTION\tSTATUS\tPROGRESS\tAGE\tOWNER\tORIGIN\tOUTCOME")
 	count := map[string]int{}
 	for _, r := range rows {
 		count[r.phase()]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.region, r.task, dash(r.action), dash(r.status), dash(r.process),
-			ago(r.registeredAt, now), dash(r.owner), outcomeText(r, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.region, r.task, dash(r.action), dash(r.status), dash(r.process),
+			ago(r.registeredAt, now), dash(r.owner), dash(string(r.origin)), outcomeText(r, now))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -201,6 +201,7 @@ type taskLine struct {
 	Status       string        `json:"status,omitempty"`
 	Process      string        `json:"process,omitempty"`
 	Owner        string        `json:"owner,omitempty"`
+	Origin       events.Origin `json:"origin,omitempty"` // registered or discovered; absent when not known
 	RegisteredAt time.Time     `json:"registered_at,omitzero"`
 	AgeSeconds   int64         `json:"age_seconds,omitempty"`
 	EndedAt      time.Time     `json:"ended_at,omitzero"`
@@ -215,7 +216,7 @@ func writeTasksJSON(w io.Writer, rows []*taskRow, now time.Time) error {
 	for _, r := range rows {
 		l := taskLine{RegionID: r.region, TaskID: r.task, Phase: r.phase(), Action: r.action, Status: r.status, Process: r.process,
 			RegisteredAt: r.registeredAt.UTC(), EndedAt: r.endedAt.UTC(), Reason: r.reason, ErrorCode: r.errorCode,
-			Cancel: r.cancel, Unpublished: r.unpublished, Owner: r.owner}
+			Cancel: r.cancel, Unpublished: r.unpublished, Owner: r.owner, Origin: r.origin}
 		if !r.registeredAt.IsZero() {
 			l.AgeSeconds = int64(now.Sub(r.registeredAt) / time.Second)
 		}
