@@ -66,7 +66,8 @@ const (
 )
 
 // demo runs NATS, the ECS emulator and a worker in this process, creates tasks through the
-// real SDK, registers them and shows their events until every task has ended.
+// real SDK, registers all but one of them (the worker discovers that one) and shows their
+// events until every task has ended.
 func demo(ctx context.Context, cfg demoConfig, out, logOut io.Writer) error {
 	log := cfg.Log.build(logOut)
 	dir, err := os.MkdirTemp("", "taskpoller-demo-")
@@ -129,6 +130,8 @@ func demoWorkerConfig(endpoint string) runConfig {
 	c.Poll.APIQPS, c.Poll.APIBurst = 20, 20
 	c.Poll.WorkerID = "demo-worker"
 	c.HTTPAddr = ""
+	// Discovery lists the demo's region every 2 s and registers what no one registered.
+	c.Discover.Regions.items, c.Discover.Interval, c.Discover.Lookback = []string{demoRegion}, 2*time.Second, time.Hour
 	return c
 }
 
@@ -166,6 +169,9 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 	}
 	defer cc.Stop()
 	for _, t := range tasks {
+		if t.Unregistered {
+			continue // discovery finds it
+		}
 		md, _ := json.Marshal(map[string]string{"demo": "taskpoller", "what": t.What})
 		if _, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: demoRegion, TaskID: t.ID, Metadata: md}); err != nil {
 			return fmt.Errorf("register %s: %w", t.ID, err)

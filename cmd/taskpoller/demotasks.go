@@ -15,12 +15,15 @@ type demoTask struct {
 	What   string // what the task does, for people
 	Expect string // the outcome the demo expects
 	Cancel bool   // the demo cancels it once it is processing
+	// Unregistered: the demo never registers it, as a task started from the console would
+	// not be; the worker's discovery finds it (taskpoller run --discover-regions).
+	Unregistered bool
 }
 
 // createDemoTasks starts the demo's tasks on the emulator through the real SDK: two exports
 // that finish with OSS objects (one image has a data disk, so two files), one export to a
 // bucket that does not exist (fails), an import, a disk spec change, and an export the demo
-// cancels.
+// cancels, and an export it never registers, which discovery finds.
 func createDemoTasks(ctx context.Context, emu *ecsemu.Server, api *ecsapi.Client) ([]*demoTask, error) {
 	emu.AddImage(demoRegion, "m-bp1demoweb0000000001", 1)
 	emu.AddImage(demoRegion, "m-bp1demodb00000000002", 0)
@@ -57,5 +60,9 @@ func createDemoTasks(ctx context.Context, emu *ecsemu.Server, api *ecsapi.Client
 	if err := export("m-bp1demoweb0000000001", "demo-images", "oops", "raw", "export, then CancelTask", "failed", true); err != nil {
 		return nil, err
 	}
+	if err := export("m-bp1demodb00000000002", "demo-images", "console", "raw", "export from the console: never registered", "finished", false); err != nil {
+		return nil, err
+	}
+	tasks[len(tasks)-1].Unregistered = true
 	return tasks, nil
 }

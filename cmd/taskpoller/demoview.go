@@ -44,6 +44,7 @@ type demoView struct {
 
 type viewRow struct {
 	status, process, outcome string
+	origin                   events.Origin
 	ended                    bool
 	failed                   bool
 }
@@ -53,6 +54,9 @@ func newDemoView(out io.Writer, tasks []*demoTask, live bool, natsURL, emuURL st
 		scale: scale, started: time.Now(), counts: map[string]int{}}
 	for _, t := range tasks {
 		v.state[t.ID] = &viewRow{status: "registered"}
+		if t.Unregistered {
+			v.state[t.ID].status = "unregistered"
+		}
 	}
 	return v
 }
@@ -77,11 +81,19 @@ func (v *demoView) header() {
 	fmt.Fprintf(v.out, "%s\n", v.style("taskpoller demo", bold))
 	fmt.Fprintf(v.out, "  NATS (embedded, JetStream)  %s\n", v.natsURL)
 	fmt.Fprintf(v.out, "  ECS emulator                %s  (tasks run %gx faster than real ECS; some calls throttled or 5xx on purpose)\n", v.emuURL, v.scale)
-	fmt.Fprintf(v.out, "  Worker                      in-process, polling DescribeTaskAttribute through the official SDK\n\n")
+	fmt.Fprintf(v.out, "  Worker                      in-process, polling DescribeTaskAttribute through the official SDK,\n")
+	fmt.Fprintf(v.out, "                              and listing %s's tasks with DescribeTasks every 2s (discovery)\n\n", demoRegion)
 	fmt.Fprintf(v.out, "  While it runs, from another terminal:\n")
 	fmt.Fprintf(v.out, "    nats --server %s sub 'ecs.tasks.>'          (the nats CLI)\n", v.natsURL)
 	fmt.Fprintf(v.out, "    go run ./cmd/taskpoller watch --nats-url %s --replay\n\n", v.natsURL)
-	fmt.Fprintf(v.out, "  Created %d tasks through the SDK and registered them on ecs.tasks.registered:\n\n", len(v.tasks))
+	unregistered := 0
+	for _, t := range v.tasks {
+		if t.Unregistered {
+			unregistered++
+		}
+	}
+	fmt.Fprintf(v.out, "  Created %d tasks through the SDK and registered %d of them on ecs.tasks.registered; %d is left for discovery:\n\n",
+		len(v.tasks), len(v.tasks)-unregistered, unregistered)
 	if !v.live {
 		for _, t := range v.tasks {
 			fmt.Fprintf(v.out, "    %-24s %-15s %s\n", t.ID, t.Action, t.What)
@@ -106,7 +118,7 @@ func (v *demoView) apply(subject string, data []byte) events.Event {
 	v.counts[ev.Type]++
 	row, ok := v.state[ev.Data.TaskID]
 	if ok && !row.ended {
-		row.status, row.process = ev.Data.TaskStatus, ev.Data.TaskProcess
+		row.status, row.process, row.origin = ev.Data.TaskStatus, ev.Data.TaskProcess, ev.Data.Origin
 		switch ev.Type {
 		case events.TypeFinished:
 			row.ended, row.outcome = true, objects(ev.Data)
@@ -184,6 +196,8 @@ func (v *demoView) render() {
 				c = red
 			}
 			add("  %-24s %s", "", v.style("└ "+clipString(r.outcome, 110), c))
+		} else if r.origin == events.OriginDiscovered {
+			add("  %-24s %s", "", v.style("└ discovered: the worker listed it with DescribeTasks; nobody registered it", cyan))
 		}
 	}
 	add("")
@@ -215,7 +229,11 @@ func (v *demoView) summary(st ecsemu.Stats) {
 		if r.failed {
 			mark = v.style("✘ failed  ", red)
 		}
-		fmt.Fprintf(v.out, "  %s  %-24s %-15s %s\n", mark, t.ID, t.Action, r.outcome)
+		outcome := r.outcome
+		if r.origin == events.OriginDiscovered {
+			outcome += "  (discovered: never registered)"
+		}
+		fmt.Fprintf(v.out, "  %s  %-24s %-15s %s\n", mark, t.ID, t.Action, outcome)
 	}
 	kinds := make([]string, 0, len(v.counts))
 	for k, n := range v.counts {
@@ -229,7 +247,7 @@ func (v *demoView) summary(st ecsemu.Stats) {
 			faults = append(faults, fmt.Sprintf("%s ×%d", c, n))
 		}
 	}
-	fmt.Fprintf(v.out, "  ECS calls: %d DescribeTaskAttribute", st.Actions["DescribeTaskAttribute"])
+	fmt.Fprintf(v.out, "  ECS calls: %d DescribeTaskAttribute, %d DescribeTasks (batch checks and discovery's listings)", st.Actions["DescribeTaskAttribute"], st.Actions["DescribeTasks"])
 	if len(faults) > 0 {
 		fmt.Fprintf(v.out, "; injected errors %s — retried with backoff, no task failed because of them", strings.Join(faults, ", "))
 	}

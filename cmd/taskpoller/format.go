@@ -37,7 +37,11 @@ func formatLine(subject string, data []byte) string {
 		if from == "" {
 			from = "·"
 		}
-		return fmt.Sprintf("%s status    %s → %s  %s", head, from, d.TaskStatus, d.TaskProcess)
+		s := fmt.Sprintf("%s status    %s → %s  %s", head, from, d.TaskStatus, d.TaskProcess)
+		if d.PreviousStatus == "" && d.Origin == events.OriginDiscovered {
+			s += "  (discovered: never registered)"
+		}
+		return s
 	case events.TypeProgress:
 		return fmt.Sprintf("%s progress  %s %s", head, d.TaskStatus, d.TaskProcess)
 	case events.TypeFinished:

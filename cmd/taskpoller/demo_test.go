@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo creates one task it never registers: the worker's discovery finds it, and the
+// demo shows it discovered and ended with the others.
+func TestDemoShowsADiscoveredTask(t *testing.T) {
+	var cfg demoConfig
+	if err := parse(cfg.flags(), []string{"--plain", "--time-scale", "200", "--fault-rate", "0", "--nats-listen", "127.0.0.1:-1", "--timeout", "1m"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := demo(ctx, cfg, &out, io.Discard); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	_, summary, ok := strings.Cut(text, "Every task reached its terminal event")
+	if !ok {
+		t.Fatalf("no summary:\n%s", text)
+	}
+	var found bool
+	for line := range strings.SplitSeq(summary, "\n") {
+		if strings.Contains(line, "(discovered: never registered)") {
+			found = true
+			if !strings.Contains(line, "✔ finished") || !strings.Contains(line, "oss://demo-images/console_") {
+				t.Errorf("the discovered task did not finish with its object: %q", line)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no task of the summary was discovered:\n%s", summary)
+	}
+	if !strings.Contains(text, "registered 6 of them") || !strings.Contains(text, "1 is left for discovery") {
+		t.Errorf("the header does not say one task is left for discovery:\n%s", text)
+	}
+}
