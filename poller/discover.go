@@ -182,6 +182,6 @@ func (w *Worker) listsRegion(region string) bool {
 // reportLag sets the region's lag from the latest cursor its listing knows.
 func (w *Worker) reportLag(region string, st *regionListing, now time.Time) {
 	if c := st.cursor.Load(); c != 0 {
-		w.metrics.Discovery.Lag.WithLabelValues(region).Set(now.Sub(time.Unix(0, c)).Seconds())
+		w.metrics.Discovery.Lag.WithLabelValues(region).Set(max(0, now.Sub(time.Unix(0, c)).Seconds())) // a cursor of a clock ahead: 0
 	}
 }

@@ -111,9 +111,10 @@ func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionLis
 // is complete (see listPass), registering what it lists as it goes, and returns the end it was
 // complete to.
 func (w *Worker) listAction(ctx context.Context, region, action string, start, end time.Time, st *regionListing) (time.Time, error) {
+	steady := steadyEnd(start, end)
 	for attempt := range listAttempts {
 		if attempt > 0 {
-			end = steadyEnd(start, end)
+			end = steady
 		}
 		complete, err := w.listPass(ctx, ListQuery{RegionID: region, Start: start, End: end, Action: action, PageSize: MaxBatch}, st)
 		if err != nil {

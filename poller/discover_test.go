@@ -155,7 +155,11 @@ func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
 			return nil
 		})
 		before, _ := d.store.LoadCursor(context.Background(), testRegion)
+		passes := len(d.lister.windows())
 		settle(30 * time.Second)
+		if ws := d.lister.windows()[passes:]; len(ws) != 3 || !ws[1].End.Equal(ws[2].End) || !ws[1].End.Equal(ws[0].End.Truncate(time.Minute).Add(-time.Second)) {
+			t.Errorf("an unsettled window was paged %d times, ending at %v; want 3 passes, the second and third at the minute before the first's end", len(ws), ws)
+		}
 		after, _ := d.store.LoadCursor(context.Background(), testRegion)
 		if after.Revision != before.Revision {
 			t.Errorf("a listing that never settled moved the cursor from %s to %s", before.At, after.At)
