@@ -524,3 +524,34 @@ func TestNewWorkerRefusesDiscoveryWithoutItsMeans(t *testing.T) {
 		t.Errorf("discovery defaults: interval %s, lookback %s; want 30s and 24h", c.Interval, c.Lookback)
 	}
 }
+
+// A worker whose ECS calls are refused (credentials) pauses, and gives its regions' leases up
+// with its tasks, so that a worker ECS accepts lists them; it takes none while paused.
+func TestPausedWorkerGivesItsDiscoveryLeasesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		refused := &poller.APIError{Code: "InvalidAccessKeyId.NotFound", StatusCode: 404}
+		d.lister.setHook(func(int, poller.ListQuery) error { return refused })
+		d.api.setRefuse(refused) // probes are refused too
+		cfg := discoverConfig()
+		cfg.HandBackAfter, cfg.Discover.Interval = 5*time.Second, time.Second
+		w := d.start(cfg)
+		settle(time.Second)
+		if d.store.Holder(testRegion) == "" {
+			t.Fatal("the worker took no lease")
+		}
+		settle(20 * time.Second)
+		if h := d.store.Holder(testRegion); h != "" {
+			t.Errorf("a paused worker still holds the region's lease (%s)", h)
+		}
+		if got := testutil.ToFloat64(w.metrics.Discovery.Leases.WithLabelValues(testRegion)); got != 0 {
+			t.Errorf("taskpoller_discovery_leases = %v on a paused worker", got)
+		}
+		d.lister.setHook(nil)
+		d.api.setRefuse(nil)
+		settle(20 * time.Second) // a probe is accepted: it resumes, and takes the lease again
+		if got := testutil.ToFloat64(w.metrics.Discovery.Leases.WithLabelValues(testRegion)); got != 1 {
+			t.Errorf("taskpoller_discovery_leases = %v once the worker resumed, want 1", got)
+		}
+	})
+}
