@@ -23,11 +23,46 @@ const (
 	minuteLayout = "2006-01-02T15:04Z"    // CreationTime in answers
 )
 
-// listingClock returns a server clock at the start of the current minute (UTC), and that time.
-func listingClock(t *testing.T) (*manualClock, time.Time) {
+// listing is an emulator whose clock the test moves, from base, the start of the current
+// minute (UTC), and an SDK client of it.
+type listing struct {
+	clock *manualClock
+	base  time.Time
+	srv   *ecsemu.Server
+	c     *ecs.Client
+}
+
+func newListing(t *testing.T) *listing {
 	t.Helper()
 	base := time.Now().UTC().Truncate(time.Minute)
-	return &manualClock{now: base}, base
+	clock := &manualClock{now: base}
+	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
+	return &listing{clock: clock, base: base, srv: srv, c: newClient(t, srv, clientOpts{})}
+}
+
+// at returns base+d.
+func (l *listing) at(d time.Duration) time.Time { return l.base.Add(d) }
+
+// add adds a scripted task of action with status while the server clock reads base+d.
+func (l *listing) add(t *testing.T, d time.Duration, action, status string) string {
+	t.Helper()
+	l.clock.set(l.at(d))
+	id, err := l.srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", Action: action, Steps: []ecsemu.Step{{Status: status}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// series adds n Processing exports, the i-th at base+d(i), and returns their ids newest first.
+func (l *listing) series(t *testing.T, n int, d func(i int) time.Duration) []string {
+	t.Helper()
+	var out []string
+	for i := range n {
+		out = append(out, l.add(t, d(i), "ExportImage", "Processing"))
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // list calls DescribeTasks through the SDK and returns the answer's body.
@@ -52,17 +87,6 @@ func ids(b *ecs.DescribeTasksResponseBody) []string {
 	return out
 }
 
-// addAt adds a scripted task of action with status while the server clock reads at.
-func addAt(t *testing.T, srv *ecsemu.Server, clock *manualClock, at time.Time, action, status string) string {
-	t.Helper()
-	clock.set(at)
-	id, err := srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", Action: action, Steps: []ecsemu.Step{{Status: status}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // window is a DescribeTasks request for the creation times from start to end.
 func window(start, end time.Time) *ecs.DescribeTasksRequest {
 	return &ecs.DescribeTasksRequest{StartTime: tea.String(start.Format(secondLayout)), EndTime: tea.String(end.Format(secondLayout)),
@@ -71,10 +95,9 @@ func window(start, end time.Time) *ecs.DescribeTasksRequest {
 
 // Tasks created through the API are listed like any other: nobody registers them anywhere.
 func TestListingShowsTasksCreatedThroughTheAPI(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
-	clock.set(base.Add(10 * time.Second))
+	l := newListing(t)
+	c := l.c
+	l.clock.set(l.at(10 * time.Second))
 	exp, err := c.ExportImage(&ecs.ExportImageRequest{RegionId: tea.String("cn-hangzhou"), ImageId: tea.String("m-1"), OSSBucket: tea.String("b")})
 	if err != nil {
 		t.Fatal(err)
@@ -84,15 +107,15 @@ func TestListingShowsTasksCreatedThroughTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.set(base.Add(50 * time.Second))
-	b := list(t, c, window(base, base.Add(time.Minute)))
+	l.clock.set(l.at(50 * time.Second))
+	b := list(t, c, window(l.base, l.at(time.Minute)))
 	got := ids(b)
 	want := []string{tea.StringValue(imp.Body.TaskId), tea.StringValue(exp.Body.TaskId)} // newest first
 	if !slices.Equal(got, want) || tea.Int32Value(b.TotalCount) != 2 {
 		t.Fatalf("listed %v (TotalCount %d), want %v", got, tea.Int32Value(b.TotalCount), want)
 	}
 	for _, tk := range b.TaskSet.Task {
-		if got, want := tea.StringValue(tk.CreationTime), base.Format(minuteLayout); got != want {
+		if got, want := tea.StringValue(tk.CreationTime), l.base.Format(minuteLayout); got != want {
 			t.Errorf("CreationTime %q, want %q (to the minute)", got, want)
 		}
 		if got := tea.StringValue(tk.TaskStatus); got != "Waiting" {
@@ -104,30 +127,28 @@ func TestListingShowsTasksCreatedThroughTheAPI(t *testing.T) {
 // StartTime and EndTime are compared with the CreationTime a task answers, to the minute: a
 // task created at hh:01:10 counts as created at hh:01:00.
 func TestListingByCreationTime(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
-	a := addAt(t, srv, clock, base.Add(10*time.Second), "ExportImage", "Processing")
-	b := addAt(t, srv, clock, base.Add(70*time.Second), "ExportImage", "Processing")
-	cc := addAt(t, srv, clock, base.Add(150*time.Second), "ExportImage", "Processing")
-	at := func(d time.Duration) time.Time { return base.Add(d) }
+	l := newListing(t)
+	c := l.c
+	a := l.add(t, 10*time.Second, "ExportImage", "Processing")
+	b := l.add(t, 70*time.Second, "ExportImage", "Processing")
+	cc := l.add(t, 150*time.Second, "ExportImage", "Processing")
 	for _, tt := range []struct {
 		name       string
 		start, end string
 		want       []string
 	}{
 		{"no bounds", "", "", []string{cc, b, a}},
-		{"one minute", at(time.Minute).Format(secondLayout), at(119 * time.Second).Format(secondLayout), []string{b}},
-		{"bounds included", at(0).Format(secondLayout), at(time.Minute).Format(secondLayout), []string{b, a}},
-		{"start only", at(time.Minute).Format(secondLayout), "", []string{cc, b}},
-		{"end only", "", at(time.Minute).Format(secondLayout), []string{b, a}},
-		{"minute layout", at(time.Minute).Format(minuteLayout), at(2 * time.Minute).Format(minuteLayout), []string{cc, b}},
+		{"one minute", l.at(time.Minute).Format(secondLayout), l.at(119 * time.Second).Format(secondLayout), []string{b}},
+		{"bounds included", l.at(0).Format(secondLayout), l.at(time.Minute).Format(secondLayout), []string{b, a}},
+		{"start only", l.at(time.Minute).Format(secondLayout), "", []string{cc, b}},
+		{"end only", "", l.at(time.Minute).Format(secondLayout), []string{b, a}},
+		{"minute layout", l.at(time.Minute).Format(minuteLayout), l.at(2 * time.Minute).Format(minuteLayout), []string{cc, b}},
 		// b was created at 1m10s, but its CreationTime is 1m: a start inside its minute leaves
 		// it out, and an end inside its minute, even before 1m10s, takes it in.
-		{"start inside the minute", at(65 * time.Second).Format(secondLayout), "", []string{cc}},
-		{"end inside the minute", "", at(65 * time.Second).Format(secondLayout), []string{b, a}},
-		{"start after end", at(2 * time.Minute).Format(secondLayout), at(time.Minute).Format(secondLayout), nil},
-		{"before every task", at(-time.Hour).Format(secondLayout), at(-time.Minute).Format(secondLayout), nil},
+		{"start inside the minute", l.at(65 * time.Second).Format(secondLayout), "", []string{cc}},
+		{"end inside the minute", "", l.at(65 * time.Second).Format(secondLayout), []string{b, a}},
+		{"start after end", l.at(2 * time.Minute).Format(secondLayout), l.at(time.Minute).Format(secondLayout), nil},
+		{"before every task", l.at(-time.Hour).Format(secondLayout), l.at(-time.Minute).Format(secondLayout), nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			req := &ecs.DescribeTasksRequest{}
@@ -148,17 +169,16 @@ func TestListingByCreationTime(t *testing.T) {
 // TaskAction and TaskStatus filter the listing within its time window; a TaskStatus other
 // than Finished, Processing and Failed is ignored, as ECS documents.
 func TestListingFilters(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
+	l := newListing(t)
+	c := l.c
 	tasks := map[string]string{} // "action status" → id
 	for i, as := range []string{"ExportImage Finished", "ExportImage Processing", "ImportImage Failed",
 		"ImportImage Waiting", "ModifyDiskSpec Finished", "ExportImage Deleted"} {
 		action, status, _ := strings.Cut(as, " ")
-		tasks[as] = addAt(t, srv, clock, base.Add(time.Duration(i)*time.Second), action, status)
+		tasks[as] = l.add(t, time.Duration(i)*time.Second, action, status)
 	}
-	early := addAt(t, srv, clock, base.Add(-5*time.Minute), "ExportImage", "Finished")
-	inWindow := window(base, base.Add(time.Minute))
+	early := l.add(t, -5*time.Minute, "ExportImage", "Finished")
+	inWindow := window(l.base, l.at(time.Minute))
 	for _, tt := range []struct {
 		name, action, status string
 		want                 []string
@@ -199,18 +219,13 @@ func TestListingFilters(t *testing.T) {
 // Paging to the end yields every task once, newest first, each page with the TotalCount of
 // the whole listing; a page past the end is empty.
 func TestListingPagesToTheEnd(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
-	var created []string
-	for i := range 23 {
-		// Two tasks a second: tasks created at the same time are listed the last added first.
-		created = append(created, addAt(t, srv, clock, base.Add(time.Duration(i/2)*time.Second), "ExportImage", "Processing"))
-	}
-	slices.Reverse(created) // newest first
+	l := newListing(t)
+	c := l.c
+	// Two tasks a second: tasks created at the same time are listed the last added first.
+	created := l.series(t, 23, func(i int) time.Duration { return time.Duration(i/2) * time.Second })
 	var got []string
 	for page := int32(1); page <= 6; page++ {
-		body := list(t, c, &ecs.DescribeTasksRequest{StartTime: tea.String(base.Format(secondLayout)),
+		body := list(t, c, &ecs.DescribeTasksRequest{StartTime: tea.String(l.base.Format(secondLayout)),
 			PageNumber: tea.Int32(page), PageSize: tea.Int32(5)})
 		if tea.Int32Value(body.TotalCount) != 23 || tea.Int32Value(body.PageNumber) != page || tea.Int32Value(body.PageSize) != 5 {
 			t.Errorf("page %d: TotalCount %d PageNumber %d PageSize %d, want 23 %d 5", page,
@@ -279,17 +294,13 @@ func TestListingParameterErrors(t *testing.T) {
 // window that starts where the last one ended would miss it: the task answers the minute it
 // was created in, before that end.
 func TestListingKeepsATaskCreatedDuringPaging(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
-	var old []string
-	for i := range 12 {
-		old = append(old, addAt(t, srv, clock, base.Add(-10*time.Minute+time.Duration(i)*time.Second), "ExportImage", "Processing"))
-	}
-	end := base.Add(20 * time.Second)
-	clock.set(end)
+	l := newListing(t)
+	c := l.c
+	old := l.series(t, 12, func(i int) time.Duration { return -10*time.Minute + time.Duration(i)*time.Second })
+	end := l.at(20 * time.Second)
+	l.clock.set(end)
 	page := func(n int32) *ecs.DescribeTasksResponseBody {
-		req := window(base.Add(-15*time.Minute), end)
+		req := window(l.at(-15*time.Minute), end)
 		req.PageNumber, req.PageSize = tea.Int32(n), tea.Int32(5)
 		return list(t, c, req)
 	}
@@ -298,7 +309,7 @@ func TestListingKeepsATaskCreatedDuringPaging(t *testing.T) {
 	for _, id := range ids(first) {
 		seen[id]++
 	}
-	fresh := addAt(t, srv, clock, base.Add(30*time.Second), "ExportImage", "Processing")
+	fresh := l.add(t, 30*time.Second, "ExportImage", "Processing")
 	for n := int32(2); n <= 3; n++ {
 		body := page(n)
 		if tea.Int32Value(body.TotalCount) != 13 {
@@ -316,29 +327,28 @@ func TestListingKeepsATaskCreatedDuringPaging(t *testing.T) {
 	if last := ids(first)[4]; seen[last] != 2 {
 		t.Errorf("the last task of page 1 was listed %d times, want twice (the pages shifted by the new task)", seen[last])
 	}
-	clock.set(base.Add(40 * time.Second))
-	next := list(t, c, window(end.Add(-time.Minute), base.Add(40*time.Second)))
+	l.clock.set(l.at(40 * time.Second))
+	next := list(t, c, window(end.Add(-time.Minute), l.at(40*time.Second)))
 	if !slices.Contains(ids(next), fresh) {
 		t.Errorf("the next listing, reaching back a minute, listed %v, want %s in it", ids(next), fresh)
 	}
-	if edge := list(t, c, window(end, base.Add(40*time.Second))); slices.Contains(ids(edge), fresh) {
+	if edge := list(t, c, window(end, l.at(40*time.Second))); slices.Contains(ids(edge), fresh) {
 		t.Errorf("a listing starting at the last end (%s) lists %s, created at %s: its CreationTime is %s",
-			end.Format(secondLayout), fresh, base.Add(30*time.Second).Format(secondLayout), base.Format(minuteLayout))
+			end.Format(secondLayout), fresh, l.at(30*time.Second).Format(secondLayout), l.base.Format(minuteLayout))
 	}
 }
 
 // A scripted task's CreationTime override is what the listing filters and orders on.
 func TestListingUsesTheCreationTimeOverride(t *testing.T) {
-	clock, base := listingClock(t)
-	srv := newEmulator(t, ecsemu.WithClock(clock.Now))
-	c := newClient(t, srv, clientOpts{})
-	past := base.Add(-48 * time.Hour)
-	old, err := srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", CreationTime: past.Format(minuteLayout),
+	l := newListing(t)
+	c := l.c
+	past := l.at(-48 * time.Hour)
+	old, err := l.srv.AddTask(ecsemu.Script{RegionID: "cn-hangzhou", CreationTime: past.Format(minuteLayout),
 		Steps: []ecsemu.Step{{Status: "Finished"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := addAt(t, srv, clock, base, "ExportImage", "Processing")
+	now := l.add(t, 0, "ExportImage", "Processing")
 	if got := ids(list(t, c, window(past, past.Add(time.Minute)))); !slices.Equal(got, []string{old}) {
 		t.Errorf("window around the override listed %v, want [%s]", got, old)
 	}
