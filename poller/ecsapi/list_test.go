@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,39 +17,25 @@ import (
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
 
-// emuClock is the emulator's clock, moved by the test near the real time (which the SDK signs
-// with).
-type emuClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *emuClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *emuClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // listRig is an emulator whose clock starts at base (the start of the current minute, UTC)
 // and a Client calling it.
 type listRig struct {
-	emu   *ecsemu.Server
-	c     *ecsapi.Client
-	clock *emuClock
-	base  time.Time
+	emu  *ecsemu.Server
+	c    *ecsapi.Client
+	now  *atomic.Int64 // the emulator's clock (Unix ns), moved near the real time the SDK signs with
+	base time.Time
 }
+
+// setClock sets the emulator's clock to t.
+func (r *listRig) setClock(t time.Time) { r.now.Store(t.UnixNano()) }
 
 func newListRig(t *testing.T, opts ...ecsemu.Option) *listRig {
 	t.Helper()
 	base := time.Now().UTC().Truncate(time.Minute)
-	clock := &emuClock{now: base}
-	emu, err := ecsemu.New(append(opts, ecsemu.WithCredentials("ak", "secret"), ecsemu.WithClock(clock.Now))...)
+	now := new(atomic.Int64)
+	now.Store(base.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	emu, err := ecsemu.New(append(opts, ecsemu.WithCredentials("ak", "secret"), ecsemu.WithClock(clock))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +44,13 @@ func newListRig(t *testing.T, opts ...ecsemu.Option) *listRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &listRig{emu: emu, c: c, clock: clock, base: base}
+	return &listRig{emu: emu, c: c, now: now, base: base}
 }
 
 // add adds a scripted task while the emulator's clock reads base+at.
 func (r *listRig) add(t *testing.T, at time.Duration, sc ecsemu.Script) string {
 	t.Helper()
-	r.clock.set(r.base.Add(at))
+	r.setClock(r.base.Add(at))
 	if sc.RegionID == "" {
 		sc.RegionID = "cn-hangzhou"
 	}
@@ -109,7 +95,7 @@ func taskIDs(p poller.TaskPage) []string {
 func TestListTasks(t *testing.T) {
 	r := newListRig(t, ecsemu.WithDurations("ExportImage", time.Hour, time.Hour)) // Waiting while listed
 	ctx := context.Background()
-	r.clock.set(r.base.Add(10 * time.Second))
+	r.setClock(r.base.Add(10 * time.Second))
 	exp, err := r.c.ExportImage(ctx, "cn-hangzhou", "m-listed", "bucket", "p", "raw")
 	if err != nil {
 		t.Fatal(err)
