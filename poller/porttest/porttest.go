@@ -25,7 +25,8 @@ func notice(task string, kind events.Kind, ordinal int, status poller.Status) po
 
 // Publisher checks a poller.Publisher made fresh by newPub for each clause: a task's journal
 // starts empty; each publish is conditioned on the task's latest event; a refused condition
-// stores nothing and says ErrFenced; republishing the latest event never stores it twice;
+// stores nothing and says ErrFenced; republishing the latest event never stores it twice; a
+// notice of a kind events.ID does not know is refused (ErrUnknownKind) and stores nothing;
 // tasks are independent; Last tells what the latest event announced.
 func Publisher(t *testing.T, newPub func(t *testing.T) poller.Publisher) {
 	ctx := context.Background()
@@ -99,6 +100,14 @@ func Publisher(t *testing.T, newPub func(t *testing.T) poller.Publisher) {
 		} else if err != nil && !errors.Is(err, poller.ErrFenced) {
 			t.Errorf("republishing: %v, want its position or ErrFenced", err)
 		}
+	})
+	t.Run("a notice of an unknown kind is refused", func(t *testing.T) {
+		p, pos1 := started(t)
+		odd := notice("t-porttest-1", "exploded", 2, poller.StatusFinished)
+		if pos, err := p.Publish(ctx, odd, pos1); !errors.Is(err, events.ErrUnknownKind) {
+			t.Errorf("publish of a notice of kind %q: position %d, %v; want ErrUnknownKind", odd.Kind, pos, err)
+		}
+		unchanged(t, p, pos1)
 	})
 	t.Run("tasks are independent", func(t *testing.T) {
 		p, _ := started(t)
