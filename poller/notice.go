@@ -31,9 +31,11 @@ type Notice struct {
 }
 
 // ID returns the deterministic id of the event announcing n (events.ID). It is built from
-// the registration's region and task ids, which Notice.Task carries.
+// the registration's region and task ids, which Notice.Task carries. A notice of a kind
+// events.ID does not know has no event: its id is "", and Publishers refuse it.
 func (n Notice) ID() string {
-	return events.ID(n.Task.RegionID, n.Task.TaskID, n.Kind, n.Ordinal, string(n.Task.Status), n.Task.Process)
+	id, _ := events.ID(n.Task.RegionID, n.Task.TaskID, n.Kind, n.Ordinal, string(n.Task.Status), n.Task.Process)
+	return id
 }
 
 // Action returns the task action for subjects, or "unknown" when ECS never told it.

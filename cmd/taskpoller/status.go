@@ -218,7 +218,7 @@ func (s *taskStatus) outbox() (items []string, pending int) {
 		if p.Reason != "" {
 			item += " (" + string(p.Reason) + ")"
 		}
-		if !stored[events.ID(s.region, s.task, p.Kind, p.Ordinal, string(o.Task.Status), o.Task.Process)] {
+		if id, err := events.ID(s.region, s.task, p.Kind, p.Ordinal, string(o.Task.Status), o.Task.Process); err != nil || !stored[id] {
 			item += " not published yet"
 			pending++
 		}
