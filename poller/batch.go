@@ -59,7 +59,7 @@ func (w *Worker) batch(ctx context.Context) error {
 		if !w.batching(time.Now()) {
 			continue // DescribeTasks refused: per-task polling until batchRetryAfter
 		}
-		sizes := w.regionSizes()
+		sizes := w.tasks.regions()
 		for region, rr := range rounds {
 			if _, ok := sizes[region]; !ok && !rr.busy.Load() {
 				delete(rounds, region) // no task left there: forgotten
@@ -145,41 +145,10 @@ func (w *Worker) batching(now time.Time) bool {
 	return off == 0 || !now.Before(time.Unix(0, off))
 }
 
-// regionSizes returns how many tasks each region's ring holds.
-func (w *Worker) regionSizes() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make(map[string]int, len(w.rings))
-	for region, r := range w.rings {
-		out[region] = r.len()
-	}
-	return out
-}
-
-// nextChunk goes on round region's ring for at most n tasks, until out holds MaxBatch, and
-// returns out and how many tasks it went past. Each task goes into out with its last seen
-// status, except that one whose lease was taken back is made due instead, for process to drop
-// it, and one waiting for its read is left out (the read will see its latest status).
+// nextChunk goes on round region's ring for at most n tasks (registry.chunk); a task whose
+// lease was taken back is made due instead, for process to drop it.
 func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r := w.rings[region]
-	if r == nil {
-		return out, 0
-	}
-	took := 0
-	for ; took < min(n, r.len()) && len(out) < MaxBatch; took++ {
-		t := r.take()
-		switch {
-		case t.d.Lost():
-			w.sched.Schedule(t.key, time.Now())
-		case t.waiting.Load():
-			// its read is on the way and will see the latest status
-		default:
-			out = append(out, batchItem{t: t, status: t.knownStatus()})
-		}
-	}
-	return out, took
+	return w.tasks.chunk(out, region, n, func(key string) { w.sched.Schedule(key, time.Now()) })
 }
 
 // checkBatch asks the status of one chunk of tasks of region and schedules those that need a

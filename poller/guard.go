@@ -61,20 +61,13 @@ func (w *Worker) guard(ctx context.Context) error {
 			lastProbe = now
 			w.probe(ctx, region, now)
 		}
-		w.reach.tick(now, w.tracksRegion)
+		w.reach.tick(now, w.tasks.has)
 		stalled := 0.0
 		if w.Healthy() != nil {
 			stalled = 1
 		}
 		w.metrics.IntakeStalled.Set(stalled)
 	}
-}
-
-// tracksRegion reports whether the worker tracks a task of region.
-func (w *Worker) tracksRegion(region string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.rings[region] != nil
 }
 
 // probe makes one call on behalf of no task: an answer that does not blame the worker clears

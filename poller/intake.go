@@ -54,15 +54,14 @@ func (w *Worker) intake(ctx context.Context) error {
 		}
 		drained = false
 		w.consuming.Store(true)
-		select {
-		case w.slots <- struct{}{}:
-		case <-ctx.Done():
+		res, ok := w.tasks.reserve(ctx)
+		if !ok {
 			return nil
 		}
 		w.nextSince.Store(time.Now().UnixNano())
 		d, err := w.next(ctx)
 		if err != nil {
-			<-w.slots
+			res.giveBack()
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -84,15 +83,14 @@ func (w *Worker) intake(ctx context.Context) error {
 		select {
 		case claiming <- struct{}{}:
 		case <-ctx.Done():
-			<-w.slots
+			res.giveBack()
 			w.requeue(ctx, d, w.log, ctx.Err())
 			return nil
 		}
 		claims.Go(func() {
 			defer func() { <-claiming }()
-			if !w.claim(ctx, d) {
-				<-w.slots
-			}
+			defer res.giveBack() // unless the claim tracked its task
+			w.claim(ctx, d, res)
 		})
 	}
 }
@@ -153,9 +151,9 @@ func (w *Worker) intakeFailing(now time.Time) (time.Duration, bool) {
 //   - owned by a registration that is gone: take over.
 //
 // Resuming and taking over write a new lease with compare-and-set, so the previous holder's
-// next write fails and it stops. It returns true when it started tracking a task (the
-// caller's slot is then kept).
-func (w *Worker) claim(ctx context.Context, d Lease) bool {
+// next write fails and it stops. When it starts tracking a task, the task holds res's slot;
+// otherwise the caller gives res back.
+func (w *Worker) claim(ctx context.Context, d Lease, res *reservation) {
 	reg := d.Registration()
 	key := reg.Key()
 	log := w.log.With(zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID))
@@ -167,7 +165,7 @@ func (w *Worker) claim(ctx context.Context, d Lease) bool {
 			last, found, err := w.pub.Last(ctx, reg.RegionID, reg.TaskID)
 			if err != nil {
 				w.requeue(ctx, d, log, err)
-				return false
+				return
 			}
 			st = State{OwnerSeq: d.ID(), Owner: w.cfg.WorkerID, Lease: w.newLease(), RegisteredAt: time.Now().UTC()}
 			st = reconcile(st, reg, last, found)
@@ -177,11 +175,11 @@ func (w *Worker) claim(ctx context.Context, d Lease) bool {
 			}
 			if err != nil {
 				w.requeue(ctx, d, log, err)
-				return false
+				return
 			}
 			if st.Terminal {
 				w.settle(ctx, d, log, "already_done")
-				return false
+				return
 			}
 			outcome = "tracked"
 			if found {
@@ -189,34 +187,30 @@ func (w *Worker) claim(ctx context.Context, d Lease) bool {
 			}
 			w.metrics.Registrations.WithLabelValues(outcome).Inc()
 			log.Info("tracking task", zap.String("how", outcome), zap.String("last_status", string(st.Status)))
-			w.track(d, st, rev)
-			return true
+			w.track(res, d, st, rev)
+			return
 		case err != nil:
 			w.requeue(ctx, d, log, err)
-			return false
+			return
 		case st.Terminal && st.Outbox == nil:
 			w.settle(ctx, d, log, "already_done")
-			return false
+			return
 		case st.OwnerSeq != d.ID():
 			alive, err := w.src.Held(ctx, key, st.OwnerSeq)
 			if err != nil {
 				w.requeue(ctx, d, log, err)
-				return false
+				return
 			}
 			if alive {
 				w.settle(ctx, d, log, "duplicate")
-				return false
+				return
 			}
 			outcome = "taken_over"
 		}
-		if t := w.lookup(key); t != nil {
+		if old, ok := w.tasks.swapLease(key, d); ok {
 			// Leased again by the worker that still tracks it: keep polling, hold the new lease.
-			w.mu.Lock()
-			old := t.d
-			t.d = d
-			w.mu.Unlock()
 			old.Abandon()
-			return false
+			return
 		}
 		st.OwnerSeq, st.Owner, st.Lease = d.ID(), w.cfg.WorkerID, w.newLease()
 		rev, err = w.store.Update(ctx, key, st, rev)
@@ -225,15 +219,15 @@ func (w *Worker) claim(ctx context.Context, d Lease) bool {
 		}
 		if err != nil {
 			w.requeue(ctx, d, log, err)
-			return false
+			return
 		}
 		w.metrics.Registrations.WithLabelValues(outcome).Inc()
 		log.Info("resuming task", zap.String("how", outcome), zap.String("last_status", string(st.Status)))
-		w.track(d, st, rev)
-		return true
+		w.track(res, d, st, rev)
+		return
 	}
 	w.requeue(ctx, d, log, errors.New("task state kept changing"))
-	return false
+	return
 }
 
 // settle acks a registration that needs no tracking.

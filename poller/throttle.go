@@ -41,7 +41,7 @@ func (w *Worker) followCut(api, region string, factor float64) {
 			zap.String("region_id", clip(region)), zap.Float64("of_configured", factor))
 		return
 	}
-	if !w.tracksRegion(region) || !lim.follow(region, factor, time.Now()) {
+	if !w.tasks.has(region) || !lim.follow(region, factor, time.Now()) {
 		w.metrics.ThrottleNotices.WithLabelValues("ignored").Inc()
 		return
 	}

@@ -31,8 +31,8 @@ type Worker struct {
 	limits *regionLimits
 	gate   *regionGate // poll goroutines per region
 	health *health
-	reach  *reach        // whether ECS answers, per region; every call through api reports to it
-	slots  chan struct{} // one per tracked task, MaxTracked in all
+	reach  *reach    // whether ECS answers, per region; every call through api reports to it
+	tasks  *registry // the tracked tasks, their leases, the batch rings and the slots
 
 	consuming   atomic.Bool
 	paused      atomic.Bool  // intake paused: ECS refuses this worker's calls
@@ -42,8 +42,6 @@ type Worker struct {
 	leaseBase   string       // unique per Worker; leases are leaseBase + a counter
 	leases      atomic.Uint64
 	mu          sync.Mutex
-	tasks       map[string]*tracked
-	rings       map[string]*ring   // the tracked tasks by region, for the batch checker
 	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
 
 	batchLimits   *regionLimits // DescribeTasks calls per region
@@ -103,8 +101,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
 		sched: newScheduler(), gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
 		batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
-		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{}, rings: map[string]*ring{},
-		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
+		leaseBase:   cfg.WorkerID + "/" + randomToken(), canceler: canceler,
 	}
 	for _, o := range opts {
 		o(w)
@@ -112,6 +109,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	if w.metrics == nil {
 		w.metrics = NewMetrics(prometheus.NewRegistry())
 	}
+	w.tasks = newRegistry(cfg.MaxTracked, w.metrics.Tracked)
 	w.log = w.log.Named("worker")
 	w.health = newHealth(w.log)
 	var endpoint func(string) string
@@ -203,11 +201,7 @@ func (w *Worker) Healthy() error {
 }
 
 // Tracked returns the number of tasks being tracked.
-func (w *Worker) Tracked() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.tasks)
-}
+func (w *Worker) Tracked() int { return w.tasks.len() }
 
 // pollLoop processes due keys until ctx ends. A key whose region holds its share of the poll
 // goroutines (regionGate) is parked instead, and made due when a place is kept for it.
@@ -215,7 +209,7 @@ func (w *Worker) pollLoop(ctx context.Context) error {
 	for {
 		select {
 		case key := <-w.sched.Ready():
-			region, regions, ok := w.regionOf(key)
+			region, regions, ok := w.tasks.regionOf(key)
 			switch {
 			case !ok: // not tracked: nothing to process (a task tracked since is due again after Done)
 				w.reschedule(w.gate.gone(key, regions))
@@ -237,18 +231,6 @@ func (w *Worker) reschedule(keys []string) {
 	}
 }
 
-// regionOf returns the region of key's task and how many regions have tasks; ok is false when
-// key is not tracked.
-func (w *Worker) regionOf(key string) (region string, regions int, ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t := w.tasks[key]
-	if t == nil {
-		return "", len(w.rings), false
-	}
-	return t.reg.RegionID, len(w.rings), true
-}
-
 // handBack returns every held registration to the source for immediate redelivery, when Run
 // ends.
 func (w *Worker) handBack() {
@@ -264,18 +246,13 @@ func (w *Worker) handBack() {
 // A poll in flight for one of them finds it gone; anything it still records fails its
 // compare-and-set once the next holder claims the task.
 func (w *Worker) releaseAll(ctx context.Context) int {
-	w.mu.Lock()
-	held := w.tasks
-	w.tasks, w.rings = map[string]*tracked{}, map[string]*ring{}
-	w.mu.Unlock()
-	for _, t := range held {
-		w.limits.forget(t.reg.RegionID, t.key) // or admit would grant its queued read a token for nothing
-		if err := t.d.Release(ctx, 0); err != nil {
-			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
+	held := w.tasks.drain()
+	for _, h := range held {
+		w.limits.forget(h.t.reg.RegionID, h.t.key) // or admit would grant its queued read a token for nothing
+		if err := h.lease.Release(ctx, 0); err != nil {
+			w.log.Warn("cannot hand a registration back", zap.String("task_id", h.t.reg.TaskID), zap.Error(err))
 		}
-		<-w.slots
 	}
-	w.metrics.Tracked.Set(0)
 	return len(held)
 }
 
