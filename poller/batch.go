@@ -141,8 +141,7 @@ func (w *Worker) batching(now time.Time) bool {
 	if _, ok := w.api.(BatchTaskAPI); !ok || w.cfg.BatchInterval < 0 {
 		return false
 	}
-	off := w.batchOffUntil.Load()
-	return off == 0 || !now.Before(time.Unix(0, off))
+	return !w.refusedAt(now)
 }
 
 // nextChunk goes on round region's ring for at most n tasks (registry.chunk); a task whose
@@ -179,8 +178,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 				w.health.report(code, region, err, now)
 				break
 			}
-			w.batchOffUntil.Store(now.Add(batchRetryAfter).UnixNano())
-			w.batchOffCode.Store(code)
+			w.refuse(code, now.Add(batchRetryAfter))
 			w.log.Warn("ECS refuses DescribeTasks; polling each task with DescribeTaskAttribute until it is accepted",
 				zap.String("code", code), zap.String("region_id", region), zap.Duration("retry_in", batchRetryAfter))
 		default:
@@ -190,7 +188,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 	}
 	w.metrics.BatchCalls.WithLabelValues("ok", "").Inc()
 	w.batchLimits.succeeded(region, now)
-	if w.batchOffUntil.Swap(0) != 0 {
+	if w.accepted() {
 		w.log.Info("DescribeTasks is accepted again; checking statuses in batches")
 	}
 	answered := make(map[string]TaskStatus, len(got))
@@ -216,10 +214,45 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 }
 
 // Detail says how the worker works when it differs from the normal (for /readyz), or "".
+// Safe for concurrent use.
 func (w *Worker) Detail() string {
-	if off := w.batchOffUntil.Load(); off != 0 {
-		code, _ := w.batchOffCode.Load().(string)
+	if code, off := w.refusal(); off {
 		return "DescribeTasks refused (" + code + "): polling each task with DescribeTaskAttribute"
 	}
 	return ""
+}
+
+// batchCheck is what the batch checker keeps beyond the tracked tasks: its DescribeTasks
+// limiter, and whether ECS refuses DescribeTasks. Safe for concurrent use (the limiter has its
+// lock; the refusal is atomics): the batch checker writes the refusal, and track, process,
+// retry and Detail read it.
+type batchCheck struct {
+	batchLimits *regionLimits // DescribeTasks calls per region
+	offUntil    atomic.Int64  // unix nanoseconds until which DescribeTasks is not tried; 0: on
+	offCode     atomic.Value  // string: the code that refused DescribeTasks
+}
+
+// refuse turns DescribeTasks off until until, for code.
+func (b *batchCheck) refuse(code string, until time.Time) {
+	b.offUntil.Store(until.UnixNano())
+	b.offCode.Store(code)
+}
+
+// accepted turns DescribeTasks on again after a call succeeded; it reports whether it was off.
+func (b *batchCheck) accepted() bool { return b.offUntil.Swap(0) != 0 }
+
+// refusedAt reports whether DescribeTasks is off at now.
+func (b *batchCheck) refusedAt(now time.Time) bool {
+	off := b.offUntil.Load()
+	return off != 0 && now.Before(time.Unix(0, off))
+}
+
+// refusal returns the code that refused DescribeTasks, and whether it is off (until a call
+// succeeds, even past the time refuse named: see Worker.Detail).
+func (b *batchCheck) refusal() (code string, off bool) {
+	if b.offUntil.Load() == 0 {
+		return "", false
+	}
+	code, _ = b.offCode.Load().(string)
+	return code, true
 }
