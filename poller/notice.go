@@ -9,6 +9,9 @@ import (
 
 // Notice is what the worker asks a Publisher to announce: one transition of one task.
 // Task holds the latest observation (or what was last known, for not-found and timeouts).
+// In the chain of one announcement: a Notice is decided (transitions, failure), recorded in
+// the task's Outbox as an OutboxItem, then published as an events.Event (Event builds it);
+// the journal tells of the stored event as Announced.
 //
 // Ordinal and the kind together identify the transition: publishing the same notice twice
 // must produce the same message id, so the events stream stores it once.

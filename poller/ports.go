@@ -51,7 +51,8 @@ type Publisher interface {
 }
 
 // Announced is what a Publisher tells of a stored event: enough to resume announcing a task
-// from it.
+// from it. In the chain of one announcement: the journal's answer about the events.Event
+// published from a Notice (Publish, Last), which reconcile compares with the Outbox.
 type Announced struct {
 	Position uint64 // position in the task's journal (the stream sequence)
 	ID       string // Notice.ID of the event

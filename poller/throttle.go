@@ -16,8 +16,8 @@ func (w *Worker) cut(api, region string, factor float64) {
 	}
 	w.log.Info("ECS throttles this region's calls; lowered the rate", zap.String("api", api),
 		zap.String("region_id", region), zap.Float64("of_configured", factor))
-	if w.throttles != nil {
-		w.throttles.Announce(api, region, factor)
+	if w.fleet.throttles != nil {
+		w.fleet.throttles.Announce(api, region, factor)
 	}
 }
 
@@ -41,7 +41,7 @@ func (w *Worker) followCut(api, region string, factor float64) {
 			zap.String("region_id", clip(region)), zap.Float64("of_configured", factor))
 		return
 	}
-	if !w.tracksRegion(region) || !lim.follow(region, factor, time.Now()) {
+	if !w.tasks.has(region) || !lim.follow(region, factor, time.Now()) {
 		w.metrics.ThrottleNotices.WithLabelValues("ignored").Inc()
 		return
 	}

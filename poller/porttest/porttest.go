@@ -130,7 +130,7 @@ func StateStore(t *testing.T, newStore func(t *testing.T) poller.StateStore) {
 		Outbox: &poller.Outbox{Task: poller.Task{TaskID: "t-porttest-1", RegionID: region, Status: poller.StatusFinished,
 			Operations: []events.Operation{{OperationStatus: "Success", RelatedItems: []events.RelatedItem{{Name: "OSSObject", Value: "x.raw"}}}}},
 			PreviousStatus: poller.StatusProcessing, ObservedAt: time.Unix(2000, 0).UTC(),
-			Items: []poller.Pending{{Kind: events.KindStatusChanged, Ordinal: 3}, {Kind: events.KindFinished, Ordinal: 3}}}}
+			Items: []poller.OutboxItem{{Kind: events.KindStatusChanged, Ordinal: 3}, {Kind: events.KindFinished, Ordinal: 3}}}}
 	// updated is st once its outbox is sent and the task ended.
 	updated := st
 	updated.Outbox, updated.Terminal = nil, true
