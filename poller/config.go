@@ -14,7 +14,7 @@ type Config struct {
 	PollJitter     float64       // randomization factor, below 1 (0.2: ±20%); negative: no jitter; 0.2
 	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; negative: not at all; 30s
-	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
+	APITimeout     time.Duration // one DescribeTaskAttribute call; 10s
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
 	APIBurst       int           // token bucket size per region, at most the headroom of the worker's share (a full bucket plus a second's rate fit a per-second quota, see newQuotaLimits); APIQPS, so the headroom, at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m
@@ -62,7 +62,7 @@ func (c *Config) setDefaults() {
 	def(&c.PollMax, 60*time.Second)
 	def(&c.TaskTimeout, 24*time.Hour)
 	def(&c.NotFoundGrace, 30*time.Second)
-	def(&c.CallTimeout, 10*time.Second)
+	def(&c.APITimeout, 10*time.Second)
 	def(&c.ThrottleQuiet, time.Minute)
 	def(&c.HandBackAfter, time.Minute)
 	def(&c.StallAfter, time.Minute)
@@ -107,7 +107,7 @@ func (c Config) Validate() error {
 	check(c.PollMultiplier >= 1, "poll multiplier must be at least 1, got %g", c.PollMultiplier)
 	check(c.PollJitter < 1, "poll jitter must be below 1, got %g", c.PollJitter)
 	check(c.TaskTimeout > 0, "task timeout must be positive, got %s", c.TaskTimeout)
-	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)
+	check(c.APITimeout > 0, "API timeout must be positive, got %s", c.APITimeout)
 	check(c.APIQPS > 0, "API QPS must be positive, got %g", c.APIQPS)
 	check(c.BatchQPS > 0, "DescribeTasks QPS must be positive, got %g", c.BatchQPS)
 	check(c.APIBurst >= 1, "API burst must be at least 1, got %d", c.APIBurst)

@@ -53,7 +53,7 @@ func (c *runConfig) flags() *flag.FlagSet {
 	durationVar(fs, &c.Poll.TaskTimeout, "task-timeout", 24*time.Hour, positive, "a task not finished this long after registration fails with reason timeout")
 	fs.BoolVar(&c.Poll.CancelOnTimeout, "cancel-on-timeout", false, "at --task-timeout, cancel a task that can be canceled (ImportImage, ExportImage, or any task ECS reports SupportCancel for) with ECS CancelTask (the RAM identity needs ecs:CancelTask) before publishing failed with reason timeout; the event's cancel field says what ECS answered")
 	durationVar(fs, &c.Poll.NotFoundGrace, "not-found-grace", 30*time.Second, zeroOK, "how long InvalidTaskId.NotFound is tolerated before the task fails with reason task_not_found; 0: not at all, the first one fails the task")
-	durationVar(fs, &c.Poll.CallTimeout, "api-timeout", 10*time.Second, positive, "timeout of one DescribeTaskAttribute call")
+	durationVar(fs, &c.Poll.APITimeout, "api-timeout", 10*time.Second, positive, "timeout of one DescribeTaskAttribute call")
 	floatVar(fs, &c.Poll.APIQPS, "api-qps", 10, positive, "ECS calls per second per region and API, for all workers together (each takes its share); lowered under sustained throttling, never below a quarter")
 	fs.Var(&c.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
 	intVar(fs, &c.Poll.APIBurst, "api-burst", 0, zeroOK, "calls per region that may go at once (the token bucket), at most the tenth of the worker's share of --api-qps kept free, so a full bucket plus a second at the rate fit a per-second quota; 0: that tenth (at least 1)")
@@ -107,8 +107,8 @@ func (c *runConfig) Validate() error {
 	if c.Setup.AckWait < time.Second {
 		errs = append(errs, fmt.Errorf("--ack-wait must be at least 1s, got %s", c.Setup.AckWait))
 	}
-	if c.Poll.CallTimeout >= c.Setup.AckWait {
-		errs = append(errs, fmt.Errorf("--api-timeout (%s) must be shorter than --ack-wait (%s): a lease must outlive a call", c.Poll.CallTimeout, c.Setup.AckWait))
+	if c.Poll.APITimeout >= c.Setup.AckWait {
+		errs = append(errs, fmt.Errorf("--api-timeout (%s) must be shorter than --ack-wait (%s): a lease must outlive a call", c.Poll.APITimeout, c.Setup.AckWait))
 	}
 	if c.Setup.DedupWindow < 2*c.Setup.AckWait {
 		errs = append(errs, fmt.Errorf("--dedup-window (%s) must be at least twice --ack-wait (%s)", c.Setup.DedupWindow, c.Setup.AckWait))
