@@ -44,7 +44,7 @@ func (c *cancelConfig) Validate() error {
 // cancelTask asks ECS to cancel one task (CancelTask), signed by the default credential chain
 // as the worker's calls are. The worker tracking the task sees it Deleted and publishes failed
 // with reason task_canceled.
-func cancelTask(ctx context.Context, cfg cancelConfig, out io.Writer) error {
+func cancelTask(ctx context.Context, cfg cancelConfig, out, _ io.Writer) error {
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Timeout: cfg.Timeout})
 	if err != nil {
 		return err

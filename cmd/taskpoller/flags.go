@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,43 +20,15 @@ import (
 	"github.com/taskpoller/taskpoller/events/natsclient"
 )
 
-// errUsage marks a command line that could not be parsed (already reported).
-var errUsage = errors.New("usage")
-
 // envPrefix prefixes every flag's environment variable: --poll-max is TASKPOLLER_POLL_MAX.
 const envPrefix = "TASKPOLLER_"
 
 func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) }
 
-// parse parses args into fs; a flag not on the command line takes its environment variable
-// when that is set. Command line beats environment beats default.
+// parse parses args, the flags of the command fs is named after (see command.parse); no
+// arguments may follow them.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: taskpoller %s [flags]\n\nFlags (environment variable in brackets). A number or duration set to 0 or less is refused,\nunless its help says what 0 means; left unset, a flag keeps its default.\n", fs.Name())
-		fs.VisitAll(func(f *flag.Flag) {
-			def := ""
-			if f.DefValue != "" && f.DefValue != "[]" {
-				def = fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(stderr, "  --%s [%s]%s\n      %s\n", f.Name, envName(f.Name), def, f.Usage)
-		})
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
-		return errUsage
-	}
-	if err := flagenv.Apply(fs, envPrefix, os.LookupEnv); err != nil {
-		fmt.Fprintf(stderr, "taskpoller %s: %v\n", fs.Name(), err)
-		return errUsage // as a bad value on the command line
-	}
-	return nil
+	return command{name: fs.Name(), synopsis: "[flags]"}.parse(fs, args, 0, stderr)
 }
 
 // registerECSEndpoint defines --ecs-endpoint, the same for every command that calls ECS.

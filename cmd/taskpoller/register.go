@@ -67,7 +67,7 @@ func (c *registerConfig) metadata() (json.RawMessage, error) {
 }
 
 // register publishes one registration and waits until JetStream has stored it.
-func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
+func register(ctx context.Context, cfg registerConfig, out, _ io.Writer) error {
 	md, _ := cfg.metadata()
 	nc, js, subjects, err := cfg.dial("taskpoller register")
 	if err != nil {

@@ -151,7 +151,7 @@ func (c *runConfig) poll() poller.Config {
 }
 
 // run is `taskpoller run`: a worker until ctx ends.
-func run(ctx context.Context, cfg runConfig, logOut io.Writer) error {
+func run(ctx context.Context, cfg runConfig, _, logOut io.Writer) error {
 	log := cfg.Log.build(logOut)
 	defer func() { _ = log.Sync() }()
 	url := cfg.NATS.URL

@@ -79,7 +79,7 @@ func (s *taskStatus) row() *taskRow {
 var errUnknownTask = errors.New("unknown task")
 
 // showStatus prints what JetStream holds about one task and its whole event history.
-func showStatus(ctx context.Context, cfg statusConfig, out io.Writer) error {
+func showStatus(ctx context.Context, cfg statusConfig, out, _ io.Writer) error {
 	nc, js, subjects, err := cfg.dial("taskpoller status")
 	if err != nil {
 		return err

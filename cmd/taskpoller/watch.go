@@ -35,7 +35,7 @@ func (c *watchConfig) Validate() error {
 }
 
 // watch prints events until ctx ends.
-func watch(ctx context.Context, cfg watchConfig, out io.Writer) error {
+func watch(ctx context.Context, cfg watchConfig, out, _ io.Writer) error {
 	nc, js, subjects, err := cfg.dial("taskpoller watch")
 	if err != nil {
 		return err
