@@ -25,7 +25,7 @@ func (c *cancelConfig) flags() *flag.FlagSet {
 	registerECSEndpoint(fs, &c.ECSEndpoint)
 	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
 	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
-	durationVar(fs, &c.Timeout, "api-timeout", 10*time.Second, positive, "timeout of the CancelTask call")
+	durationVar(fs, &c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, positive, "timeout of the CancelTask call")
 	return fs
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/events/natsclient"
+	"github.com/taskpoller/taskpoller/poller"
 )
 
 // envPrefix prefixes every flag's environment variable: --poll-max is TASKPOLLER_POLL_MAX.
@@ -94,6 +95,17 @@ func (q *qpsFor) Set(v string) error {
 		(*q)[api] = r
 	}
 	return nil
+}
+
+// apply sets the rates of p that q overrides: DescribeTaskAttribute's is APIQPS, that of
+// DescribeTasks BatchQPS.
+func (q qpsFor) apply(p *poller.Config) {
+	if r, ok := q["DescribeTaskAttribute"]; ok {
+		p.APIQPS = r
+	}
+	if r, ok := q["DescribeTasks"]; ok {
+		p.BatchQPS = r
+	}
 }
 
 // natsClient is the connection and subject prefix of the commands that talk to a running
