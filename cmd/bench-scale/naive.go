@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -89,9 +90,9 @@ func (t *errorTally) add(err error) {
 func (t *errorTally) snapshot() map[string]int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make(map[string]int, len(t.n))
-	for k, v := range t.n {
-		out[k] = v
+	out := maps.Clone(t.n)
+	if out == nil {
+		out = map[string]int{}
 	}
 	return out
 }
