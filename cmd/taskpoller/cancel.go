@@ -15,31 +15,22 @@ import (
 
 // cancelConfig is the configuration of `taskpoller cancel`.
 type cancelConfig struct {
-	ECSEndpoint  string
-	Region, Task string
-	Timeout      time.Duration
+	ECSEndpoint string
+	taskFlags
+	Timeout time.Duration
 }
 
 func (c *cancelConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
 	registerECSEndpoint(fs, &c.ECSEndpoint)
-	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
-	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+	c.taskFlags.register(fs)
 	durationVar(fs, &c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, positive, "timeout of the CancelTask call")
 	return fs
 }
 
-// Validate checks the ids as a worker would and the timeout.
-func (c *cancelConfig) Validate() error {
-	var errs []error
-	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("--api-timeout must be positive, got %s", c.Timeout))
-	}
-	return errors.Join(errs...)
-}
+// Validate checks the ids as a worker would; --api-timeout refuses what is not positive
+// itself.
+func (c *cancelConfig) Validate() error { return c.taskFlags.validate() }
 
 // cancelTask asks ECS to cancel one task (CancelTask), signed by the default credential chain
 // as the worker's calls are. The worker tracking the task sees it Deleted and publishes failed

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
 
 // envPrefix prefixes every flag's environment variable: --poll-max is TASKPOLLER_POLL_MAX.
@@ -36,6 +39,20 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 func registerECSEndpoint(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "ecs-endpoint", "", "ECS endpoint URL such as http://127.0.0.1:8080 (scheme picks HTTP or HTTPS); empty: the official endpoint of each task's region")
 }
+
+// taskFlags are --region and --task: the task a command is about.
+type taskFlags struct {
+	Region, Task string
+}
+
+func (t *taskFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
+	fs.StringVar(&t.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+}
+
+// validate checks the ids as a worker would (they are subject tokens), so a bad one is refused
+// here already.
+func (t taskFlags) validate() error { return events.ValidateIDs(t.Region, t.Task) }
 
 // multiFlag is a repeatable string flag.
 type multiFlag []string
@@ -128,13 +145,34 @@ func (c *natsClient) validate() error {
 	return errors.Join(err, c.NATS.Validate())
 }
 
+// deployment is a connection to a running deployment.
+type deployment struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	subjects events.Subjects
+}
+
+// inspector reads what JetStream holds of the deployment's tasks.
+func (d deployment) inspector() *natsjs.Inspector { return natsjs.NewInspector(d.js, d.subjects) }
+
 // dial connects as name (the command, for the server's connection list). The caller closes
-// the connection.
-func (c *natsClient) dial(name string) (*nats.Conn, jetstream.JetStream, events.Subjects, error) {
+// the connection (d.nc).
+func (c *natsClient) dial(name string) (deployment, error) {
 	subjects, err := events.NewSubjects(c.SubjectPrefix)
 	if err != nil {
-		return nil, nil, events.Subjects{}, err
+		return deployment{}, err
 	}
 	nc, js, err := c.NATS.Dial("", name, zap.NewNop())
-	return nc, js, subjects, err
+	return deployment{nc: nc, js: js, subjects: subjects}, err
+}
+
+// dialFor is dial for a command that gives up after timeout: the context returned ends then.
+// The caller calls done when finished, which releases it and closes the connection.
+func (c *natsClient) dialFor(ctx context.Context, name string, timeout time.Duration) (_ context.Context, _ deployment, done func(), _ error) {
+	d, err := c.dial(name)
+	if err != nil {
+		return ctx, d, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, d, func() { cancel(); d.nc.Close() }, nil
 }
