@@ -21,7 +21,7 @@ type Config struct {
 	PollJitter     float64       // randomization factor, below 1 (0.2: ±20%); 0 in a complete Config, or negative: no jitter; 0.2
 	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
 	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 0 in a complete Config, or negative: not at all; 30s
-	APITimeout     time.Duration // one DescribeTaskAttribute call; 10s
+	APITimeout     time.Duration // one ECS call: DescribeTaskAttribute, DescribeTasks, CancelTask; 10s
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
 	APIBurst       int           // token bucket size per region, at most the headroom of the worker's share (a full bucket plus a second's rate fit a per-second quota, see newQuotaLimits); 0: APIQPS, so the headroom, at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m

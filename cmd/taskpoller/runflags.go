@@ -144,7 +144,7 @@ type ecsFlags struct{ *runConfig }
 func (g ecsFlags) register(fs *flag.FlagSet) {
 	d, p := poller.DefaultConfig(), &g.Poll
 	registerECSEndpoint(fs, &g.ECSEndpoint)
-	durationVar(fs, &p.APITimeout, "api-timeout", d.APITimeout, positive, "timeout of one DescribeTaskAttribute call")
+	durationVar(fs, &p.APITimeout, "api-timeout", d.APITimeout, positive, "timeout of one ECS call (DescribeTaskAttribute, DescribeTasks, CancelTask at --task-timeout)")
 	floatVar(fs, &p.APIQPS, "api-qps", d.APIQPS, positive, "ECS calls per second per region and API, for all workers together (each takes its share); lowered under sustained throttling, never below a quarter")
 	fs.Var(&g.QPSFor, "api-qps-for", "per-API overrides of --api-qps, e.g. DescribeTasks=5,DescribeTaskAttribute=20")
 	intVar(fs, &p.APIBurst, "api-burst", d.APIBurst, zeroOK, "calls per region that may go at once (the token bucket), at most the tenth of the worker's share of --api-qps kept free, so a full bucket plus a second at the rate fit a per-second quota; 0: that tenth (at least 1)")
