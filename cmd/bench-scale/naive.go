@@ -36,7 +36,7 @@ type naiveConfig struct {
 func (c *naiveConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("naive", flag.ContinueOnError)
 	fs.StringVar(&c.Endpoint, "endpoint", "", "ECS endpoint URL, e.g. http://127.0.0.1:8080 (required)")
-	fs.DurationVar(&c.Timeout, "api-timeout", 10*time.Second, "timeout of one call")
+	fs.DurationVar(&c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, "timeout of one call")
 	c.Backoff.register(fs)
 	return fs
 }
