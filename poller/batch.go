@@ -34,7 +34,7 @@ type batchItem struct {
 //
 // Regions are apart: each region's round runs in a goroutine of its own, at most one round
 // (so one DescribeTasks call) of a region in flight at once, so a region whose calls hang (up
-// to Config.CallTimeout each) delays only its own next round; a region whose round is still
+// to Config.APITimeout each) delays only its own next round; a region whose round is still
 // on at a tick skips that tick. At most Config.Concurrency DescribeTasks calls are in flight
 // at once (the operator's bound on calls in flight; DescribeTasks calls are one per MaxBatch
 // tasks, so it is ample): a round waits for a place before each call. batch waits for every
@@ -157,7 +157,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 	for i, it := range chunk {
 		ids[i] = it.t.reg.TaskID
 	}
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	got, err := api.DescribeTasks(cctx, region, ids)
 	cancel()
 	now := time.Now()

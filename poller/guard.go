@@ -73,7 +73,7 @@ func (w *Worker) guard(ctx context.Context) error {
 // probe makes one call on behalf of no task: an answer that does not blame the worker clears
 // the worker-level causes.
 func (w *Worker) probe(ctx context.Context, region string, now time.Time) {
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	_, err := w.api.DescribeTask(cctx, region, probeTaskID)
 	cancel()
 	switch c := Classify(err); {

@@ -36,7 +36,7 @@ type demoConfig struct {
 
 func (c *demoConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (a free port is used if it is taken)")
+	fs.StringVar(&c.NATSListen, "nats-listen", defaultNATSListen, "address of the embedded NATS server (a free port is used if it is taken)")
 	fs.StringVar(&c.ECSListen, "ecs-listen", "127.0.0.1:0", "address of the ECS emulator (port 0: a free port; the demo prints it)")
 	floatVar(fs, &c.TimeScale, "time-scale", 90, positive, "how much faster than real ECS the emulated tasks run (90: a 20-minute export takes 14s)")
 	floatVar(fs, &c.FaultRate, "fault-rate", 0.06, zeroOK, "fraction of ECS calls answered with throttling or 5xx errors, to show retries; 0: none")

@@ -70,7 +70,7 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 	// worker may have set a longer one, which Setup never shortens.
 	poll := cfg.poll()
 	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
-	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.APITimeout})
 	if err != nil {
 		svc.close()
 		return nil, err
