@@ -26,16 +26,16 @@ func TestIDsAreDeterministicAndDistinct(t *testing.T) {
 		{"t-1", KindFinished, 3, "Finished", "100%"},
 		{"t-2", KindStatusChanged, 2, "Processing", ""},
 	} {
-		id := ID("cn-hangzhou", c.task, c.kind, c.ordinal, c.status, c.process)
+		id := mustID(t, "cn-hangzhou", c.task, c.kind, c.ordinal, c.status, c.process)
 		if prev, ok := ids[id]; ok {
 			t.Errorf("id %s shared by %+v and %+v", id, prev, c)
 		}
 		ids[id] = c
 	}
-	if a, b := ID("cn-hangzhou", "t-1", KindFinished, 3, "Finished", "100%"), ID("cn-hangzhou", "t-1", KindFailed, 2, "Processing", ""); a != b {
+	if a, b := mustID(t, "cn-hangzhou", "t-1", KindFinished, 3, "Finished", "100%"), mustID(t, "cn-hangzhou", "t-1", KindFailed, 2, "Processing", ""); a != b {
 		t.Errorf("finished and failed of one task must share one id (a task has one terminal event): %s, %s", a, b)
 	}
-	if id := ID("cn-hangzhou", "t-1", KindStatusChanged, 1, "Weird status\r\n*", ""); strings.ContainsAny(id, " \r\n*") {
+	if id := mustID(t, "cn-hangzhou", "t-1", KindStatusChanged, 1, "Weird status\r\n*", ""); strings.ContainsAny(id, " \r\n*") {
 		t.Errorf("unsafe id %q", id)
 	}
 }

@@ -8,7 +8,7 @@
 // for tests.
 //
 // It imports neither NATS nor the worker: a downstream service that only wants the event
-// types compiles this package alone (check with `go list -deps`). The JetStream side — the
-// worker's adapters, Follow for consumers, Register for producers — is package
-// github.com/taskpoller/taskpoller/poller/natsjs.
+// types compiles this package alone (check with `go list -deps`). The JetStream side is
+// elsewhere: the worker's adapters are package github.com/taskpoller/taskpoller/poller/natsjs;
+// Follow for consumers and Register for producers are package events/natsclient.
 package events

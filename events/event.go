@@ -24,6 +24,9 @@ const (
 )
 
 // Event is a CloudEvents 1.0 event in structured JSON mode, carrying a task transition.
+// In the chain of one announcement: the worker decides a poller.Notice, records it in the
+// task's poller.Outbox, then publishes it as an Event; the journal tells of it as
+// poller.Announced.
 type Event struct {
 	SpecVersion     string    `json:"specversion"`
 	ID              string    `json:"id"`

@@ -1,9 +1,13 @@
 package events
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 )
+
+// ErrUnknownKind is returned for a kind that is none of Kinds.
+var ErrUnknownKind = errors.New("unknown event kind")
 
 // ID returns the deterministic id of a task event; it is also the Nats-Msg-Id. Two different
 // transitions never share an id: a status change is named by its ordinal and status, a
@@ -14,17 +18,21 @@ import (
 //	<region>/<task>/progress/<ordinal>/<status>/<process>
 //	<region>/<task>/terminal
 //
+// A kind that is none of Kinds has no id: ID returns an error matching ErrUnknownKind, so
+// that a new kind gets an id of its own here, never another kind's.
+//
 // region and task come from a validated registration; status and process are made safe here.
-func ID(region, task string, kind Kind, ordinal int, status, process string) string {
+func ID(region, task string, kind Kind, ordinal int, status, process string) (string, error) {
 	base := region + "/" + task
 	switch kind {
 	case KindStatusChanged:
-		return fmt.Sprintf("%s/status/%d/%s", base, ordinal, idToken(status))
+		return fmt.Sprintf("%s/status/%d/%s", base, ordinal, idToken(status)), nil
 	case KindProgress:
-		return fmt.Sprintf("%s/progress/%d/%s/%s", base, ordinal, idToken(status), idToken(process))
-	default:
-		return base + "/terminal"
+		return fmt.Sprintf("%s/progress/%d/%s/%s", base, ordinal, idToken(status), idToken(process)), nil
+	case KindFinished, KindFailed:
+		return base + "/terminal", nil
 	}
+	return "", fmt.Errorf("id of a %q event of %s: %w", kind, base, ErrUnknownKind)
 }
 
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9%._-]`)

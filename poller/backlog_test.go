@@ -140,7 +140,7 @@ func TestBacklogWaitsInTheStream(t *testing.T) {
 	}
 	cfg := poller.Config{
 		PollInitial: 50 * time.Millisecond, PollMax: 500 * time.Millisecond, PollMultiplier: 2,
-		APIQPS: 20000, CallTimeout: 2 * time.Second, BatchInterval: 100 * time.Millisecond,
+		APIQPS: 20000, APITimeout: 2 * time.Second, BatchInterval: 100 * time.Millisecond,
 		NotFoundGrace: time.Second,
 	}
 	small, roomy := cfg, cfg

@@ -34,7 +34,7 @@ type batchItem struct {
 //
 // Regions are apart: each region's round runs in a goroutine of its own, at most one round
 // (so one DescribeTasks call) of a region in flight at once, so a region whose calls hang (up
-// to Config.CallTimeout each) delays only its own next round; a region whose round is still
+// to Config.APITimeout each) delays only its own next round; a region whose round is still
 // on at a tick skips that tick. At most Config.Concurrency DescribeTasks calls are in flight
 // at once (the operator's bound on calls in flight; DescribeTasks calls are one per MaxBatch
 // tasks, so it is ample): a round waits for a place before each call. batch waits for every
@@ -59,7 +59,7 @@ func (w *Worker) batch(ctx context.Context) error {
 		if !w.batching(time.Now()) {
 			continue // DescribeTasks refused: per-task polling until batchRetryAfter
 		}
-		sizes := w.regionSizes()
+		sizes := w.tasks.regions()
 		for region, rr := range rounds {
 			if _, ok := sizes[region]; !ok && !rr.busy.Load() {
 				delete(rounds, region) // no task left there: forgotten
@@ -141,45 +141,13 @@ func (w *Worker) batching(now time.Time) bool {
 	if _, ok := w.api.(BatchTaskAPI); !ok || w.cfg.BatchInterval < 0 {
 		return false
 	}
-	off := w.batchOffUntil.Load()
-	return off == 0 || !now.Before(time.Unix(0, off))
+	return !w.refusedAt(now)
 }
 
-// regionSizes returns how many tasks each region's ring holds.
-func (w *Worker) regionSizes() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make(map[string]int, len(w.rings))
-	for region, r := range w.rings {
-		out[region] = r.len()
-	}
-	return out
-}
-
-// nextChunk goes on round region's ring for at most n tasks, until out holds MaxBatch, and
-// returns out and how many tasks it went past. Each task goes into out with its last seen
-// status, except that one whose lease was taken back is made due instead, for process to drop
-// it, and one waiting for its read is left out (the read will see its latest status).
+// nextChunk goes on round region's ring for at most n tasks (registry.chunk); a task whose
+// lease was taken back is made due instead, for process to drop it.
 func (w *Worker) nextChunk(out []batchItem, region string, n int) ([]batchItem, int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r := w.rings[region]
-	if r == nil {
-		return out, 0
-	}
-	took := 0
-	for ; took < min(n, r.len()) && len(out) < MaxBatch; took++ {
-		t := r.take()
-		switch {
-		case t.d.Lost():
-			w.sched.Schedule(t.key, time.Now())
-		case t.waiting.Load():
-			// its read is on the way and will see the latest status
-		default:
-			out = append(out, batchItem{t: t, status: t.knownStatus()})
-		}
-	}
-	return out, took
+	return w.tasks.chunk(out, region, n, func(key string) { w.sched.Schedule(key, time.Now()) })
 }
 
 // checkBatch asks the status of one chunk of tasks of region and schedules those that need a
@@ -189,7 +157,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 	for i, it := range chunk {
 		ids[i] = it.t.reg.TaskID
 	}
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	got, err := api.DescribeTasks(cctx, region, ids)
 	cancel()
 	now := time.Now()
@@ -210,8 +178,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 				w.health.report(code, region, err, now)
 				break
 			}
-			w.batchOffUntil.Store(now.Add(batchRetryAfter).UnixNano())
-			w.batchOffCode.Store(code)
+			w.refuse(code, now.Add(batchRetryAfter))
 			w.log.Warn("ECS refuses DescribeTasks; polling each task with DescribeTaskAttribute until it is accepted",
 				zap.String("code", code), zap.String("region_id", region), zap.Duration("retry_in", batchRetryAfter))
 		default:
@@ -221,7 +188,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 	}
 	w.metrics.BatchCalls.WithLabelValues("ok", "").Inc()
 	w.batchLimits.succeeded(region, now)
-	if w.batchOffUntil.Swap(0) != 0 {
+	if w.accepted() {
 		w.log.Info("DescribeTasks is accepted again; checking statuses in batches")
 	}
 	answered := make(map[string]TaskStatus, len(got))
@@ -247,10 +214,45 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 }
 
 // Detail says how the worker works when it differs from the normal (for /readyz), or "".
+// Safe for concurrent use.
 func (w *Worker) Detail() string {
-	if off := w.batchOffUntil.Load(); off != 0 {
-		code, _ := w.batchOffCode.Load().(string)
+	if code, off := w.refusal(); off {
 		return "DescribeTasks refused (" + code + "): polling each task with DescribeTaskAttribute"
 	}
 	return ""
+}
+
+// batchCheck is what the batch checker keeps beyond the tracked tasks: its DescribeTasks
+// limiter, and whether ECS refuses DescribeTasks. Safe for concurrent use (the limiter has its
+// lock; the refusal is atomics): the batch checker writes the refusal, and track, process,
+// retry and Detail read it.
+type batchCheck struct {
+	batchLimits *regionLimits // DescribeTasks calls per region
+	offUntil    atomic.Int64  // unix nanoseconds until which DescribeTasks is not tried; 0: on
+	offCode     atomic.Value  // string: the code that refused DescribeTasks
+}
+
+// refuse turns DescribeTasks off until until, for code.
+func (b *batchCheck) refuse(code string, until time.Time) {
+	b.offUntil.Store(until.UnixNano())
+	b.offCode.Store(code)
+}
+
+// accepted turns DescribeTasks on again after a call succeeded; it reports whether it was off.
+func (b *batchCheck) accepted() bool { return b.offUntil.Swap(0) != 0 }
+
+// refusedAt reports whether DescribeTasks is off at now.
+func (b *batchCheck) refusedAt(now time.Time) bool {
+	off := b.offUntil.Load()
+	return off != 0 && now.Before(time.Unix(0, off))
+}
+
+// refusal returns the code that refused DescribeTasks, and whether it is off (until a call
+// succeeds, even past the time refuse named: see Worker.Detail).
+func (b *batchCheck) refusal() (code string, off bool) {
+	if b.offUntil.Load() == 0 {
+		return "", false
+	}
+	code, _ = b.offCode.Load().(string)
+	return code, true
 }

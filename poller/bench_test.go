@@ -79,9 +79,9 @@ func BenchmarkScheduler(b *testing.B) {
 func BenchmarkPoll(b *testing.B) {
 	w := benchWorker(b)
 	d := &nopDelivery{reg: events.Registration{RegionID: "cn-hangzhou", TaskID: "t-bench"}, seq: 1}
-	w.slots <- struct{}{}
-	w.track(d, State{RegisteredAt: time.Now()}, 1)
 	ctx := context.Background()
+	res, _ := w.tasks.reserve(ctx)
+	w.track(res, d, State{RegisteredAt: time.Now()}, 1)
 	w.process(ctx, d.reg.Key()) // first observation publishes; the rest do not
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -101,8 +101,8 @@ func BenchmarkTrackedMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		for j := range n {
 			d := &nopDelivery{reg: events.Registration{RegionID: "cn-hangzhou", TaskID: fmt.Sprintf("t-%020d", j)}, seq: uint64(j)}
-			w.slots <- struct{}{}
-			w.track(d, State{RegisteredAt: time.Now()}, 1)
+			res, _ := w.tasks.reserve(context.Background())
+			w.track(res, d, State{RegisteredAt: time.Now()}, 1)
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)

@@ -6,21 +6,28 @@ import (
 	"time"
 )
 
-// Config tunes a Worker. Zero fields get the defaults documented on each field.
+// Config tunes a Worker. Its defaults are stated once, in DefaultConfig.
+//
+// A Config from DefaultConfig is complete: every field is what it holds, zeros included, so
+// a zero where the field says what 0 means (PollJitter, NotFoundGrace, BatchInterval) has that
+// meaning, and a zero where 0 means nothing is refused by Validate. In any other Config (a
+// literal such as Config{APIQPS: 5}) a zero field gets its default, so that a literal names
+// only what it changes; there "off" is spelled negative (PollJitter: -1). APIBurst, BatchQPS
+// and WorkerID follow other settings when zero (or empty) in every Config.
 type Config struct {
 	PollInitial    time.Duration // first interval, and again after each status change; 5s
 	PollMax        time.Duration // interval cap; 60s
 	PollMultiplier float64       // interval growth per poll; 1.5
-	PollJitter     float64       // randomization factor, below 1 (0.2: ±20%); negative: no jitter; 0.2
+	PollJitter     float64       // randomization factor, below 1 (0.2: ±20%); 0 in a complete Config, or negative: no jitter; 0.2
 	TaskTimeout    time.Duration // a task not terminal this long after registration fails; 24h
-	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; negative: not at all; 30s
-	CallTimeout    time.Duration // one DescribeTaskAttribute call; 10s
+	NotFoundGrace  time.Duration // InvalidTaskId.NotFound is tolerated this long; 0 in a complete Config, or negative: not at all; 30s
+	APITimeout     time.Duration // one ECS call: DescribeTaskAttribute, DescribeTasks, CancelTask; 10s
 	APIQPS         float64       // calls per second per region and API, for the whole fleet (see WithFleet); 10
-	APIBurst       int           // token bucket size per region, at most the headroom of the worker's share (a full bucket plus a second's rate fit a per-second quota, see newQuotaLimits); APIQPS, so the headroom, at least 1
+	APIBurst       int           // token bucket size per region, at most the headroom of the worker's share (a full bucket plus a second's rate fit a per-second quota, see newQuotaLimits); 0: APIQPS, so the headroom, at least 1
 	ThrottleQuiet  time.Duration // no rate cut this long (here or in the fleet): a lowered rate climbs back; 1m
 	MaxTracked     int           // tasks one worker tracks at once; 100000
 	Concurrency    int           // polls in flight at once; 16
-	WorkerID       string        // names this worker in the state store and logs; "worker"
+	WorkerID       string        // names this worker in the state store and logs; empty: "worker"
 	// HandBackAfter: when ECS has refused this worker's calls (credentials, permissions,
 	// clock) this long, it stops taking registrations and hands back those it holds, so that
 	// a healthy worker goes on; it probes ECS and takes registrations again once a call is
@@ -34,71 +41,94 @@ type Config struct {
 	// kept and nothing is handed back (see reach). 30s: a blip (a restarting proxy, a burst of
 	// 503s) never shows, and /readyz tells before the 1m bounds above act.
 	UnreachableAfter time.Duration
-	// BatchQPS is the rate of DescribeTasks calls per region for the whole fleet; APIQPS.
+	// BatchQPS is the rate of DescribeTasks calls per region for the whole fleet; 0: APIQPS.
 	BatchQPS float64
 	// BatchInterval is how often the status of every tracked task is checked with
-	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. Negative: never (per-task
-	// polling only).
+	// DescribeTasks, when the TaskAPI is a BatchTaskAPI; 500ms. 0 in a complete Config, or
+	// negative: never (per-task polling only).
 	BatchInterval time.Duration
 	// CancelOnTimeout: at a task's deadline, cancel it (the TaskAPI must be a TaskCanceler)
 	// when it can be canceled (Cancelable) before failing it with reason timeout; the event
 	// says what became of the call (events.Data.Cancel). false: tasks are left running.
 	CancelOnTimeout bool
-	// Discover lists the tasks of regions and registers every one (see DiscoverConfig);
-	// off without Regions.
-	Discover DiscoverConfig
+
+	// complete: from DefaultConfig (or WithDefaults); its zero fields are not defaulted again.
+	complete bool
 }
 
-// WithDefaults returns c with every zero field set to its default, as NewWorker does.
+// DefaultConfig returns the complete Config of every default: change what differs and pass
+// it on; a field set to zero keeps its zero (see Config). APIBurst and BatchQPS are 0: they
+// follow APIQPS.
+func DefaultConfig() Config {
+	return Config{
+		PollInitial:      5 * time.Second,
+		PollMax:          60 * time.Second,
+		PollMultiplier:   1.5,
+		PollJitter:       0.2,
+		TaskTimeout:      24 * time.Hour,
+		NotFoundGrace:    30 * time.Second,
+		APITimeout:       10 * time.Second,
+		APIQPS:           10,
+		ThrottleQuiet:    time.Minute,
+		MaxTracked:       100000,
+		Concurrency:      16,
+		WorkerID:         "worker",
+		HandBackAfter:    time.Minute,
+		StallAfter:       time.Minute,
+		UnreachableAfter: 30 * time.Second,
+		BatchInterval:    500 * time.Millisecond,
+		complete:         true,
+	}
+}
+
+// WithDefaults returns c as NewWorker uses it: complete, every field that gets a default
+// (see Config) set to it, APIBurst, BatchQPS and WorkerID filled in, and "off" spelled
+// negative (PollJitter, NotFoundGrace, BatchInterval), as it is in a Config literal, so that
+// the result means the same whichever way c was built.
 func (c Config) WithDefaults() Config {
 	c.setDefaults()
 	return c
 }
 
 func (c *Config) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
+	if !c.complete {
+		d := DefaultConfig()
+		orDefault(&c.PollInitial, d.PollInitial)
+		orDefault(&c.PollMax, d.PollMax)
+		orDefault(&c.PollMultiplier, d.PollMultiplier)
+		orDefault(&c.PollJitter, d.PollJitter)
+		orDefault(&c.TaskTimeout, d.TaskTimeout)
+		orDefault(&c.NotFoundGrace, d.NotFoundGrace)
+		orDefault(&c.APITimeout, d.APITimeout)
+		orDefault(&c.APIQPS, d.APIQPS)
+		orDefault(&c.ThrottleQuiet, d.ThrottleQuiet)
+		orDefault(&c.MaxTracked, d.MaxTracked)
+		orDefault(&c.Concurrency, d.Concurrency)
+		orDefault(&c.HandBackAfter, d.HandBackAfter)
+		orDefault(&c.StallAfter, d.StallAfter)
+		orDefault(&c.UnreachableAfter, d.UnreachableAfter)
+		orDefault(&c.BatchInterval, d.BatchInterval)
+		c.complete = true
 	}
-	def(&c.PollInitial, 5*time.Second)
-	def(&c.PollMax, 60*time.Second)
-	def(&c.TaskTimeout, 24*time.Hour)
-	def(&c.NotFoundGrace, 30*time.Second)
-	def(&c.CallTimeout, 10*time.Second)
-	def(&c.ThrottleQuiet, time.Minute)
-	def(&c.HandBackAfter, time.Minute)
-	def(&c.StallAfter, time.Minute)
-	def(&c.UnreachableAfter, 30*time.Second)
-	def(&c.BatchInterval, 500*time.Millisecond)
-	c.Discover.setDefaults()
-	if c.PollMultiplier == 0 {
-		c.PollMultiplier = 1.5
-	}
-	if c.PollJitter == 0 {
-		c.PollJitter = 0.2
-	}
-	if c.APIQPS == 0 {
-		c.APIQPS = 10
-	}
-	if c.BatchQPS == 0 {
-		c.BatchQPS = c.APIQPS
-	}
-	if c.APIBurst == 0 {
-		c.APIBurst = max(1, int(c.APIQPS))
-	}
-	if c.MaxTracked == 0 {
-		c.MaxTracked = 100000
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = 16
-	}
-	if c.WorkerID == "" {
-		c.WorkerID = "worker"
+	// Zeros left now mean what their field says. "Off" is read as negative by the worker.
+	orDefault(&c.PollJitter, -1)
+	orDefault(&c.NotFoundGrace, -1)
+	orDefault(&c.BatchInterval, -1)
+	orDefault(&c.BatchQPS, c.APIQPS)
+	orDefault(&c.APIBurst, max(1, int(c.APIQPS)))
+	orDefault(&c.WorkerID, DefaultConfig().WorkerID)
+}
+
+// orDefault sets *p to v when *p is zero.
+func orDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
 	}
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports every setting that cannot work. It checks c as it is: call it on
+// c.WithDefaults(), as NewWorker does.
 func (c Config) Validate() error {
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
@@ -111,7 +141,7 @@ func (c Config) Validate() error {
 	check(c.PollMultiplier >= 1, "poll multiplier must be at least 1, got %g", c.PollMultiplier)
 	check(c.PollJitter < 1, "poll jitter must be below 1, got %g", c.PollJitter)
 	check(c.TaskTimeout > 0, "task timeout must be positive, got %s", c.TaskTimeout)
-	check(c.CallTimeout > 0, "call timeout must be positive, got %s", c.CallTimeout)
+	check(c.APITimeout > 0, "API timeout must be positive, got %s", c.APITimeout)
 	check(c.APIQPS > 0, "API QPS must be positive, got %g", c.APIQPS)
 	check(c.BatchQPS > 0, "DescribeTasks QPS must be positive, got %g", c.BatchQPS)
 	check(c.APIBurst >= 1, "API burst must be at least 1, got %d", c.APIBurst)
@@ -120,6 +150,5 @@ func (c Config) Validate() error {
 	check(c.HandBackAfter > 0, "hand-back delay must be positive, got %s", c.HandBackAfter)
 	check(c.StallAfter > 0, "intake stall bound must be positive, got %s", c.StallAfter)
 	check(c.UnreachableAfter > 0, "ECS unreachable bound must be positive, got %s", c.UnreachableAfter)
-	errs = append(errs, c.Discover.validate())
 	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -10,8 +11,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// discovery is what a worker needs to discover tasks (Config.Discover); nil when it is off.
+// discovery is what a worker needs to discover tasks; nil when it is off. Safe for concurrent
+// use.
 type discovery struct {
+	cfg    DiscoverConfig // with its defaults
 	store  DiscoveryStore
 	reg    Registrar
 	lister TaskLister // the TaskAPI's, reporting to reach (set by NewWorker)
@@ -21,26 +24,30 @@ type discovery struct {
 	held map[string]bool // regions whose lease this worker holds
 }
 
-// WithDiscovery gives the worker what discovery needs: store, shared by the fleet, for the
-// regions' leases and cursors, and reg, to register what it lists. NewWorker refuses
-// Config.Discover.Regions without it; without Regions it changes nothing.
-func WithDiscovery(store DiscoveryStore, reg Registrar) Option {
-	return func(w *Worker) { w.disc = &discovery{store: store, reg: reg} }
+// WithDiscovery turns discovery on for cfg's regions (see DiscoverConfig; none: it changes
+// nothing), with store, shared by the fleet, for the regions' leases and cursors, and reg, to
+// register what it lists. NewWorker checks cfg (after its defaults), and refuses discovery
+// without store and reg, or with a TaskAPI that cannot list tasks (TaskLister).
+func WithDiscovery(cfg DiscoverConfig, store DiscoveryStore, reg Registrar) Option {
+	return func(w *Worker) { w.disc = &discovery{cfg: cfg.WithDefaults(), store: store, reg: reg} }
 }
 
 // initDiscovery completes the worker's discovery once its reach exists, or refuses a
-// configuration that lists regions without the means to (see WithDiscovery, TaskLister).
+// configuration it cannot run (see WithDiscovery).
 func (w *Worker) initDiscovery(api TaskAPI) error {
-	if !w.cfg.Discover.On() {
+	if w.disc == nil || !w.disc.cfg.On() {
 		w.disc = nil
 		return nil
 	}
-	if w.disc == nil || w.disc.store == nil || w.disc.reg == nil {
-		return errors.New("worker: Discover.Regions needs a DiscoveryStore and a Registrar (WithDiscovery)")
+	if err := w.disc.cfg.Validate(); err != nil {
+		return fmt.Errorf("worker discovery config: %w", err)
+	}
+	if w.disc.store == nil || w.disc.reg == nil {
+		return errors.New("worker: discovery needs a DiscoveryStore and a Registrar (WithDiscovery)")
 	}
 	l, ok := api.(TaskLister)
 	if !ok {
-		return errors.New("worker: Discover.Regions needs a TaskAPI that lists tasks (TaskLister)")
+		return errors.New("worker: discovery needs a TaskAPI that lists tasks (TaskLister)")
 	}
 	w.disc.lister = reachLister{lister: l, reach: w.reach}
 	w.disc.log = w.log.Named("discovery")
@@ -48,7 +55,7 @@ func (w *Worker) initDiscovery(api TaskAPI) error {
 	return nil
 }
 
-// discover turns every task created in Config.Discover.Regions into a registration, as a
+// discover turns every task created in the regions of its DiscoverConfig into a registration, as a
 // producer would publish it (origin discovered), whether a producer registers it or not.
 //
 // Each region is listed by one worker of the fleet at a time, the holder of its lease in the
@@ -64,7 +71,7 @@ func (w *Worker) discover(ctx context.Context) error {
 		return nil
 	}
 	var wg sync.WaitGroup
-	for _, region := range w.cfg.Discover.Regions {
+	for _, region := range w.disc.cfg.Regions {
 		w.metrics.Discovery.Leases.WithLabelValues(region).Set(0)
 		wg.Go(func() { w.discoverRegion(ctx, region) })
 	}
@@ -83,8 +90,8 @@ func (w *Worker) discoverRegion(ctx context.Context, region string) {
 		case <-ctx.Done():
 			return
 		}
-		if !w.paused.Load() {
-			l, err := w.disc.store.Acquire(ctx, region, w.leaseBase)
+		if !w.in.isPaused() {
+			l, err := w.disc.store.Acquire(ctx, region, w.tokens.base)
 			switch {
 			case err == nil:
 				w.holdRegion(ctx, l, log)
@@ -125,7 +132,7 @@ func (w *Worker) holdRegion(ctx context.Context, l DiscoveryLease, log *zap.Logg
 		}
 		now := time.Now()
 		w.reportLag(region, st, now)
-		if w.paused.Load() {
+		if w.in.isPaused() {
 			why, release = "ECS refuses this worker's calls", true
 			continue
 		}
@@ -169,9 +176,16 @@ func (w *Worker) setHeld(region string, held bool) {
 	w.metrics.Discovery.Lag.DeleteLabelValues(region)
 }
 
+// tracksRegion reports whether the worker tracks a task of region, or lists its tasks (it
+// holds the region's discovery lease): reach keeps such a region, and the fleet's rate cuts
+// for it are followed.
+func (w *Worker) tracksRegion(region string) bool {
+	return w.tasks.has(region) || w.listsRegion(region)
+}
+
 // listsRegion reports whether this worker lists region's tasks now (it holds its lease).
 func (w *Worker) listsRegion(region string) bool {
-	if w.disc == nil || !slices.Contains(w.cfg.Discover.Regions, region) {
+	if w.disc == nil || !slices.Contains(w.disc.cfg.Regions, region) {
 		return false
 	}
 	w.disc.mu.Lock()

@@ -10,8 +10,9 @@ import (
 )
 
 // DiscoverConfig turns discovery on: every task created in Regions becomes a registration,
-// whether a producer registers it or not (see Worker.discover). Zero fields get the defaults
-// documented on each field; no Regions: discovery is off.
+// whether a producer registers it or not (see Worker.discover). It is given with the ports
+// discovery needs (WithDiscovery), apart from Config, which stays comparable. Zero fields get
+// the defaults documented on each field; no Regions: discovery is off.
 type DiscoverConfig struct {
 	// Regions are the regions whose tasks are listed (DescribeTasks by creation time). One
 	// worker of the fleet at a time lists each (a lease in the DiscoveryStore).
@@ -37,17 +38,18 @@ func KnownTaskActions() []string {
 // On reports whether discovery is configured.
 func (c DiscoverConfig) On() bool { return len(c.Regions) > 0 }
 
-func (c *DiscoverConfig) setDefaults() {
-	if c.Interval == 0 {
-		c.Interval = 30 * time.Second
-	}
-	if c.Lookback == 0 {
-		c.Lookback = 24 * time.Hour
-	}
+// WithDefaults returns c with every zero field that has a default set to it, as NewWorker
+// uses it.
+func (c DiscoverConfig) WithDefaults() DiscoverConfig {
+	orDefault(&c.Interval, 30*time.Second)
+	orDefault(&c.Lookback, 24*time.Hour)
+	return c
 }
 
-// validate reports every setting of c that cannot work.
-func (c DiscoverConfig) validate() error {
+// Validate reports every setting of c that cannot work: regions that are no region ids,
+// actions ECS does not list, a region or action named twice, an Interval under 1s, a Lookback
+// not longer than Interval. Call it on c.WithDefaults(), as NewWorker does.
+func (c DiscoverConfig) Validate() error {
 	var errs []error
 	for i, r := range c.Regions {
 		if !events.ValidRegion(r) {

@@ -30,7 +30,7 @@ func TestDiscoveryCallsShareTheDescribeTasksQuota(t *testing.T) {
 		}
 		throttles := &recordedCuts{}
 		d.opts = append(d.opts, poller.WithThrottles(throttles))
-		cfg := discoverConfig()
+		cfg := rigConfig()
 		cfg.APIQPS, cfg.BatchQPS = 1000, 2
 		d.lister.setHook(func(n int, q poller.ListQuery) error {
 			if n >= 3 && n <= 17 && n%2 == 1 { // the first try of pages 3 to 10
@@ -38,7 +38,7 @@ func TestDiscoveryCallsShareTheDescribeTasksQuota(t *testing.T) {
 			}
 			return nil
 		})
-		d.start(cfg)
+		d.startWith(cfg, discoverConfig())
 		settle(29 * time.Second)
 		calls := d.lister.queries()
 		if len(calls) != 10+8 {
@@ -202,9 +202,9 @@ func TestPausedWorkerGivesItsDiscoveryLeasesUp(t *testing.T) {
 		refused := &poller.APIError{Code: "InvalidAccessKeyId.NotFound", StatusCode: 404}
 		d.lister.setHook(func(int, poller.ListQuery) error { return refused })
 		d.api.setRefuse(refused) // probes are refused too
-		cfg := discoverConfig()
-		cfg.HandBackAfter, cfg.Discover.Interval = 5*time.Second, time.Second
-		w := d.start(cfg)
+		cfg, dc := rigConfig(), discoverConfig()
+		cfg.HandBackAfter, dc.Interval = 5*time.Second, time.Second
+		w := d.startWith(cfg, dc)
 		settle(time.Second)
 		if d.store.Holder(testRegion) == "" {
 			t.Fatal("the worker took no lease")

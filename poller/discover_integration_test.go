@@ -18,7 +18,7 @@ import (
 
 // startDiscovering starts a worker wired as `taskpoller run --discover-regions` wires it: the
 // env's worker, plus natsjs's DiscoveryStore and Registrar on its own connection.
-func (e *env) startDiscovering(cfg poller.Config) *worker {
+func (e *env) startDiscovering(cfg poller.Config, dc poller.DiscoverConfig) *worker {
 	e.t.Helper()
 	nc, js := e.connect()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -32,7 +32,7 @@ func (e *env) startDiscovering(cfg poller.Config) *worker {
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
 	w, err := poller.NewWorker(cfg, e.api, pub, natsjs.NewStateStore(assets.State, heal), natsjs.NewSource(assets, pub, log, 8, heal),
 		poller.WithLogger(log), poller.WithMetrics(metrics),
-		poller.WithDiscovery(natsjs.NewDiscoveryStore(assets, heal), natsjs.NewRegistrar(js, e.subjects, heal)))
+		poller.WithDiscovery(dc, natsjs.NewDiscoveryStore(assets, heal), natsjs.NewRegistrar(js, e.subjects, heal)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -79,10 +79,9 @@ func TestDiscoveredTasksEndOnceThroughAKilledHolder(t *testing.T) {
 	e := newEnv(t, ecsemu.WithDurations("ModifyDiskSpec", 300*time.Millisecond, 700*time.Millisecond))
 	_, js := e.connect()
 	c := e.collect(js)
-	cfg := fastConfig()
-	cfg.Discover = poller.DiscoverConfig{Regions: []string{region}, Interval: time.Second, Lookback: time.Hour}
-	a := e.startDiscovering(cfg)
-	b := e.startDiscovering(cfg)
+	cfg, dc := fastConfig(), poller.DiscoverConfig{Regions: []string{region}, Interval: time.Second, Lookback: time.Hour}
+	a := e.startDiscovering(cfg, dc)
+	b := e.startDiscovering(cfg, dc)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	tick := ticks(t, 50*time.Millisecond)

@@ -42,16 +42,16 @@ type regionListing struct {
 
 func newRegionListing() *regionListing { return &regionListing{seen: map[string]uint64{}} }
 
-// listRegion lists the region of l at once and then every Config.Discover.Interval, until ctx
+// listRegion lists the region of l at once and then every DiscoverConfig.Interval, until ctx
 // ends. A listing whose pages take longer than the interval is followed by the next at once.
 func (w *Worker) listRegion(ctx context.Context, l DiscoveryLease, st *regionListing, log *zap.Logger) {
-	tick := time.NewTicker(w.cfg.Discover.Interval)
+	tick := time.NewTicker(w.disc.cfg.Interval)
 	defer tick.Stop()
 	for {
 		if err := w.listWindow(ctx, l, st, log); err != nil && ctx.Err() == nil {
 			w.metrics.Discovery.Errors.WithLabelValues(l.Region).Inc()
 			log.Warn("listing the region's tasks failed; the next listing starts from the same cursor", zap.Error(err),
-				zap.Duration("in", w.cfg.Discover.Interval))
+				zap.Duration("in", w.disc.cfg.Interval))
 		}
 		select {
 		case <-tick.C:
@@ -74,19 +74,19 @@ func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionLis
 		st.cursor.Store(cur.At.UnixNano())
 	}
 	now := time.Now()
-	win := discoverWindow(cur.At, now, w.cfg.Discover.Lookback)
+	win := discoverWindow(cur.At, now, w.disc.cfg.Lookback)
 	switch {
 	case cur.Revision == 0 && st.window == 0:
 		log.Info("first listing of the region: tasks created within the lookback are registered too",
-			zap.Time("since", win.start), zap.Duration("lookback", w.cfg.Discover.Lookback))
+			zap.Time("since", win.start), zap.Duration("lookback", w.disc.cfg.Lookback))
 	case win.gap:
 		w.metrics.Discovery.Gaps.WithLabelValues(l.Region).Inc()
 		log.Warn("the region was not listed for longer than the lookback: tasks created between the last complete listing and the lookback were never listed",
-			zap.Time("listed_until", cur.At), zap.Time("resumes_from", win.start), zap.Duration("lookback", w.cfg.Discover.Lookback))
+			zap.Time("listed_until", cur.At), zap.Time("resumes_from", win.start), zap.Duration("lookback", w.disc.cfg.Lookback))
 	}
 	st.window++
 	end := win.end
-	for _, action := range w.cfg.Discover.filters() {
+	for _, action := range w.disc.cfg.filters() {
 		e, err := w.listAction(ctx, l.Region, action, win.start, win.end, st)
 		if err != nil {
 			return err

@@ -46,11 +46,11 @@ func (w *Worker) listPage(ctx context.Context, q ListQuery) (TaskPage, error) {
 	return TaskPage{}, err
 }
 
-// listCall makes one ListTasks call, within Config.CallTimeout, and acts on its answer as the
+// listCall makes one ListTasks call, within Config.APITimeout, and acts on its answer as the
 // batch checker does on DescribeTasks's.
 func (w *Worker) listCall(ctx context.Context, q ListQuery) (TaskPage, error) {
 	w.metrics.Discovery.Calls.WithLabelValues(q.RegionID).Inc()
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	p, err := w.disc.lister.ListTasks(cctx, q)
 	cancel()
 	now := time.Now()

@@ -178,15 +178,18 @@ func newDiscoveryRig(r *rig) *discoveryRig {
 	return d
 }
 
-// discoverConfig is rigConfig discovering testRegion at the defaults.
-func discoverConfig() poller.Config {
-	cfg := rigConfig()
-	cfg.Discover = poller.DiscoverConfig{Regions: []string{testRegion}}
-	return cfg
+// discoverConfig discovers testRegion at the defaults.
+func discoverConfig() poller.DiscoverConfig {
+	return poller.DiscoverConfig{Regions: []string{testRegion}}
 }
 
-// start starts a worker that discovers with cfg.
-func (d *discoveryRig) start(cfg poller.Config) *discoveryWorker {
+// start starts a worker of rigConfig that discovers with dc.
+func (d *discoveryRig) start(dc poller.DiscoverConfig) *discoveryWorker {
+	return d.startWith(rigConfig(), dc)
+}
+
+// startWith starts a worker of cfg that discovers with dc.
+func (d *discoveryRig) startWith(cfg poller.Config, dc poller.DiscoverConfig) *discoveryWorker {
 	dead := new(atomic.Bool)
 	reg := d.regs.Registrar(func(r events.Registration) {
 		d.mu.Lock()
@@ -199,7 +202,7 @@ func (d *discoveryRig) start(cfg poller.Config) *discoveryWorker {
 		}
 	})
 	saved := d.opts
-	d.opts = append(slices.Clone(saved), poller.WithDiscovery(deadStore{d.store, dead}, deadRegistrar{reg, dead}))
+	d.opts = append(slices.Clone(saved), poller.WithDiscovery(dc, deadStore{d.store, dead}, deadRegistrar{reg, dead}))
 	w := &discoveryWorker{rigWorker: d.rig.start(cfg), dead: dead}
 	d.opts = saved
 	d.mu.Lock()

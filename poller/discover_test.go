@@ -68,9 +68,9 @@ func TestDiscoveryPagesToTotalCountAndCostsOneCallPerInterval(t *testing.T) {
 					d.lister.addAction(id, poller.ActionImportImage, now.Add(-time.Minute))
 					d.api.script(id, answers(finished(), 1)...)
 				}
-				cfg := discoverConfig()
-				cfg.Discover.Actions = actions
-				w := d.start(cfg)
+				dc := discoverConfig()
+				dc.Actions = actions
+				w := d.start(dc)
 				settle(time.Second)
 				perFilter := max(1, len(actions))
 				first := len(d.lister.queries())
@@ -311,24 +311,29 @@ func TestNewWorkerRefusesDiscoveryWithoutItsMeans(t *testing.T) {
 		name   string
 		api    poller.TaskAPI
 		change func(*poller.DiscoverConfig)
-		opts   []poller.Option
+		store  poller.DiscoveryStore
 		want   string
 	}{
-		{"no store", lister, nil, nil, "WithDiscovery"},
-		{"no lister", newMemAPI(), nil, []poller.Option{poller.WithDiscovery(store, regs)}, "TaskLister"},
-		{"bad region", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{"Hangzhou"} }, []poller.Option{poller.WithDiscovery(store, regs)}, "not an ECS region id"},
-		{"region twice", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{testRegion, testRegion} }, []poller.Option{poller.WithDiscovery(store, regs)}, "named twice"},
-		{"unknown action", lister, func(c *poller.DiscoverConfig) { c.Actions = []string{"CopyImage"} }, []poller.Option{poller.WithDiscovery(store, regs)}, "not a TaskAction"},
-		{"short interval", lister, func(c *poller.DiscoverConfig) { c.Interval = 500 * time.Millisecond }, []poller.Option{poller.WithDiscovery(store, regs)}, "at least 1s"},
-		{"short lookback", lister, func(c *poller.DiscoverConfig) { c.Lookback = 30 * time.Second }, []poller.Option{poller.WithDiscovery(store, regs)}, "longer than the discovery interval"},
-		{"ok", lister, nil, []poller.Option{poller.WithDiscovery(store, regs)}, ""},
+		{"no store", lister, nil, nil, "a DiscoveryStore and a Registrar"},
+		{"no lister", newMemAPI(), nil, store, "TaskLister"},
+		{"bad region", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{"Hangzhou"} }, store, "not an ECS region id"},
+		{"region twice", lister, func(c *poller.DiscoverConfig) { c.Regions = []string{testRegion, testRegion} }, store, "named twice"},
+		{"unknown action", lister, func(c *poller.DiscoverConfig) { c.Actions = []string{"CopyImage"} }, store, "not a TaskAction"},
+		{"short interval", lister, func(c *poller.DiscoverConfig) { c.Interval = 500 * time.Millisecond }, store, "at least 1s"},
+		{"short lookback", lister, func(c *poller.DiscoverConfig) { c.Lookback = 30 * time.Second }, store, "longer than the discovery interval"},
+		{"ok", lister, nil, store, ""},
 	}
 	for _, tt := range tests {
-		cfg := discoverConfig()
+		dc := discoverConfig()
 		if tt.change != nil {
-			tt.change(&cfg.Discover)
+			tt.change(&dc)
 		}
-		_, err := poller.NewWorker(cfg, tt.api, memory.NewJournal(), memory.NewStore(), memory.NewQueue().Source(), tt.opts...)
+		var r poller.Registrar
+		if tt.store != nil {
+			r = regs
+		}
+		_, err := poller.NewWorker(rigConfig(), tt.api, memory.NewJournal(), memory.NewStore(), memory.NewQueue().Source(),
+			poller.WithDiscovery(dc, tt.store, r))
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s: %v", tt.name, err)
@@ -338,13 +343,10 @@ func TestNewWorkerRefusesDiscoveryWithoutItsMeans(t *testing.T) {
 	}
 	// Without regions the option changes nothing, and no TaskLister is needed.
 	if _, err := poller.NewWorker(rigConfig(), newMemAPI(), memory.NewJournal(), memory.NewStore(), memory.NewQueue().Source(),
-		poller.WithDiscovery(store, regs)); err != nil {
+		poller.WithDiscovery(poller.DiscoverConfig{}, nil, nil)); err != nil {
 		t.Errorf("WithDiscovery without regions: %v", err)
 	}
-	if err := (poller.Config{Discover: poller.DiscoverConfig{Regions: []string{testRegion}}}).WithDefaults().Validate(); err != nil {
-		t.Errorf("defaults of discovery: %v", err)
-	}
-	if c := (poller.Config{}).WithDefaults().Discover; c.Interval != 30*time.Second || c.Lookback != 24*time.Hour {
-		t.Errorf("discovery defaults: interval %s, lookback %s; want 30s and 24h", c.Interval, c.Lookback)
+	if c := discoverConfig().WithDefaults(); c.Interval != 30*time.Second || c.Lookback != 24*time.Hour || c.Validate() != nil {
+		t.Errorf("discovery defaults: interval %s, lookback %s (%v); want 30s and 24h", c.Interval, c.Lookback, c.Validate())
 	}
 }

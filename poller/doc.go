@@ -26,6 +26,8 @@
 //   - Every goroutine Worker.Run starts has returned when Run returns, and every registration
 //     still held has been handed back.
 //
-// The package imports neither NATS nor the ECS SDK: events and poller/ecsapi implement its
-// ports.
+// The package imports neither NATS nor the ECS SDK: poller/natsjs (NATS JetStream) and
+// poller/ecsapi (the ECS SDK) implement its ports, and poller/memory implements them in memory
+// for tests; poller/porttest checks that they keep the contracts. Package events is the
+// contract of what it publishes.
 package poller

@@ -3,7 +3,7 @@ package poller
 import "sync"
 
 // regionGate bounds how many poll goroutines (Config.Concurrency in all) one region occupies
-// at once, so that a region whose calls hang (each up to Config.CallTimeout) cannot hold every
+// at once, so that a region whose calls hang (each up to Config.APITimeout) cannot hold every
 // poll goroutine while the other regions' tasks wait to be read: a region may hold its fair
 // share, Concurrency divided among the regions with tasks (at least one). A worker tracking
 // one region gives it every goroutine.

@@ -41,23 +41,23 @@ func (w *Worker) guard(ctx context.Context) error {
 			return nil
 		}
 		now := time.Now()
-		if w.fleet != nil {
-			n := w.fleet.Size()
+		if w.fleet.size != nil {
+			n := w.fleet.size.Size()
 			w.limits.share(n, now)
 			w.batchLimits.share(n, now)
 			w.metrics.FleetSize.Set(float64(max(1, n)))
 		}
 		since, region, failing := w.health.failing()
 		switch {
-		case !failing && w.paused.Load():
-			w.paused.Store(false)
+		case !failing && w.in.isPaused():
+			w.in.resume()
 			w.metrics.IntakePaused.Set(0)
 			w.log.Info("ECS accepts this worker's calls again; taking registrations")
-		case failing && !w.paused.Load() && now.Sub(since) >= w.cfg.HandBackAfter:
+		case failing && !w.in.isPaused() && now.Sub(since) >= w.cfg.HandBackAfter:
 			w.metrics.IntakePaused.Set(1)
-			w.pause()
+			w.in.pause() // interrupts Source.Next: intake's next turn hands everything back
 			lastProbe = now
-		case failing && w.paused.Load() && now.Sub(lastProbe) >= probeEvery:
+		case failing && w.in.isPaused() && now.Sub(lastProbe) >= probeEvery:
 			lastProbe = now
 			w.probe(ctx, region, now)
 		}
@@ -70,18 +70,10 @@ func (w *Worker) guard(ctx context.Context) error {
 	}
 }
 
-// tracksRegion reports whether the worker tracks a task of region, or lists its tasks
-// (it holds the region's discovery lease).
-func (w *Worker) tracksRegion(region string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.rings[region] != nil || w.listsRegion(region)
-}
-
 // probe makes one call on behalf of no task: an answer that does not blame the worker clears
 // the worker-level causes.
 func (w *Worker) probe(ctx context.Context, region string, now time.Time) {
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	_, err := w.api.DescribeTask(cctx, region, probeTaskID)
 	cancel()
 	switch c := Classify(err); {

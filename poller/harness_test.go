@@ -96,7 +96,7 @@ func (e *env) connectTo(url string) (*nats.Conn, jetstream.JetStream) {
 func fastConfig() poller.Config {
 	return poller.Config{
 		PollInitial: 10 * time.Millisecond, PollMax: 80 * time.Millisecond, PollMultiplier: 2, PollJitter: -1,
-		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, CallTimeout: time.Second,
+		NotFoundGrace: 200 * time.Millisecond, APIQPS: 1000, APITimeout: time.Second,
 		BatchInterval: -1, // per-task polling: these tests count and time DescribeTaskAttribute calls
 	}
 }

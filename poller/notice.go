@@ -9,6 +9,9 @@ import (
 
 // Notice is what the worker asks a Publisher to announce: one transition of one task.
 // Task holds the latest observation (or what was last known, for not-found and timeouts).
+// In the chain of one announcement: a Notice is decided (transitions, failure), recorded in
+// the task's Outbox as an OutboxItem, then published as an events.Event (Event builds it);
+// the journal tells of the stored event as Announced.
 //
 // Ordinal and the kind together identify the transition: publishing the same notice twice
 // must produce the same message id, so the events stream stores it once.
@@ -32,9 +35,11 @@ type Notice struct {
 }
 
 // ID returns the deterministic id of the event announcing n (events.ID). It is built from
-// the registration's region and task ids, which Notice.Task carries.
+// the registration's region and task ids, which Notice.Task carries. A notice of a kind
+// events.ID does not know has no event: its id is "", and Publishers refuse it.
 func (n Notice) ID() string {
-	return events.ID(n.Task.RegionID, n.Task.TaskID, n.Kind, n.Ordinal, string(n.Task.Status), n.Task.Process)
+	id, _ := events.ID(n.Task.RegionID, n.Task.TaskID, n.Kind, n.Ordinal, string(n.Task.Status), n.Task.Process)
+	return id
 }
 
 // Action returns the task action for subjects, or "unknown" when ECS never told it.

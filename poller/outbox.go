@@ -10,15 +10,19 @@ import (
 // before publishing anything: the notices of one observation, in order. The notices share the
 // observation; each item keeps what differs. Whoever holds the task next publishes what is
 // left of it before polling again.
+// In the chain of one announcement: the decided Notices are recorded here, as OutboxItems,
+// before each is published as an events.Event.
 type Outbox struct {
-	Task           Task      `json:"task"`
-	PreviousStatus Status    `json:"previous_status,omitempty"`
-	ObservedAt     time.Time `json:"observed_at"`
-	Items          []Pending `json:"items"`
+	Task           Task         `json:"task"`
+	PreviousStatus Status       `json:"previous_status,omitempty"`
+	ObservedAt     time.Time    `json:"observed_at"`
+	Items          []OutboxItem `json:"items"`
 }
 
-// Pending is one notice of an Outbox.
-type Pending struct {
+// OutboxItem is one notice of an Outbox: what differs between the notices of one observation.
+// In the chain of one announcement: a decided Notice as the Outbox records it, until it is
+// published as an events.Event (Outbox.notice rebuilds the Notice).
+type OutboxItem struct {
 	Kind         events.Kind   `json:"kind"`
 	Ordinal      int           `json:"ordinal"`
 	Reason       events.Reason `json:"reason,omitempty"`
@@ -35,7 +39,7 @@ func newOutbox(ns []Notice) *Outbox {
 	}
 	o := &Outbox{Task: ns[0].Task, PreviousStatus: ns[0].PreviousStatus, ObservedAt: ns[0].ObservedAt}
 	for _, n := range ns {
-		o.Items = append(o.Items, Pending{Kind: n.Kind, Ordinal: n.Ordinal, Reason: n.Reason, ErrorCode: n.ErrorCode,
+		o.Items = append(o.Items, OutboxItem{Kind: n.Kind, Ordinal: n.Ordinal, Reason: n.Reason, ErrorCode: n.ErrorCode,
 			ErrorMessage: n.ErrorMessage, Cancel: n.Cancel})
 	}
 	return o
@@ -59,7 +63,7 @@ func (o *Outbox) after(n int) *Outbox {
 		return nil
 	}
 	c := *o
-	c.Items = append([]Pending(nil), o.Items[n:]...)
+	c.Items = append([]OutboxItem(nil), o.Items[n:]...)
 	return &c
 }
 

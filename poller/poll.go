@@ -15,11 +15,11 @@ import (
 // then polls. What to do is decided here, when to do it next by the task's backoff and the
 // scheduler.
 func (w *Worker) process(ctx context.Context, key string) {
-	t := w.lookup(key)
+	t, lease := w.tasks.lookup(key)
 	if t == nil {
 		return
 	}
-	if w.lease(t).Lost() {
+	if lease.Lost() {
 		w.revoked(t)
 		return
 	}
@@ -64,7 +64,7 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return
 	}
 	t.waiting.Store(false)
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
 	task, err := w.api.DescribeTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()
 	w.metrics.APILatency.Observe(time.Since(now).Seconds())
@@ -376,15 +376,15 @@ func (w *Worker) commit(ctx context.Context, t *tracked, st State, now time.Time
 func (w *Worker) lost(t *tracked) {
 	w.metrics.Lost.Inc()
 	w.logger(t).Warn("task was taken over by another worker; stopping here")
-	if w.untrack(t) {
-		w.lease(t).Abandon()
+	if lease, ok := w.untrack(t); ok {
+		lease.Abandon()
 	}
 }
 
 // revoked forgets a task whose lease the source took back (its partition went to another
 // worker), without settling its registration.
 func (w *Worker) revoked(t *tracked) {
-	if w.untrack(t) {
+	if _, ok := w.untrack(t); ok {
 		w.metrics.Lost.Inc()
 		w.logger(t).Debug("lease taken back by the source; another worker tracks the task now")
 	}
@@ -392,7 +392,7 @@ func (w *Worker) revoked(t *tracked) {
 
 // complete acks the registration of a task whose terminal event is stored.
 func (w *Worker) complete(ctx context.Context, t *tracked, now time.Time) {
-	if err := w.lease(t).Done(ctx); err != nil && ctx.Err() == nil {
+	if err := w.tasks.leaseOf(t).Done(ctx); err != nil && ctx.Err() == nil {
 		// The state says terminal: a redelivery is acked without a second event.
 		w.logger(t).Warn("cannot ack registration", zap.Error(err))
 	}

@@ -51,7 +51,8 @@ type Publisher interface {
 }
 
 // Announced is what a Publisher tells of a stored event: enough to resume announcing a task
-// from it.
+// from it. In the chain of one announcement: the journal's answer about the events.Event
+// published from a Notice (Publish, Last), which reconcile compares with the Outbox.
 type Announced struct {
 	Position uint64 // position in the task's journal (the stream sequence)
 	ID       string // Notice.ID of the event
@@ -166,8 +167,10 @@ type TaskLister interface {
 }
 
 // ListQuery asks for one page of the tasks of a region created from Start to End, both
-// included. ECS compares creation times at the minute its CreationTime holds, so a listing
-// whose bounds fall inside a minute may include tasks of that whole minute.
+// included. ECS gives creation times to the minute, and a poller must survive it comparing
+// them so (the emulator does): an End inside a minute takes in that whole minute's tasks, a
+// Start inside a minute leaves that minute's tasks out. Windows that follow each other must
+// therefore overlap by at least a minute.
 type ListQuery struct {
 	RegionID   string
 	Start, End time.Time // creation time bounds (sent as UTC, yyyy-MM-ddTHH:mm:ssZ)

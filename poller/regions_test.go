@@ -47,7 +47,7 @@ func TestHangingRegionsDoNotDelayOthers(t *testing.T) {
 		hanging := map[string]bool{"cn-beijing": true, "cn-shanghai": true, "ap-southeast-1": true}
 		r.wrapAPI = func(api poller.TaskAPI) poller.TaskAPI { return hangingAPI{api.(*batchAPI), hanging} }
 		cfg := rigConfig()
-		cfg.BatchInterval, cfg.CallTimeout = 500*time.Millisecond, 10*time.Second
+		cfg.BatchInterval, cfg.APITimeout = 500*time.Millisecond, 10*time.Second
 		cfg.PollInitial, cfg.PollMax = time.Second, time.Minute
 		cfg.Concurrency = 4 // fewer than the hanging regions' tasks: without a bound they hold every poll goroutine
 		a := r.start(cfg)

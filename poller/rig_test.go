@@ -47,7 +47,7 @@ func newRig(t *testing.T) *rig {
 func rigConfig() poller.Config {
 	return poller.Config{
 		PollInitial: 100 * time.Millisecond, PollMax: time.Second, PollMultiplier: 2, PollJitter: -1,
-		NotFoundGrace: time.Second, APIQPS: 1000, CallTimeout: time.Second, HandBackAfter: time.Hour,
+		NotFoundGrace: time.Second, APIQPS: 1000, APITimeout: time.Second, HandBackAfter: time.Hour,
 		BatchInterval: -1,
 	}
 }

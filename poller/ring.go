@@ -5,7 +5,8 @@ package poller
 // turn of the ring, whatever share of it the budget of one round allows. (A snapshot of a map
 // per round would sample tasks at random: at 100,000 tasks and a budget of a tenth per round,
 // one task in a thousand would go unchecked for 70 rounds.) A removal moves the last task into
-// the hole, so that one may wait one more turn. Guarded by Worker.mu.
+// the hole, so that one may wait one more turn. Guarded by registry.mu, as is each task's
+// index in it (tracked.slot, of heldByRegistry).
 type ring struct {
 	tasks  []*tracked
 	cursor int

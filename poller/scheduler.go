@@ -7,10 +7,16 @@ import (
 	"time"
 )
 
-// scheduler decides when each task is polled next. It is one goroutine (Run) that owns a
-// heap of due times plus a map for de-duplication, as client-go's delaying queue: a key is
-// in it at most once, and scheduling a key already waiting only ever moves it earlier.
-// Due keys are handed out on Ready in due order.
+// scheduler decides when each task is polled next: a heap of due times plus a map for
+// de-duplication, as client-go's delaying queue: a key is in it at most once, and scheduling
+// a key already waiting only ever moves it earlier. Due keys are handed out on Ready in due
+// order.
+//
+// The heap and the maps are guarded by mu, which no method holds while it waits: Schedule and
+// Done change them from any goroutine (and wake Run); Run, one goroutine, is the only one that
+// waits for the earliest due time and takes due keys off the heap to hand them out. (client-go's
+// queue has its goroutine own the heap, fed through a channel; with the mutex, Schedule never
+// waits for Run to take a key.)
 //
 // A key handed out is processing until the consumer calls Done, and is never handed out
 // again before that, so one key is handled by one goroutine at a time (client-go's workqueue

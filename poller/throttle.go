@@ -16,8 +16,8 @@ func (w *Worker) cut(api, region string, factor float64) {
 	}
 	w.log.Info("ECS throttles this region's calls; lowered the rate", zap.String("api", api),
 		zap.String("region_id", region), zap.Float64("of_configured", factor))
-	if w.throttles != nil {
-		w.throttles.Announce(api, region, factor)
+	if w.fleet.throttles != nil {
+		w.fleet.throttles.Announce(api, region, factor)
 	}
 }
 

@@ -2,25 +2,34 @@ package poller
 
 import (
 	"sync/atomic"
-
-	"github.com/taskpoller/taskpoller/events"
-
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/taskpoller/taskpoller/events"
 )
 
-// tracked is one task a worker polls. Its fields are used only by the goroutine processing its
-// key (the scheduler hands a key to one goroutine at a time), except d, which is guarded by
-// Worker.mu because a new lease of the same registration replaces it, and the atomics, which
-// the batch checker reads.
+// tracked is one task a worker polls. A worker may hold 100,000 of these, so what the state
+// already says is not kept twice: the last observation is the state's Action, Status, Process
+// and Ordinal plus detail (see seen).
 //
-// A worker may hold 100,000 of these, so what the state already says is not kept twice: the
-// last observation is the state's Action, Status, Process and Ordinal plus detail (see seen).
+// Its fields fall under three owners, one embedded part each; key and reg are set before the
+// task is tracked and never change:
+//   - ownedByPoll: the goroutine processing its key only (the scheduler hands a key to one
+//     goroutine at a time), so they need no lock;
+//   - sharedWithBatch: atomics, written and read by that goroutine and the batch checker;
+//   - heldByRegistry: guarded by registry.mu, read and written only by registry methods.
 type tracked struct {
-	key   string
-	reg   events.Registration
-	d     Lease
+	key string
+	reg events.Registration
+	ownedByPoll
+	sharedWithBatch
+	heldByRegistry
+}
+
+// ownedByPoll is the part of a tracked task that only the goroutine processing its key uses
+// (and track, before the task is tracked).
+type ownedByPoll struct {
 	state State  // what this worker holds true; committed unless dirty
 	rev   uint64 // revision of the last commit
 	dirty bool   // state has changes (events sent, journal adopted) not committed yet
@@ -29,6 +38,13 @@ type tracked struct {
 	detail  detail      // the last observation beyond the state's fields
 	prog    progress    // TaskProcess readings in the current status, for the estimate
 
+	bo            backoff.ExponentialBackOff
+	notFoundSince int64 // Unix nanoseconds of the first InvalidTaskId.NotFound in a row; 0: none
+}
+
+// sharedWithBatch is the part of a tracked task that the batch checker reads and writes
+// while the goroutine processing the task may run: atomics only, safe for concurrent use.
+type sharedWithBatch struct {
 	status   atomic.Pointer[Status] // last seen, read by the batch checker (nil: none)
 	resource atomic.Pointer[string] // ResourceID that DescribeTasks reported (nil: none)
 	// batchSaw is a status change DescribeTasks reported, for process to take (nil: none).
@@ -36,10 +52,14 @@ type tracked struct {
 	// waiting: the task waits in its region's queue for a token (admit makes it due then), so
 	// the batch checker need not make it due.
 	waiting atomic.Bool
+}
 
-	bo            backoff.ExponentialBackOff
-	notFoundSince int64 // Unix nanoseconds of the first InvalidTaskId.NotFound in a row; 0: none
-	slot          int   // index in its region's ring (guarded by Worker.mu)
+// heldByRegistry is the part of a tracked task that its registry keeps: guarded by
+// registry.mu and used by registry methods only (and ring's, which they call). Other code
+// reaches the lease through the registry (lookup, leaseOf, untrack, drain).
+type heldByRegistry struct {
+	lease Lease // the registration's lease; a new lease of it replaces this one (swapLease)
+	slot  int   // index in its region's ring
 }
 
 // detail is what an observation says beyond the Action, Status, Process and Ordinal a State
@@ -98,65 +118,45 @@ func (t *tracked) seen() observed {
 
 // seenEnded reports whether DescribeTasks saw the task in a terminal status that no read has
 // announced yet. Safe for concurrent use.
-func (t *tracked) seenEnded() bool {
-	s := t.batchSaw.Load()
-	return s != nil && s.Status.Terminal()
+func (s *sharedWithBatch) seenEnded() bool {
+	b := s.batchSaw.Load()
+	return b != nil && b.Status.Terminal()
 }
 
 // deadline is when the task fails with reason timeout unless it ended.
 func (w *Worker) deadline(t *tracked) time.Time { return t.state.RegisteredAt.Add(w.cfg.TaskTimeout) }
 
 // knownStatus is the status last seen. Safe for concurrent use.
-func (t *tracked) knownStatus() Status {
-	if s := t.status.Load(); s != nil {
-		return *s
+func (s *sharedWithBatch) knownStatus() Status {
+	if st := s.status.Load(); st != nil {
+		return *st
 	}
 	return ""
 }
 
 // setResource records the resource DescribeTasks named (kept when it is the same). Safe for
 // concurrent use.
-func (t *tracked) setResource(id string) {
-	if id != t.resourceID() {
-		t.resource.Store(&id)
+func (s *sharedWithBatch) setResource(id string) {
+	if id != s.resourceID() {
+		s.resource.Store(&id)
 	}
 }
 
 // resourceID is the resource DescribeTasks named, or "". Safe for concurrent use.
-func (t *tracked) resourceID() string {
-	if s := t.resource.Load(); s != nil {
-		return *s
+func (s *sharedWithBatch) resourceID() string {
+	if r := s.resource.Load(); r != nil {
+		return *r
 	}
 	return ""
 }
 
-func (w *Worker) lookup(key string) *tracked {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.tasks[key]
-}
-
-func (w *Worker) lease(t *tracked) Lease {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return t.d
-}
-
-// track starts polling a claimed task: at once, or when batching, at the first status the
-// batch checker sees (PollInitial at the latest). The caller holds a slot for it.
-func (w *Worker) track(d Lease, st State, rev uint64) {
-	reg := d.Registration()
-	t := &tracked{key: reg.Key(), reg: reg, d: d, state: st, rev: rev, bo: *newBackOff(w.cfg)}
+// track starts polling a claimed task, on the slot res reserved: at once, or when batching,
+// at the first status the batch checker sees (PollInitial at the latest).
+func (w *Worker) track(res *reservation, lease Lease, st State, rev uint64) {
+	reg := lease.Registration()
+	t := &tracked{key: reg.Key(), reg: reg, ownedByPoll: ownedByPoll{state: st, rev: rev, bo: *newBackOff(w.cfg)}}
 	t.setSeen(seenFrom(st, reg))
-	w.mu.Lock()
-	if old := w.tasks[t.key]; old != nil {
-		w.ringOf(old.reg.RegionID).remove(old) // never left behind in a ring (intake claims a tracked key at most once)
-	}
-	w.tasks[t.key] = t
-	w.ringOf(reg.RegionID).add(t)
-	n := len(w.tasks)
-	w.mu.Unlock()
-	w.metrics.Tracked.Set(float64(n))
+	w.tasks.track(res, t, lease)
 	at := time.Now()
 	if w.batching(at) {
 		// The batch checker looks first (within a BatchInterval): its answer names the task's
@@ -166,38 +166,13 @@ func (w *Worker) track(d Lease, st State, rev uint64) {
 	w.sched.Schedule(t.key, at)
 }
 
-// ringOf returns region's ring, made when missing. The caller holds w.mu.
-func (w *Worker) ringOf(region string) *ring {
-	r := w.rings[region]
-	if r == nil {
-		r = &ring{}
-		w.rings[region] = r
-	}
-	return r
-}
-
-// untrack forgets a task and frees its slot; it reports whether t was tracked. It does not
-// settle its registration. A tracked that is no longer the one held for its key (handed back
-// meanwhile) changes nothing.
-func (w *Worker) untrack(t *tracked) bool {
-	w.mu.Lock()
-	cur, ok := w.tasks[t.key]
-	ok = ok && cur == t
-	if ok {
-		delete(w.tasks, t.key)
-		if r := w.rings[t.reg.RegionID]; r != nil {
-			r.remove(t)
-			if r.len() == 0 {
-				delete(w.rings, t.reg.RegionID)
-			}
-		}
-	}
-	n := len(w.tasks)
-	w.mu.Unlock()
+// untrack forgets a task and frees its slot, and returns the lease it held; ok reports whether
+// t was tracked. It does not settle its registration. A tracked that is no longer the one
+// held for its key (handed back meanwhile) changes nothing.
+func (w *Worker) untrack(t *tracked) (lease Lease, ok bool) {
+	lease, ok = w.tasks.untrack(t)
 	if ok {
 		w.limits.forget(t.reg.RegionID, t.key)
-		<-w.slots
 	}
-	w.metrics.Tracked.Set(float64(n))
-	return ok
+	return lease, ok
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,41 +17,57 @@ import (
 // Worker tracks registered tasks: it takes registrations from a Source, polls each task through
 // the TaskAPI on the schedule its backoff decides, and publishes its transitions. Several
 // workers may share one Source and StateStore; a task is tracked by one of them at a time.
+//
+// Its state is held by parts that each say who may touch it and how (docs/architecture.md,
+// "Who owns which state"): every field is set by NewWorker and never reassigned, and each
+// part's own methods lock (or use atomics) as they need, so the Worker itself holds no lock.
 type Worker struct {
 	cfg     Config
-	api     TaskAPI
-	pub     Publisher
-	store   StateStore
-	src     Source
 	log     *zap.Logger
 	metrics *Metrics
+	ports   // api, pub, store, src, canceler, disc
 
-	sched  *scheduler
-	limits *regionLimits
-	gate   *regionGate // poll goroutines per region
-	health *health
-	reach  *reach        // whether ECS answers, per region; every call through api reports to it
-	slots  chan struct{} // one per tracked task, MaxTracked in all
+	sched  *scheduler  // when each key is polled next
+	tasks  *registry   // the tracked tasks, their leases, the batch rings and the slots
+	in     intakeState // how taking registrations goes: paused, consuming, failing
+	tokens leaseTokens // the lease tokens claims write
 
-	consuming   atomic.Bool
-	paused      atomic.Bool  // intake paused: ECS refuses this worker's calls
-	failingFrom atomic.Int64 // unix nanoseconds since intake has failed; 0 while it works
-	lastFail    atomic.Int64 // unix nanoseconds of the latest intake error
-	nextSince   atomic.Int64 // unix nanoseconds when the current call of Source.Next began
-	leaseBase   string       // unique per Worker; leases are leaseBase + a counter
-	leases      atomic.Uint64
-	mu          sync.Mutex
-	tasks       map[string]*tracked
-	rings       map[string]*ring   // the tracked tasks by region, for the batch checker
-	cancelNext  context.CancelFunc // interrupts the current Source.Next (guarded by mu)
+	limits     *regionLimits // DescribeTaskAttribute calls per region
+	gate       *regionGate   // poll goroutines per region
+	batchCheck               // DescribeTasks calls per region (batchLimits), and whether ECS refuses them
+	health     *health       // worker-level errors: refused credentials, permissions, clock
+	reach      *reach        // whether ECS answers, per region; every call through api reports to it
+	fleet      fleetLinks
+}
 
-	batchLimits   *regionLimits // DescribeTasks calls per region
-	fleet         Fleet
-	throttles     Throttles
-	batchOffUntil atomic.Int64 // unix nanoseconds until which DescribeTasks is not tried; 0: on
-	batchOffCode  atomic.Value // string: the code that refused DescribeTasks
-	canceler      TaskCanceler // cancels tasks at their deadline; nil: Config.CancelOnTimeout is off
-	disc          *discovery   // lists regions' tasks (discover.go); nil: Config.Discover is off
+// ports are the worker's dependencies: set by NewWorker and only read after, each safe for
+// concurrent use.
+type ports struct {
+	api      TaskAPI // wrapped in watchReach: every call reports to reach
+	pub      Publisher
+	store    StateStore
+	src      Source
+	canceler TaskCanceler // cancels tasks at their deadline; nil: Config.CancelOnTimeout is off
+	disc     *discovery   // lists regions' tasks (discover.go, WithDiscovery); nil: discovery is off
+}
+
+// fleetLinks are the worker's links to the other workers of its fleet, each nil unless set
+// (WithFleet, WithThrottles).
+type fleetLinks struct {
+	size      Fleet
+	throttles Throttles
+}
+
+// leaseTokens makes the lease tokens (State.Lease) the worker's claims write. Safe for
+// concurrent use.
+type leaseTokens struct {
+	base string // unique per Worker; tokens are base + a counter
+	n    atomic.Uint64
+}
+
+// next returns a token no other claim of any worker uses.
+func (l *leaseTokens) next() string {
+	return fmt.Sprintf("%s/%d", l.base, l.n.Add(1))
 }
 
 // quotaHeadroom is the share of the configured rate the worker aims at: calls sent at exactly
@@ -74,11 +89,11 @@ type Fleet interface {
 
 // WithFleet makes Config.APIQPS (and BatchQPS) the rate of the whole fleet: the worker takes
 // 1/Size of it, following workers joining and leaving (default: a fleet of one).
-func WithFleet(f Fleet) Option { return func(w *Worker) { w.fleet = f } }
+func WithFleet(f Fleet) Option { return func(w *Worker) { w.fleet.size = f } }
 
 // WithThrottles makes the worker tell the fleet of its rate cuts, and follow theirs (default:
 // each worker finds throttling on its own).
-func WithThrottles(t Throttles) Option { return func(w *Worker) { w.throttles = t } }
+func WithThrottles(t Throttles) Option { return func(w *Worker) { w.fleet.throttles = t } }
 
 // WithMetrics sets the metrics (default: registered on a private registry).
 func WithMetrics(m *Metrics) Option { return func(w *Worker) { w.metrics = m } }
@@ -101,11 +116,10 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		canceler = c
 	}
 	w := &Worker{
-		cfg: cfg, api: api, pub: pub, store: store, src: src, log: zap.NewNop(),
-		sched: newScheduler(), gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
-		batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet),
-		slots:       make(chan struct{}, cfg.MaxTracked), tasks: map[string]*tracked{}, rings: map[string]*ring{},
-		leaseBase: cfg.WorkerID + "/" + randomToken(), canceler: canceler,
+		cfg: cfg, log: zap.NewNop(), ports: ports{api: api, pub: pub, store: store, src: src, canceler: canceler},
+		sched: newScheduler(), tokens: leaseTokens{base: cfg.WorkerID + "/" + randomToken()},
+		gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
+		batchCheck: batchCheck{batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet)},
 	}
 	for _, o := range opts {
 		o(w)
@@ -113,6 +127,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 	if w.metrics == nil {
 		w.metrics = NewMetrics(prometheus.NewRegistry())
 	}
+	w.tasks = newRegistry(cfg.MaxTracked, w.metrics.Tracked)
 	w.log = w.log.Named("worker")
 	w.health = newHealth(w.log)
 	var endpoint func(string) string
@@ -132,8 +147,8 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 // Lease.Release without delay; natsjs gives its partitions up), stops the source (Source.Run
 // runs until then) and returns nil. Run must be called once.
 func (w *Worker) Run(ctx context.Context) error {
-	if w.fleet != nil {
-		n := w.fleet.Size()
+	if w.fleet.size != nil {
+		n := w.fleet.size.Size()
 		w.limits.share(n, time.Now())
 		w.batchLimits.share(n, time.Now())
 	}
@@ -160,14 +175,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { return w.batch(gctx) })
 	g.Go(func() error { return w.admit(gctx) })
 	g.Go(func() error { return w.discover(gctx) })
-	if w.throttles != nil {
-		g.Go(func() error { return w.throttles.Run(gctx, w.followCut) })
+	if w.fleet.throttles != nil {
+		g.Go(func() error { return w.fleet.throttles.Run(gctx, w.followCut) })
 	}
 	for range w.cfg.Concurrency {
 		g.Go(func() error { return w.pollLoop(gctx) })
 	}
 	err := g.Wait()
-	w.consuming.Store(false)
+	w.in.setConsuming(false)
 	w.handBack()
 	stopSrc()
 	<-srcStopped
@@ -182,12 +197,13 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) Ready() error {
 	now := time.Now()
 	p, down := w.health.describe(), w.reach.describe(now)
-	_, failing := w.intakeFailing(now)
-	switch {
-	case w.paused.Load():
+	switch w.in.readiness(now) {
+	case intakePaused:
 		return fmt.Errorf("paused: ECS refuses calls (%s); registrations handed back", p)
-	case !w.consuming.Load() || failing:
+	case intakeStopped:
 		return errors.New("not consuming registrations")
+	}
+	switch {
 	case p != "" && down != "":
 		return fmt.Errorf("ECS refuses calls: %s; ECS unreachable: %s", p, down)
 	case p != "":
@@ -201,18 +217,14 @@ func (w *Worker) Ready() error {
 // Healthy returns an error when the worker is stuck: taking registrations has failed for
 // longer than Config.StallAfter. Safe for concurrent use.
 func (w *Worker) Healthy() error {
-	if d, failing := w.intakeFailing(time.Now()); failing && d >= w.cfg.StallAfter {
+	if d, failing := w.in.failing(time.Now()); failing && d >= w.cfg.StallAfter {
 		return fmt.Errorf("cannot take registrations for %s", d.Round(time.Second))
 	}
 	return nil
 }
 
 // Tracked returns the number of tasks being tracked.
-func (w *Worker) Tracked() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.tasks)
-}
+func (w *Worker) Tracked() int { return w.tasks.len() }
 
 // pollLoop processes due keys until ctx ends. A key whose region holds its share of the poll
 // goroutines (regionGate) is parked instead, and made due when a place is kept for it.
@@ -220,7 +232,7 @@ func (w *Worker) pollLoop(ctx context.Context) error {
 	for {
 		select {
 		case key := <-w.sched.Ready():
-			region, regions, ok := w.regionOf(key)
+			region, regions, ok := w.tasks.regionOf(key)
 			switch {
 			case !ok: // not tracked: nothing to process (a task tracked since is due again after Done)
 				w.reschedule(w.gate.gone(key, regions))
@@ -242,18 +254,6 @@ func (w *Worker) reschedule(keys []string) {
 	}
 }
 
-// regionOf returns the region of key's task and how many regions have tasks; ok is false when
-// key is not tracked.
-func (w *Worker) regionOf(key string) (region string, regions int, ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t := w.tasks[key]
-	if t == nil {
-		return "", len(w.rings), false
-	}
-	return t.reg.RegionID, len(w.rings), true
-}
-
 // handBack returns every held registration to the source for immediate redelivery, when Run
 // ends.
 func (w *Worker) handBack() {
@@ -269,24 +269,14 @@ func (w *Worker) handBack() {
 // A poll in flight for one of them finds it gone; anything it still records fails its
 // compare-and-set once the next holder claims the task.
 func (w *Worker) releaseAll(ctx context.Context) int {
-	w.mu.Lock()
-	held := w.tasks
-	w.tasks, w.rings = map[string]*tracked{}, map[string]*ring{}
-	w.mu.Unlock()
-	for _, t := range held {
-		w.limits.forget(t.reg.RegionID, t.key) // or admit would grant its queued read a token for nothing
-		if err := t.d.Release(ctx, 0); err != nil {
-			w.log.Warn("cannot hand a registration back", zap.String("task_id", t.reg.TaskID), zap.Error(err))
+	held := w.tasks.drain()
+	for _, h := range held {
+		w.limits.forget(h.t.reg.RegionID, h.t.key) // or admit would grant its queued read a token for nothing
+		if err := h.lease.Release(ctx, 0); err != nil {
+			w.log.Warn("cannot hand a registration back", zap.String("task_id", h.t.reg.TaskID), zap.Error(err))
 		}
-		<-w.slots
 	}
-	w.metrics.Tracked.Set(0)
 	return len(held)
-}
-
-// newLease returns a token no other claim of any worker uses.
-func (w *Worker) newLease() string {
-	return fmt.Sprintf("%s/%d", w.leaseBase, w.leases.Add(1))
 }
 
 func randomToken() string {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/taskpoller/taskpoller/poller"
 )
 
 // Poller names.
@@ -65,11 +67,13 @@ func (b backoffConfig) validate() error {
 	return errors.Join(errs...)
 }
 
+// register defines the --poll-* flags, with the worker's defaults.
 func (b *backoffConfig) register(fs *flag.FlagSet) {
-	fs.DurationVar(&b.Initial, "poll-initial", 5*time.Second, "both pollers: first poll interval, and again after a status change")
-	fs.DurationVar(&b.Max, "poll-max", 60*time.Second, "both pollers: longest poll interval")
-	fs.Float64Var(&b.Multiplier, "poll-multiplier", 1.5, "both pollers: growth of the interval per poll")
-	fs.Float64Var(&b.Jitter, "poll-jitter", 0.2, "both pollers: randomization of each interval (0: none)")
+	d := poller.DefaultConfig()
+	fs.DurationVar(&b.Initial, "poll-initial", d.PollInitial, "both pollers: first poll interval, and again after a status change")
+	fs.DurationVar(&b.Max, "poll-max", d.PollMax, "both pollers: longest poll interval")
+	fs.Float64Var(&b.Multiplier, "poll-multiplier", d.PollMultiplier, "both pollers: growth of the interval per poll")
+	fs.Float64Var(&b.Jitter, "poll-jitter", d.PollJitter, "both pollers: randomization of each interval (0: none)")
 }
 
 // finishSpan is --finish: "10s-60s".

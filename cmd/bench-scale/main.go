@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskpoller/taskpoller/cmd/internal/flagenv"
 )
 
 func main() {
@@ -57,28 +59,16 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, flagenv.ErrUsage):
 		return 2
 	}
 	fmt.Fprintf(stderr, "bench-scale: %v\n", err)
 	return 1
 }
 
-// errUsage marks a command line that could not be parsed (already reported).
-var errUsage = errors.New("usage")
-
-// parse parses args into fs; positional arguments are refused.
+// parse parses args into fs, writing refusals and --help to stderr; positional arguments
+// are refused, and flags are not read from the environment.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
-		return errUsage
-	}
-	return nil
+	return flagenv.Parse(fs, args, "", nil)
 }

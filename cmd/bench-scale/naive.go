@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,7 @@ type naiveConfig struct {
 func (c *naiveConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("naive", flag.ContinueOnError)
 	fs.StringVar(&c.Endpoint, "endpoint", "", "ECS endpoint URL, e.g. http://127.0.0.1:8080 (required)")
-	fs.DurationVar(&c.Timeout, "api-timeout", 10*time.Second, "timeout of one call")
+	fs.DurationVar(&c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, "timeout of one call")
 	c.Backoff.register(fs)
 	return fs
 }
@@ -89,9 +90,9 @@ func (t *errorTally) add(err error) {
 func (t *errorTally) snapshot() map[string]int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make(map[string]int, len(t.n))
-	for k, v := range t.n {
-		out[k] = v
+	out := maps.Clone(t.n)
+	if out == nil {
+		out = map[string]int{}
 	}
 	return out
 }

@@ -44,6 +44,19 @@ func secondsList(ds []time.Duration) []time.Duration {
 	return out
 }
 
+// pollDoubling polls task id of api until it ends, at intervals doubling from 1s to 4s; the
+// test fails if pollOne gives up.
+func pollDoubling(t *testing.T, api *scriptedAPI, id string) (sighting, *errorTally) {
+	t.Helper()
+	var errs errorTally
+	b := newBackoff(backoffConfig{Initial: time.Second, Max: 4 * time.Second, Multiplier: 2})
+	s, ok := pollOne(t.Context(), api, "cn-hangzhou", id, b, &errs)
+	if !ok {
+		t.Fatal("pollOne gave up")
+	}
+	return s, &errs
+}
+
 func TestPollOneFollowsTheBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := &scriptedAPI{start: time.Now(), answer: func(e time.Duration, _ int) (poller.Status, error) {
@@ -52,12 +65,7 @@ func TestPollOneFollowsTheBackoff(t *testing.T) {
 			}
 			return poller.StatusProcessing, nil
 		}}
-		var errs errorTally
-		b := newBackoff(backoffConfig{Initial: time.Second, Max: 4 * time.Second, Multiplier: 2})
-		s, ok := pollOne(t.Context(), api, "cn-hangzhou", "t-1", b, &errs)
-		if !ok {
-			t.Fatal("pollOne gave up")
-		}
+		s, errs := pollDoubling(t, api, "t-1")
 		// At once, then 1, 2, 4, 4 s later: the end at 10 s is seen at 11 s.
 		want := []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second, 11 * time.Second}
 		if got := secondsList(api.calls); !slices.Equal(got, want) {
@@ -87,12 +95,7 @@ func TestPollOneRetriesErrorsAndRestartsOnAStatusChange(t *testing.T) {
 			}
 			return poller.StatusFinished, nil
 		}}
-		var errs errorTally
-		b := newBackoff(backoffConfig{Initial: time.Second, Max: 4 * time.Second, Multiplier: 2})
-		s, ok := pollOne(t.Context(), api, "cn-hangzhou", "t-2", b, &errs)
-		if !ok {
-			t.Fatal("pollOne gave up")
-		}
+		s, errs := pollDoubling(t, api, "t-2")
 		// 0 Waiting, 1 Waiting, 3 throttled, 7 refused (errors keep the backoff growing),
 		// 11 Processing (a change: the interval restarts at 1 s), 12 Finished.
 		want := []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second, 11 * time.Second, 12 * time.Second}

@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -19,21 +17,12 @@ import (
 // its output.
 func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, error) {
 	res := result{Poller: pollerNaive, Tasks: len(w.lives)}
-	dir := filepath.Join(env.dir, fmt.Sprintf("naive-%d", len(w.lives)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, err
-	}
-	emu, err := newEmulator(cfg.Quota)
+	sp, err := env.open(pollerNaive, len(w.lives), cfg.Quota, "naive.log")
 	if err != nil {
 		return res, err
 	}
-	defer emu.Close()
-	logPath := filepath.Join(dir, "naive.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return res, err
-	}
-	defer logf.Close()
+	defer sp.close()
+	dir, emu, logPath := sp.dir, sp.emu, sp.logPath
 
 	det := newDetections(len(w.lives))
 	var summary naiveSummary
@@ -41,7 +30,7 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 	args := append([]string{"naive", "--endpoint", emu.URL()}, cfg.Backoff.args()...)
 	fmt.Fprintf(env.log, "  bench-scale %s\n", strings.Join(args, " "))
 	cmd := exec.Command(env.self, args...)
-	cmd.Env, cmd.Stderr = childEnv(), logf
+	cmd.Env, cmd.Stderr = childEnv(), sp.log
 	cmd.Stdout = &lineWriter{line: func(l []byte) {
 		if bytes.Contains(l, []byte(`"summary"`)) {
 			if json.Unmarshal(l, &summary) != nil {
@@ -64,12 +53,9 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 	if err != nil {
 		return res, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = stdin.Close()
-			_ = proc.stop(30 * time.Second)
-		}
+	defer func() { // if it still runs at return (once it has exited, stop returns at once)
+		_ = stdin.Close()
+		_ = proc.stop(30 * time.Second)
 	}()
 
 	start, mark := time.Now(), markCPU()
@@ -93,7 +79,6 @@ func runNaive(ctx context.Context, cfg Config, env runEnv, w workload) (result, 
 	fmt.Fprintf(env.log, "  %d tasks created and handed over in %s\n", len(ids), res.Intake.Round(time.Millisecond))
 	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
 	res.Wall = time.Since(start)
-	stopped = true
 	if err := proc.stop(60 * time.Second); err != nil {
 		waitErr = errors.Join(waitErr, fmt.Errorf("naive poller: %w\nits log:\n%s", err, tail(logPath, 2000)))
 	}

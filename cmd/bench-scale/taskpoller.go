@@ -42,15 +42,12 @@ func workerArgs(cfg Config, tasks int, natsURL, ecsURL, httpAddr string) []strin
 // from the events stream.
 func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (result, error) {
 	res := result{Poller: pollerTaskpoller, Tasks: len(w.lives), ClientErrors: -1}
-	dir := filepath.Join(env.dir, fmt.Sprintf("taskpoller-%d", len(w.lives)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, err
-	}
-	emu, err := newEmulator(cfg.Quota)
+	sp, err := env.open(pollerTaskpoller, len(w.lives), cfg.Quota, "worker.log")
 	if err != nil {
 		return res, err
 	}
-	defer emu.Close()
+	defer sp.close()
+	dir, emu, logPath := sp.dir, sp.emu, sp.logPath
 	ns, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: filepath.Join(dir, "nats")})
 	if err != nil {
 		return res, err
@@ -60,15 +57,9 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	if err != nil {
 		return res, err
 	}
-	logPath := filepath.Join(dir, "worker.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return res, err
-	}
-	defer logf.Close()
 	args := workerArgs(cfg, len(w.lives), ns.ClientURL(), emu.URL(), httpAddr)
 	fmt.Fprintf(env.log, "  taskpoller %s\n", strings.Join(args, " "))
-	cmd := newWorkerCmd(env.taskpoller, args, logf)
+	cmd := newWorkerCmd(env.taskpoller, args, sp.log)
 	if cfg.GoMemLimit != "" {
 		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+cfg.GoMemLimit)
 		fmt.Fprintf(env.log, "  with GOMEMLIMIT=%s\n", cfg.GoMemLimit)
@@ -77,12 +68,7 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	if err != nil {
 		return res, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = proc.stop(30 * time.Second)
-		}
-	}()
+	defer func() { _ = proc.stop(30 * time.Second) }() // if it still runs at return (once it has exited, stop returns at once)
 	h, err := connectHarness(ctx, ns.ClientURL(), proc.done)
 	if err != nil {
 		return res, fmt.Errorf("%w\nworker log:\n%s", err, tail(logPath, 2000))
@@ -123,7 +109,6 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
 	res.Wall = time.Since(start)
 	saveMetrics(httpAddr, filepath.Join(dir, "metrics.txt"))
-	stopped = true
 	if err := proc.stop(60 * time.Second); err != nil {
 		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(logPath, 2000)))
 	}

@@ -94,7 +94,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	return cfg, nil
 }
 
-// Validate reports the first invalid setting.
+// Validate reports the first invalid setting: an empty address, no access key, or what the
+// emulator refuses (ecsemu.CheckOptions: time scale, fault rates, quotas, failure rates).
 func (c Config) Validate() error {
 	if c.Addr == "" {
 		return errors.New("--addr is empty")
@@ -102,23 +103,7 @@ func (c Config) Validate() error {
 	if len(c.AccessKeys) == 0 {
 		return errors.New("--access-keys lists no key")
 	}
-	if c.TimeScale <= 0 {
-		return fmt.Errorf("--time-scale %v must be > 0", c.TimeScale)
-	}
-	for a, q := range c.Quotas {
-		if q <= 0 {
-			return fmt.Errorf("--quota %s=%v must be > 0", a, q)
-		}
-	}
-	for a, r := range c.FailureRate {
-		if r < 0 || r > 1 {
-			return fmt.Errorf("--failure-rate %s=%v must be within 0..1", a, r)
-		}
-	}
-	if err := c.Faults.Validate(); err != nil {
-		return fmt.Errorf("fault settings: %w", err)
-	}
-	return nil
+	return ecsemu.CheckOptions(c.options()...)
 }
 
 func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) }

@@ -48,7 +48,7 @@ func parseConfig(args []string, getenv func(string) (string, bool)) (Config, err
 	fs.StringVar(&cfg.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "subject prefix of the taskpoller deployment")
 	fs.IntVar(&cfg.FailEvery, "fail-every", 7, "make every n-th export or import fail (emulator convention: a fail- bucket or object); 0 = never")
 	fs.IntVar(&cfg.CancelEvery, "cancel-every", 5, "cancel every n-th export or import; 0 = never")
-	fs.DurationVar(&cfg.CancelAfter, "cancel-after", 2*time.Second, "cancel a task this long after starting it")
+	fs.DurationVar(&cfg.CancelAfter, "cancel-after", 2*time.Second, "cancel a task this long after starting it; 0: at once")
 	fs.StringVar(&cfg.ImageID, "image-id", "m-taskpollerdemo000001", "image exported by ExportImage tasks")
 	fs.StringVar(&cfg.Bucket, "bucket", "taskpoller-demo", "OSS bucket of exports and imports")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")

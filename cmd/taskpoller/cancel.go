@@ -15,36 +15,27 @@ import (
 
 // cancelConfig is the configuration of `taskpoller cancel`.
 type cancelConfig struct {
-	ECSEndpoint  string
-	Region, Task string
-	Timeout      time.Duration
+	ECSEndpoint string
+	taskFlags
+	Timeout time.Duration
 }
 
 func (c *cancelConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
 	registerECSEndpoint(fs, &c.ECSEndpoint)
-	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
-	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
-	durationVar(fs, &c.Timeout, "api-timeout", 10*time.Second, positive, "timeout of the CancelTask call")
+	c.taskFlags.register(fs)
+	durationVar(fs, &c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, positive, "timeout of the CancelTask call")
 	return fs
 }
 
-// Validate checks the ids as a worker would and the timeout.
-func (c *cancelConfig) Validate() error {
-	var errs []error
-	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("--api-timeout must be positive, got %s", c.Timeout))
-	}
-	return errors.Join(errs...)
-}
+// Validate checks the ids as a worker would; --api-timeout refuses what is not positive
+// itself.
+func (c *cancelConfig) Validate() error { return c.taskFlags.validate() }
 
 // cancelTask asks ECS to cancel one task (CancelTask), signed by the default credential chain
 // as the worker's calls are. The worker tracking the task sees it Deleted and publishes failed
 // with reason task_canceled.
-func cancelTask(ctx context.Context, cfg cancelConfig, out io.Writer) error {
+func cancelTask(ctx context.Context, cfg cancelConfig, out, _ io.Writer) error {
 	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Timeout: cfg.Timeout})
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ type demoConfig struct {
 
 func (c *demoConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server (a free port is used if it is taken)")
+	fs.StringVar(&c.NATSListen, "nats-listen", defaultNATSListen, "address of the embedded NATS server (a free port is used if it is taken)")
 	fs.StringVar(&c.ECSListen, "ecs-listen", "127.0.0.1:0", "address of the ECS emulator (port 0: a free port; the demo prints it)")
 	floatVar(fs, &c.TimeScale, "time-scale", 90, positive, "how much faster than real ECS the emulated tasks run (90: a 20-minute export takes 14s)")
 	floatVar(fs, &c.FaultRate, "fault-rate", 0.06, zeroOK, "fraction of ECS calls answered with throttling or 5xx errors, to show retries; 0: none")
@@ -147,7 +147,18 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
-	tasks, err := createDemoTasks(ctx, emu, api)
+	// Each task is registered as soon as it is created, as a producer would: before the
+	// worker's discovery can list it (the unregistered one excepted).
+	tasks, err := createDemoTasks(ctx, emu, api, func(t *demoTask) error {
+		if t.Unregistered {
+			return nil // discovery finds it
+		}
+		md, _ := json.Marshal(map[string]string{"demo": "taskpoller", "what": t.What})
+		if _, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: demoRegion, TaskID: t.ID, Metadata: md}); err != nil {
+			return fmt.Errorf("register %s: %w", t.ID, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("create tasks through the SDK: %w", err)
 	}
@@ -168,15 +179,6 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 		return err
 	}
 	defer cc.Stop()
-	for _, t := range tasks {
-		if t.Unregistered {
-			continue // discovery finds it
-		}
-		md, _ := json.Marshal(map[string]string{"demo": "taskpoller", "what": t.What})
-		if _, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: demoRegion, TaskID: t.ID, Metadata: md}); err != nil {
-			return fmt.Errorf("register %s: %w", t.ID, err)
-		}
-	}
 	canceled := false
 	for !view.done() {
 		select {

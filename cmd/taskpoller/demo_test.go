@@ -27,17 +27,19 @@ func TestDemoShowsADiscoveredTask(t *testing.T) {
 	if !ok {
 		t.Fatalf("no summary:\n%s", text)
 	}
+	// The others are registered as soon as they are created, before discovery can list them
+	// (almost always: a listing between the two makes one discovered, which is no error).
 	var found bool
 	for line := range strings.SplitSeq(summary, "\n") {
-		if strings.Contains(line, "(discovered: never registered)") {
+		if strings.Contains(line, "oss://demo-images/console_") {
 			found = true
-			if !strings.Contains(line, "✔ finished") || !strings.Contains(line, "oss://demo-images/console_") {
-				t.Errorf("the discovered task did not finish with its object: %q", line)
+			if !strings.Contains(line, "✔ finished") || !strings.Contains(line, "(discovered: never registered)") {
+				t.Errorf("the task the demo never registered did not end discovered: %q", line)
 			}
 		}
 	}
 	if !found {
-		t.Errorf("no task of the summary was discovered:\n%s", summary)
+		t.Errorf("the summary has no task the demo never registered:\n%s", summary)
 	}
 	if !strings.Contains(text, "registered 6 of them") || !strings.Contains(text, "1 is left for discovery") {
 		t.Errorf("the header does not say one task is left for discovery:\n%s", text)

@@ -12,8 +12,8 @@ import (
 	"github.com/taskpoller/taskpoller/poller"
 )
 
-// discoverFlags are the flags of discovery in `taskpoller run`: --discover-regions,
-// --discover-actions, --discover-interval, --discover-lookback.
+// discoverFlags are the flags of discovery in `taskpoller run`, a flagGroup:
+// --discover-regions, --discover-actions, --discover-interval, --discover-lookback.
 type discoverFlags struct {
 	Regions  listFlag
 	Actions  listFlag
@@ -36,21 +36,30 @@ func (d *discoverFlags) register(fs *flag.FlagSet) {
 	}}
 	fs.Var(&d.Regions, "discover-regions", "discovery: regions, comma-separated (e.g. cn-hangzhou,cn-shanghai), whose every task becomes events, registered or not: one worker of the fleet at a time lists each with DescribeTasks by creation time (the RAM identity needs ecs:DescribeTasks) and registers what it finds as a producer would; empty: only registered tasks are tracked")
 	fs.Var(&d.Actions, "discover-actions", "discovery: the TaskActions listed, comma-separated ("+strings.Join(poller.KnownTaskActions(), ", ")+"), one DescribeTasks listing each per interval; empty: every action, in one listing")
-	durationVar(fs, &d.Interval, "discover-interval", 30*time.Second, positive, "discovery: how often each region is listed (at least 1s); a task created in a listed region is registered within about this long")
-	durationVar(fs, &d.Lookback, "discover-lookback", 24*time.Hour, positive, "discovery: at the first start, tasks created this long ago are listed too; after an outage longer than this, the listing resumes this far back and a gap may have been missed")
+	def := poller.DiscoverConfig{}.WithDefaults()
+	durationVar(fs, &d.Interval, "discover-interval", def.Interval, positive, "discovery: how often each region is listed (at least 1s); a task created in a listed region is registered within about this long")
+	durationVar(fs, &d.Lookback, "discover-lookback", def.Lookback, positive, "discovery: at the first start, tasks created this long ago are listed too; after an outage longer than this, the listing resumes this far back and a gap may have been missed")
 }
 
-// validate checks what the flags say together; poller.Config.Validate checks the values.
+// validate refuses what the flags cannot do together (the regions and actions are checked as
+// they are parsed).
 func (d *discoverFlags) validate() error {
+	var errs []error
 	if len(d.Regions.items) == 0 && len(d.Actions.items) > 0 {
-		return errors.New("--discover-actions without --discover-regions: no region is listed")
+		errs = append(errs, errors.New("--discover-actions without --discover-regions: no region is listed"))
 	}
-	return nil
+	if d.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("--discover-interval must be at least 1s, got %s", d.Interval))
+	}
+	if d.Lookback <= d.Interval {
+		errs = append(errs, fmt.Errorf("--discover-lookback (%s) must be longer than --discover-interval (%s)", d.Lookback, d.Interval))
+	}
+	return errors.Join(errs...)
 }
 
-// apply sets the worker's discovery.
-func (d *discoverFlags) apply(p *poller.Config) {
-	p.Discover = poller.DiscoverConfig{Regions: d.Regions.items, Actions: d.Actions.items, Interval: d.Interval, Lookback: d.Lookback}
+// config is the worker's discovery (poller.WithDiscovery); no regions: off.
+func (d *discoverFlags) config() poller.DiscoverConfig {
+	return poller.DiscoverConfig{Regions: d.Regions.items, Actions: d.Actions.items, Interval: d.Interval, Lookback: d.Lookback}
 }
 
 // listFlag is a comma-separated list flag (repeatable: the items add up); check refuses an

@@ -35,8 +35,8 @@ func TestDiscoverFlags(t *testing.T) {
 		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-actions", "CopyImage"}, usage: true},
 		{args: []string{"--discover-interval", "0s"}, usage: true},
 		{env: map[string]string{"TASKPOLLER_DISCOVER_REGIONS": "cn hangzhou"}, usage: true},
-		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "500ms"}, invalid: "at least 1s"},
-		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "1m", "--discover-lookback", "1m"}, invalid: "longer than the discovery interval"},
+		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "500ms"}, invalid: "--discover-interval must be at least 1s"},
+		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "1m", "--discover-lookback", "1m"}, invalid: "must be longer than --discover-interval"},
 		{args: []string{"--discover-actions", "ExportImage"}, invalid: "without --discover-regions"},
 	}
 	for _, tt := range tests {
@@ -68,7 +68,7 @@ func TestDiscoverFlags(t *testing.T) {
 		if tt.invalid != "" {
 			continue
 		}
-		d := c.poll().Discover
+		d := c.Discover.config()
 		if !slices.Equal(d.Regions, tt.regions) || !slices.Equal(d.Actions, tt.actions) || d.Interval != tt.interval || d.Lookback != tt.lookback {
 			t.Errorf("%s: Discover = %+v, want regions %v actions %v interval %s lookback %s", name, d, tt.regions, tt.actions, tt.interval, tt.lookback)
 		}

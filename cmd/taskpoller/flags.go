@@ -1,14 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -19,51 +20,39 @@ import (
 	"github.com/taskpoller/taskpoller/cmd/internal/logging"
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/events/natsclient"
+	"github.com/taskpoller/taskpoller/poller"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
 )
-
-// errUsage marks a command line that could not be parsed (already reported).
-var errUsage = errors.New("usage")
 
 // envPrefix prefixes every flag's environment variable: --poll-max is TASKPOLLER_POLL_MAX.
 const envPrefix = "TASKPOLLER_"
 
 func envName(flagName string) string { return flagenv.Name(envPrefix, flagName) }
 
-// parse parses args into fs; a flag not on the command line takes its environment variable
-// when that is set. Command line beats environment beats default.
+// parse parses args, the flags of the command fs is named after (see command.parse); no
+// arguments may follow them.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: taskpoller %s [flags]\n\nFlags (environment variable in brackets). A number or duration set to 0 or less is refused,\nunless its help says what 0 means; left unset, a flag keeps its default.\n", fs.Name())
-		fs.VisitAll(func(f *flag.Flag) {
-			def := ""
-			if f.DefValue != "" && f.DefValue != "[]" {
-				def = fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(stderr, "  --%s [%s]%s\n      %s\n", f.Name, envName(f.Name), def, f.Usage)
-		})
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
-		return errUsage
-	}
-	if err := flagenv.Apply(fs, envPrefix, os.LookupEnv); err != nil {
-		fmt.Fprintf(stderr, "taskpoller %s: %v\n", fs.Name(), err)
-		return errUsage // as a bad value on the command line
-	}
-	return nil
+	return command{name: fs.Name(), synopsis: "[flags]"}.parse(fs, args, 0, stderr)
 }
 
 // registerECSEndpoint defines --ecs-endpoint, the same for every command that calls ECS.
 func registerECSEndpoint(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "ecs-endpoint", "", "ECS endpoint URL such as http://127.0.0.1:8080 (scheme picks HTTP or HTTPS); empty: the official endpoint of each task's region")
 }
+
+// taskFlags are --region and --task: the task a command is about.
+type taskFlags struct {
+	Region, Task string
+}
+
+func (t *taskFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
+	fs.StringVar(&t.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+}
+
+// validate checks the ids as a worker would (they are subject tokens), so a bad one is refused
+// here already.
+func (t taskFlags) validate() error { return events.ValidateIDs(t.Region, t.Task) }
 
 // multiFlag is a repeatable string flag.
 type multiFlag []string
@@ -125,6 +114,17 @@ func (q *qpsFor) Set(v string) error {
 	return nil
 }
 
+// apply sets the rates of p that q overrides: DescribeTaskAttribute's is APIQPS, that of
+// DescribeTasks BatchQPS.
+func (q qpsFor) apply(p *poller.Config) {
+	if r, ok := q["DescribeTaskAttribute"]; ok {
+		p.APIQPS = r
+	}
+	if r, ok := q["DescribeTasks"]; ok {
+		p.BatchQPS = r
+	}
+}
+
 // natsClient is the connection and subject prefix of the commands that talk to a running
 // deployment: register, watch, tasks, status.
 type natsClient struct {
@@ -145,13 +145,34 @@ func (c *natsClient) validate() error {
 	return errors.Join(err, c.NATS.Validate())
 }
 
+// deployment is a connection to a running deployment.
+type deployment struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	subjects events.Subjects
+}
+
+// inspector reads what JetStream holds of the deployment's tasks.
+func (d deployment) inspector() *natsjs.Inspector { return natsjs.NewInspector(d.js, d.subjects) }
+
 // dial connects as name (the command, for the server's connection list). The caller closes
-// the connection.
-func (c *natsClient) dial(name string) (*nats.Conn, jetstream.JetStream, events.Subjects, error) {
+// the connection (d.nc).
+func (c *natsClient) dial(name string) (deployment, error) {
 	subjects, err := events.NewSubjects(c.SubjectPrefix)
 	if err != nil {
-		return nil, nil, events.Subjects{}, err
+		return deployment{}, err
 	}
 	nc, js, err := c.NATS.Dial("", name, zap.NewNop())
-	return nc, js, subjects, err
+	return deployment{nc: nc, js: js, subjects: subjects}, err
+}
+
+// dialFor is dial for a command that gives up after timeout: the context returned ends then.
+// The caller calls done when finished, which releases it and closes the connection.
+func (c *natsClient) dialFor(ctx context.Context, name string, timeout time.Duration) (_ context.Context, _ deployment, done func(), _ error) {
+	d, err := c.dial(name)
+	if err != nil {
+		return ctx, d, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, d, func() { cancel(); d.nc.Close() }, nil
 }

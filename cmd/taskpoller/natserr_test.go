@@ -40,14 +40,7 @@ func TestWorkerNamesUnreachableNATS(t *testing.T) {
 	shown := strings.Replace(url, "pw-91f3", "REDACTED", 1)
 	cmd := exec.Command(binary, "run", "--nats-url", url, "--http-addr", addr, "--log-format", "console")
 	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=x", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=y", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
-	var logs safeBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	defer func() { _ = cmd.Process.Kill(); <-done }()
+	logs, done := startCollected(t, cmd)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(20 * time.Second)

@@ -49,15 +49,23 @@ func startLogged(t *testing.T, env []string, args ...string) (*exec.Cmd, *safeBu
 	cmd := exec.Command(binary, append([]string{"run"}, args...)...)
 	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
 	cmd.Env = append(cmd.Env, env...)
-	logs := &safeBuffer{}
+	logs, done := startCollected(t, cmd)
+	return cmd, logs, done
+}
+
+// startCollected starts cmd, collecting its output; it is killed when the test ends. done is
+// closed once it has exited.
+func startCollected(t *testing.T, cmd *exec.Cmd) (logs *safeBuffer, done <-chan struct{}) {
+	t.Helper()
+	logs = &safeBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
-	return cmd, logs, done
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	return logs, exited
 }
 
 // fetch GETs url and returns its status and body, gunzipped if it is gzip (a profile).

@@ -211,6 +211,17 @@ func (w *world) addTasks(n int, stepFor time.Duration) []string {
 	return ids
 }
 
+// workerWithTasks starts worker "a" with ackWait, follows the events, and registers n tasks
+// of steps stepFor long (addTasks); it returns the worker and the tasks' ids.
+func (w *world) workerWithTasks(ackWait time.Duration, n int, stepFor time.Duration) (*proc, []string) {
+	w.t.Helper()
+	a := w.startWorker("a", ackWait)
+	w.follow()
+	ids := w.addTasks(n, stepFor)
+	w.registerAll(ids)
+	return a, ids
+}
+
 func (w *world) registerAll(ids []string) {
 	w.t.Helper()
 	for i, id := range ids {
@@ -249,10 +260,7 @@ func checkOnce(t *testing.T, evs []events.Event, ids []string) {
 // task after the ack wait, with no duplicate event in the stream.
 func TestSIGKILLedWorkerProcessIsTakenOver(t *testing.T) {
 	w := newWorld(t)
-	a := w.startWorker("a", 2*time.Second)
-	w.follow()
-	ids := w.addTasks(8, 700*time.Millisecond)
-	w.registerAll(ids)
+	a, ids := w.workerWithTasks(2*time.Second, 8, 700*time.Millisecond)
 	w.waitEvents(15*time.Second, "every task polled", func(evs []events.Event) bool {
 		got := map[string]bool{}
 		for _, e := range evs {
@@ -292,10 +300,7 @@ func TestSIGKILLedWorkerProcessIsTakenOver(t *testing.T) {
 // another worker goes on long before the ack wait (30s here).
 func TestSIGTERMHandsWorkBack(t *testing.T) {
 	w := newWorld(t)
-	a := w.startWorker("a", 30*time.Second)
-	w.follow()
-	ids := w.addTasks(5, 1500*time.Millisecond)
-	w.registerAll(ids)
+	a, ids := w.workerWithTasks(30*time.Second, 5, 1500*time.Millisecond)
 	w.waitEvents(15*time.Second, "first events", func(evs []events.Event) bool { return len(evs) >= len(ids) })
 	start := time.Now()
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {

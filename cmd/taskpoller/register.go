@@ -17,31 +17,25 @@ import (
 // registerConfig is the configuration of `taskpoller register`.
 type registerConfig struct {
 	natsClient
-	Region, Task string
-	Meta         multiFlag
-	Timeout      time.Duration
+	taskFlags
+	Meta    multiFlag
+	Timeout time.Duration
 }
 
 func (c *registerConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
 	c.natsClient.register(fs)
-	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
-	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+	c.taskFlags.register(fs)
 	fs.Var(&c.Meta, "meta", "metadata key=value echoed in every event of the task (repeatable)")
 	durationVar(fs, &c.Timeout, "timeout", 10*time.Second, positive, "how long to wait for JetStream to store the registration")
 	return fs
 }
 
-// Validate checks the ids as a worker would, so a bad one is refused here already.
+// Validate checks the ids as a worker would, so a bad one is refused here already, the
+// metadata and the connection flags.
 func (c *registerConfig) Validate() error {
-	var errs []error
-	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := c.metadata(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(append(errs, c.natsClient.validate())...)
+	_, err := c.metadata()
+	return errors.Join(c.taskFlags.validate(), err, c.natsClient.validate())
 }
 
 func (c *registerConfig) metadata() (json.RawMessage, error) {
@@ -67,16 +61,14 @@ func (c *registerConfig) metadata() (json.RawMessage, error) {
 }
 
 // register publishes one registration and waits until JetStream has stored it.
-func register(ctx context.Context, cfg registerConfig, out io.Writer) error {
+func register(ctx context.Context, cfg registerConfig, out, _ io.Writer) error {
 	md, _ := cfg.metadata()
-	nc, js, subjects, err := cfg.dial("taskpoller register")
+	ctx, d, done, err := cfg.dialFor(ctx, "taskpoller register", cfg.Timeout)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	got, err := natsclient.Register(ctx, js, subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
+	defer done()
+	got, err := natsclient.Register(ctx, d.js, d.subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
 	if err != nil {
 		return fmt.Errorf("registration not stored: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,41 +14,42 @@ import (
 	"github.com/taskpoller/taskpoller/events"
 )
 
-const schemaUsage = `Usage: taskpoller schema [name]
-
-Without a name, lists the JSON Schemas (draft 2020-12) of the registration message and of
+// schemaHelp is the help of `taskpoller schema`.
+const schemaHelp = `Without a name, lists the JSON Schemas (draft 2020-12) of the registration message and of
 the events: name, $id, title. With one, prints that schema; name may also be its $id, which
 is an event's dataschema (e.g. urn:taskpoller:events:v1:finished). The schemas are the files
 events/schema/<name>.schema.json of the source, built into this binary.
 `
 
-// schema lists the schemas of the contract, or prints the one args names.
-func schema(args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("schema", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, schemaUsage) }
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	switch fl.NArg() {
-	case 0:
+// schemaConfig is the configuration of `taskpoller schema`: a schema's name, or none.
+type schemaConfig struct {
+	args []string // at most one: the schema's name; none: list them
+}
+
+func (c *schemaConfig) flags() *flag.FlagSet { return flag.NewFlagSet("schema", flag.ContinueOnError) }
+
+func (c *schemaConfig) maxArgs() int { return 1 }
+
+func (c *schemaConfig) setArgs(args []string) { c.args = args }
+
+// Validate accepts any name: an unknown one is refused by schema, with the names there are.
+func (c *schemaConfig) Validate() error { return nil }
+
+// schema lists the schemas of the contract, or prints the one cfg names.
+func schema(_ context.Context, cfg schemaConfig, stdout, _ io.Writer) error {
+	if len(cfg.args) == 0 {
 		return listSchemas(stdout)
-	case 1:
-		b, err := events.Schema(fl.Arg(0))
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("no schema %q; there are: %s", fl.Arg(0), strings.Join(events.SchemaNames(), ", "))
-		}
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(b)
+	}
+	name := cfg.args[0]
+	b, err := events.Schema(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no schema %q; there are: %s", name, strings.Join(events.SchemaNames(), ", "))
+	}
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "unexpected arguments: %v\n\n%s", fl.Args()[1:], schemaUsage)
-	return errUsage
+	_, err = stdout.Write(b)
+	return err
 }
 
 // listSchemas prints one line per schema: its name, $id and title.

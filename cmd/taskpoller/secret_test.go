@@ -64,14 +64,7 @@ func TestPlantedSecretNeverLeaks(t *testing.T) {
 	cmd.Env = append(cmd.Env, "HOME="+home, "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
 		"TASKPOLLER_NATS_URL="+w.natsURL, "TASKPOLLER_ECS_ENDPOINT="+w.emu.URL(), "TASKPOLLER_HTTP_ADDR="+addr,
 		"TASKPOLLER_POLL_INITIAL=20ms", "TASKPOLLER_POLL_MAX=100ms", "TASKPOLLER_API_TIMEOUT=1s", "TASKPOLLER_ACK_WAIT=2s")
-	var logs safeBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+	logs, _ := startCollected(t, cmd)
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + addr + path)

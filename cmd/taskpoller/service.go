@@ -70,7 +70,7 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 	// worker may have set a longer one, which Setup never shortens.
 	poll := cfg.poll()
 	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
-	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.CallTimeout})
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.APITimeout})
 	if err != nil {
 		svc.close()
 		return nil, err
@@ -82,7 +82,7 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
 		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence),
 		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)),
-		poller.WithDiscovery(natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(js, subjects, natsjs.WithHealer(healer))))
+		poller.WithDiscovery(cfg.Discover.config(), natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(js, subjects, natsjs.WithHealer(healer))))
 	if err != nil {
 		svc.close()
 		return nil, err

@@ -18,31 +18,24 @@ import (
 // statusConfig is the configuration of `taskpoller status`.
 type statusConfig struct {
 	natsClient
-	Region, Task string
-	JSON         bool
-	Timeout      time.Duration
+	taskFlags
+	JSON    bool
+	Timeout time.Duration
 }
 
 func (c *statusConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	c.natsClient.register(fs)
-	fs.StringVar(&c.Region, "region", "", "region of the task, e.g. cn-hangzhou (required)")
-	fs.StringVar(&c.Task, "task", "", "task id, e.g. t-bp1hc3ejzkd8zy3g0x5j (required)")
+	c.taskFlags.register(fs)
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object: the state, the tracking entry, the partition lease and every event as stored")
 	durationVar(fs, &c.Timeout, "timeout", 30*time.Second, positive, "give up if reading what JetStream holds takes longer")
 	return fs
 }
 
-// Validate checks the ids as a worker would (they are subject tokens) and the other flags.
+// Validate checks the ids as a worker would (they are subject tokens) and the connection
+// flags; --timeout refuses what is not positive itself.
 func (c *statusConfig) Validate() error {
-	var errs []error
-	if err := events.ValidateIDs(c.Region, c.Task); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("--timeout must be positive, got %s", c.Timeout))
-	}
-	return errors.Join(append(errs, c.natsClient.validate())...)
+	return errors.Join(c.taskFlags.validate(), c.natsClient.validate())
 }
 
 // taskStatus is everything JetStream holds about one task.
@@ -79,15 +72,13 @@ func (s *taskStatus) row() *taskRow {
 var errUnknownTask = errors.New("unknown task")
 
 // showStatus prints what JetStream holds about one task and its whole event history.
-func showStatus(ctx context.Context, cfg statusConfig, out io.Writer) error {
-	nc, js, subjects, err := cfg.dial("taskpoller status")
+func showStatus(ctx context.Context, cfg statusConfig, out, _ io.Writer) error {
+	ctx, d, done, err := cfg.dialFor(ctx, "taskpoller status", cfg.Timeout)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	s, err := readStatus(ctx, natsjs.NewInspector(js, subjects), cfg.Region, cfg.Task)
+	defer done()
+	s, err := readStatus(ctx, d.inspector(), cfg.Region, cfg.Task)
 	if err != nil {
 		return err
 	}
@@ -229,7 +220,7 @@ func (s *taskStatus) outbox() (items []string, pending int) {
 		if p.Reason != "" {
 			item += " (" + string(p.Reason) + ")"
 		}
-		if !stored[events.ID(s.region, s.task, p.Kind, p.Ordinal, string(o.Task.Status), o.Task.Process)] {
+		if id, err := events.ID(s.region, s.task, p.Kind, p.Ordinal, string(o.Task.Status), o.Task.Process); err != nil || !stored[id] {
 			item += " not published yet"
 			pending++
 		}

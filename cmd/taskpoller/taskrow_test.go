@@ -31,7 +31,7 @@ func TestTaskRowMergesWhatJetStreamHolds(t *testing.T) {
 	ended := active
 	ended.Status, ended.Terminal = poller.StatusFailed, true
 	decided := ended
-	decided.Outbox = &poller.Outbox{Items: []poller.Pending{{Kind: events.KindStatusChanged}, {Kind: events.KindFailed, Reason: events.ReasonTimeout, Cancel: "accepted"}}}
+	decided.Outbox = &poller.Outbox{Items: []poller.OutboxItem{{Kind: events.KindStatusChanged}, {Kind: events.KindFailed, Reason: events.ReasonTimeout, Cancel: "accepted"}}}
 	failedEv := terminalOf("t-1", 9, events.KindFailed, events.Data{TaskAction: "ExportImage", TaskStatus: "Failed", TaskProcess: "40%",
 		Reason: events.ReasonTaskFailed, ErrorCode: "InvalidOSSBucket.NotFound"}, t0.Add(time.Hour))
 	tracked := natsjs.TrackedTask{Key: key, Partition: 3, Seq: 7, Recorded: t0.Add(-time.Second)}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -39,17 +38,12 @@ func (c *tasksConfig) flags() *flag.FlagSet {
 	return fs
 }
 
-// Validate checks the prefix, the filters and the connection flags.
+// Validate checks the prefix, the filters and the connection flags; --since and --timeout
+// refuse what cannot work themselves.
 func (c *tasksConfig) Validate() error {
 	var errs []error
 	if c.Active && c.Failed {
 		errs = append(errs, errors.New("--active and --failed exclude each other: a failed task has ended"))
-	}
-	if c.Since < 0 {
-		errs = append(errs, fmt.Errorf("--since must not be negative, got %s", c.Since))
-	}
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("--timeout must be positive, got %s", c.Timeout))
 	}
 	return errors.Join(append(errs, c.natsClient.validate())...)
 }
@@ -57,15 +51,13 @@ func (c *tasksConfig) Validate() error {
 // listTasks prints one line per task that JetStream knows of: its state, its entry in the
 // tasks bucket, its terminal event.
 func listTasks(ctx context.Context, cfg tasksConfig, out, errOut io.Writer) error {
-	nc, js, subjects, err := cfg.dial("taskpoller tasks")
+	ctx, d, done, err := cfg.dialFor(ctx, "taskpoller tasks", cfg.Timeout)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
+	defer done()
 	// Ended tasks are known from their state and terminal event; --active needs no events.
-	table, skipped, err := readTasks(ctx, natsjs.NewInspector(js, subjects), !cfg.Active)
+	table, skipped, err := readTasks(ctx, d.inspector(), !cfg.Active)
 	if err != nil {
 		return err
 	}
@@ -93,43 +85,40 @@ func listTasks(ctx context.Context, cfg tasksConfig, out, errOut io.Writer) erro
 // once, merging them as they come; it keeps one row per task.
 func readTasks(ctx context.Context, in *natsjs.Inspector, withEnded bool) (*taskTable, int, error) {
 	t := newTaskTable()
-	var mu sync.Mutex
-	var skipped atomic.Int64
-	read := func(n int, err error) error {
-		skipped.Add(int64(n))
-		return err
-	}
+	var m merging
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		return read(in.States(gctx, func(s natsjs.StoredState) error {
-			mu.Lock()
-			defer mu.Unlock()
-			t.addState(s)
-			return nil
-		}))
-	})
-	g.Go(func() error {
-		return read(in.Tracked(gctx, func(tt natsjs.TrackedTask) error {
-			mu.Lock()
-			defer mu.Unlock()
-			t.addTracked(tt)
-			return nil
-		}))
-	})
+	merge(gctx, g, &m, in.States, t.addState)
+	merge(gctx, g, &m, in.Tracked, t.addTracked)
 	if withEnded {
-		g.Go(func() error {
-			return read(in.Terminals(gctx, func(e natsjs.StoredEvent) error {
-				mu.Lock()
-				defer mu.Unlock()
-				t.addTerminal(e)
-				return nil
-			}))
-		})
+		merge(gctx, g, &m, in.Terminals, t.addTerminal)
 	}
 	if err := g.Wait(); err != nil {
 		return nil, 0, err
 	}
-	return t, int(skipped.Load()), nil
+	return t, m.skipped, nil
+}
+
+// merging is what the readers of readTasks share: one adds to the table at a time, and the
+// entries they skip are counted.
+type merging struct {
+	mu      sync.Mutex
+	skipped int
+}
+
+// merge runs read in g, handing each entry to add under m's lock.
+func merge[T any](ctx context.Context, g *errgroup.Group, m *merging, read func(context.Context, func(T) error) (int, error), add func(T)) {
+	g.Go(func() error {
+		n, err := read(ctx, func(v T) error {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			add(v)
+			return nil
+		})
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.skipped += n
+		return err
+	})
 }
 
 // writeTasksTable prints rows as an aligned table, then how many there are of each phase.

@@ -35,12 +35,13 @@ func (c *watchConfig) Validate() error {
 }
 
 // watch prints events until ctx ends.
-func watch(ctx context.Context, cfg watchConfig, out io.Writer) error {
-	nc, js, subjects, err := cfg.dial("taskpoller watch")
+func watch(ctx context.Context, cfg watchConfig, out, _ io.Writer) error {
+	d, err := cfg.dial("taskpoller watch")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
+	defer d.nc.Close()
+	nc, js, subjects := d.nc, d.js, d.subjects
 	filter := []string(cfg.Subjects)
 	if len(filter) == 0 {
 		filter = subjects.AllEvents()

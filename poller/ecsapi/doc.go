@@ -1,7 +1,9 @@
 // Package ecsapi is the boundary to the official Alibaba Cloud ECS SDK
 // (github.com/alibabacloud-go/ecs-20140526/v7). It is the only package of taskpoller that
-// imports the SDK: it turns the SDK's pointer models into poller.Task values and the SDK's
-// errors into *poller.APIError, so the rest of the code never sees either.
+// imports the SDK: it turns the SDK's pointer models into poller.Task, poller.TaskStatus and
+// poller.ListedTask values and the SDK's errors into *poller.APIError, so the rest of the code
+// never sees either. Client implements poller.TaskAPI, poller.BatchTaskAPI,
+// poller.TaskLister (ListTasks: DescribeTasks by creation time) and poller.TaskCanceler.
 //
 // Every answer's body is read up to MaxResponseBytes; a longer one fails the call with
 // ErrResponseTooLarge, a transient error. A failing credential (chain) gives a ClientError

@@ -56,8 +56,11 @@ func (j *Journal) OnStore(f func(poller.Notice)) {
 	j.onStore = f
 }
 
-// Publish implements poller.Publisher.
+// Publish implements poller.Publisher; a notice without an id (of an unknown kind) is refused.
 func (j *Journal) Publish(_ context.Context, n poller.Notice, after uint64) (uint64, error) {
+	if n.ID() == "" {
+		return 0, fmt.Errorf("publish a %q notice of %s/%s: %w", n.Kind, n.Task.RegionID, n.Task.TaskID, events.ErrUnknownKind)
+	}
 	j.mu.Lock()
 	if j.fail != nil {
 		if err := j.fail(n); err != nil {

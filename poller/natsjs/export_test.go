@@ -5,4 +5,5 @@ var (
 	PartitionOf  = partitionOf
 	TaskKey      = taskKey
 	EncodeRecord = encodeRecord
+	ServeForTest = serveForTest
 )

@@ -78,24 +78,12 @@ type PartitionLease struct {
 // seen every entry there was when it started (or fn fails: its error is returned). Entries
 // that cannot be decoded are skipped and counted.
 func (i *Inspector) States(ctx context.Context, fn func(StoredState) error) (skipped int, err error) {
-	return i.entries(ctx, events.StateRole, func(e entry) (bool, error) {
-		st, ok := decodeState(e)
-		if !ok {
-			return false, nil
-		}
-		return true, fn(st)
-	})
+	return entries(ctx, i, events.StateRole, decodeState, fn)
 }
 
 // Tracked calls fn with every task in the tasks bucket, as States does.
 func (i *Inspector) Tracked(ctx context.Context, fn func(TrackedTask) error) (skipped int, err error) {
-	return i.entries(ctx, events.TasksRole, func(e entry) (bool, error) {
-		t, ok := decodeTracked(e)
-		if !ok {
-			return false, nil
-		}
-		return true, fn(t)
-	})
+	return entries(ctx, i, events.TasksRole, decodeTracked, fn)
 }
 
 // Terminals calls fn with the latest terminal event (finished or failed) on each terminal
@@ -113,45 +101,15 @@ func (i *Inspector) History(ctx context.Context, regionID, taskID string, fn fun
 
 // State returns one task's state; ok is false when the bucket has none.
 func (i *Inspector) State(ctx context.Context, regionID, taskID string) (st StoredState, ok bool, err error) {
-	kv, err := i.bucket(ctx, events.StateRole)
-	if err != nil {
-		return StoredState{}, false, err
-	}
 	key := events.Registration{RegionID: regionID, TaskID: taskID}.Key()
-	e, err := kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return StoredState{}, false, nil
-	}
-	if err != nil {
-		return StoredState{}, false, fmt.Errorf("state of %s: %w", key, err)
-	}
-	st, ok = decodeState(entryOf(e))
-	if !ok {
-		return StoredState{}, false, fmt.Errorf("state of %s: cannot decode %q", key, clip(e.Value()))
-	}
-	return st, true, nil
+	return lookup(ctx, i, events.StateRole, "state", key, decodeState)
 }
 
 // Tracking returns one task's entry in the tasks bucket; ok is false when it has none (the
 // task is not tracked: it ended, or was never registered).
 func (i *Inspector) Tracking(ctx context.Context, regionID, taskID string) (t TrackedTask, ok bool, err error) {
-	kv, err := i.bucket(ctx, events.TasksRole)
-	if err != nil {
-		return TrackedTask{}, false, err
-	}
 	key := taskKeyOf(events.Registration{RegionID: regionID, TaskID: taskID}.Key())
-	e, err := kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return TrackedTask{}, false, nil
-	}
-	if err != nil {
-		return TrackedTask{}, false, fmt.Errorf("tracking of %s: %w", key, err)
-	}
-	t, ok = decodeTracked(entryOf(e))
-	if !ok {
-		return TrackedTask{}, false, fmt.Errorf("tracking of %s: cannot decode %q", key, clip(e.Value()))
-	}
-	return t, true, nil
+	return lookup(ctx, i, events.TasksRole, "tracking", key, decodeTracked)
 }
 
 // Partition returns the lease on the partition of one task.
@@ -196,11 +154,34 @@ func entryOf(e jetstream.KeyValueEntry) entry {
 	return entry{key: e.Key(), value: e.Value(), created: e.Created(), rev: e.Revision()}
 }
 
-// entries calls take with the latest value of every key of the bucket of role, deleted keys
-// left out, until it has seen those there were when it started. take reports whether it could
-// read the entry. It reads the bucket's stream with a pull consumer: a KV watch is pushed,
-// and buffers up to 64 MB in the client when the reader is slower than the server.
-func (i *Inspector) entries(ctx context.Context, role string, take func(entry) (bool, error)) (int, error) {
+// lookup returns the entry of key in the bucket of role, decoded; ok is false when the bucket
+// has none. what names the entry in errors, such as one decode cannot read.
+func lookup[T any](ctx context.Context, i *Inspector, role, what, key string, decode func(entry) (T, bool)) (v T, ok bool, err error) {
+	var none T
+	kv, err := i.bucket(ctx, role)
+	if err != nil {
+		return none, false, err
+	}
+	e, err := kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return none, false, nil
+	}
+	if err != nil {
+		return none, false, fmt.Errorf("%s of %s: %w", what, key, err)
+	}
+	v, ok = decode(entryOf(e))
+	if !ok {
+		return none, false, fmt.Errorf("%s of %s: cannot decode %q", what, key, clip(e.Value()))
+	}
+	return v, true, nil
+}
+
+// entries calls fn with the latest value of every key of the bucket of role, deleted keys
+// left out, until it has seen those there were when it started; it returns how many decode
+// could not read (those are skipped). It reads the bucket's stream with a pull consumer: a KV
+// watch is pushed, and buffers up to 64 MB in the client when the reader is slower than the
+// server.
+func entries[T any](ctx context.Context, i *Inspector, role string, decode func(entry) (T, bool), fn func(T) error) (int, error) {
 	bucket := i.s.StreamName(role)
 	prefix := "$KV." + bucket + "."
 	skipped := 0
@@ -209,12 +190,13 @@ func (i *Inspector) entries(ctx context.Context, role string, take func(entry) (
 			if op := msg.Headers().Get("KV-Operation"); op == "DEL" || op == "PURGE" {
 				return nil
 			}
-			read, err := take(entry{key: strings.TrimPrefix(msg.Subject(), prefix), value: msg.Data(),
+			v, ok := decode(entry{key: strings.TrimPrefix(msg.Subject(), prefix), value: msg.Data(),
 				created: meta.Timestamp, rev: meta.Sequence.Stream})
-			if !read {
+			if !ok {
 				skipped++
+				return nil
 			}
-			return err
+			return fn(v)
 		})
 	return skipped, err
 }

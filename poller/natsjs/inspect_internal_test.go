@@ -3,12 +3,9 @@ package natsjs
 import (
 	"context"
 	"errors"
-	"github.com/taskpoller/taskpoller/events/natsclient"
 	"slices"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
 	"github.com/taskpoller/taskpoller/poller"
@@ -18,17 +15,7 @@ import (
 // events — without creating anything, and each listing returns once it has seen everything,
 // also when there is nothing.
 func TestInspectorReadsWhatWorkersWrote(t *testing.T) {
-	srv, err := StartServer(ServerConfig{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := natsclient.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
+	js, s := serveForTest(t, ServerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	in := NewInspector(js, s)

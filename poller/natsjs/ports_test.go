@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
-	"github.com/taskpoller/taskpoller/events/natsclient"
 	"github.com/taskpoller/taskpoller/poller"
 	"github.com/taskpoller/taskpoller/poller/natsjs"
 	"github.com/taskpoller/taskpoller/poller/porttest"
@@ -31,19 +30,7 @@ func serve(t *testing.T) (jetstream.JetStream, events.Subjects) {
 // serveWith is serve with a server configuration (its port and store are the test's own).
 func serveWith(t *testing.T, cfg natsjs.ServerConfig) (jetstream.JetStream, events.Subjects) {
 	t.Helper()
-	cfg.Port, cfg.StoreDir = -1, t.TempDir()
-	srv, err := natsjs.StartServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js, err := natsclient.ConnConfig{URL: srv.ClientURL()}.Dial("", "test", zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	s, _ := events.NewSubjects(events.DefaultPrefix)
-	return js, s
+	return natsjs.ServeForTest(t, cfg)
 }
 
 func newWorld(t *testing.T, cfg natsjs.SetupConfig) *world {

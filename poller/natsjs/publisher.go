@@ -37,9 +37,12 @@ func NewPublisher(js jetstream.JetStream, subjects events.Subjects, opts ...Opti
 	return &Publisher{js: js, subjects: subjects, stream: subjects.StreamName(events.EventsRole), opts: applyOptions(opts)}
 }
 
-// Publish implements poller.Publisher.
+// Publish implements poller.Publisher; a notice without an id (of an unknown kind) is refused.
 func (p *Publisher) Publish(ctx context.Context, n poller.Notice, after uint64) (uint64, error) {
 	ev := n.Event()
+	if ev.ID == "" {
+		return 0, fmt.Errorf("publish a %q notice of %s/%s: %w", n.Kind, n.Task.RegionID, n.Task.TaskID, events.ErrUnknownKind)
+	}
 	subject := p.subjects.Event(n.Kind, n.Task.RegionID, n.Action(), n.Task.TaskID)
 	data, err := p.encode(ev)
 	if err != nil {

@@ -130,61 +130,53 @@ func Setup(ctx context.Context, js jetstream.JetStream, s events.Subjects, cfg S
 		return Assets{}, fmt.Errorf("workers consumer: %w", err)
 	}
 	a.AckWait = a.Consumer.CachedInfo().Config.AckWait
-	a.State, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
-		Bucket:      s.StreamName(events.StateRole),
-		Description: "taskpoller: last known state of each task",
-		History:     1,
-		TTL:         cfg.StateTTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-	})
-	if err != nil {
-		return Assets{}, fmt.Errorf("state bucket: %w", err)
-	}
-	a.Workers, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
-		Bucket:      s.StreamName(events.WorkersRole),
-		Description: "taskpoller: live workers, each sharing the ECS quota",
-		History:     1,
-		TTL:         PresenceTTL,
-		Storage:     jetstream.MemoryStorage,
-		Replicas:    cfg.Replicas,
-	})
-	if err != nil {
-		return Assets{}, fmt.Errorf("workers bucket: %w", err)
-	}
-	a.Tasks, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
-		Bucket:      s.StreamName(events.TasksRole),
-		Description: "taskpoller: registrations of the tasks being tracked, keyed <partition>.<region>.<task>; kept until settled",
-		History:     1,
-		// No TTL: a record is the only copy of its registration once recorded, and nothing
-		// rewrites it while its task is tracked. It is deleted when the task is settled
-		// (Lease.Done), and every tracked task is settled by its deadline (poller.Config's
-		// TaskTimeout, plus one PollMax when ECS cannot be asked); with a TTL, a task tracked
-		// (or waiting for a worker) longer than it was dropped without a terminal event.
-		// Settling purges a record with a marker that expires after a lease TTL (Lease.Done):
-		// with no TTL, a delete marker per task ever tracked would stay for ever, and every
-		// worker taking a partition would read them all again. LimitMarkerTTL is what lets
-		// a message expire by itself (the stream's AllowMsgTTL); no limit removes a record.
-		LimitMarkerTTL: max(cfg.AckWait, time.Second), // the least the server takes
-		Storage:        jetstream.FileStorage,
-		Replicas:       cfg.Replicas,
-	})
-	if err != nil {
-		return Assets{}, fmt.Errorf("tasks bucket: %w", err)
+	// Every bucket keeps one value per key, with the configured replicas.
+	for _, b := range []struct {
+		kv   *jetstream.KeyValue
+		what string
+		want jetstream.KeyValueConfig
+	}{
+		{&a.State, "state bucket", jetstream.KeyValueConfig{
+			Bucket:      s.StreamName(events.StateRole),
+			Description: "taskpoller: last known state of each task",
+			TTL:         cfg.StateTTL,
+			Storage:     jetstream.FileStorage,
+		}},
+		{&a.Workers, "workers bucket", jetstream.KeyValueConfig{
+			Bucket:      s.StreamName(events.WorkersRole),
+			Description: "taskpoller: live workers, each sharing the ECS quota",
+			TTL:         PresenceTTL,
+			Storage:     jetstream.MemoryStorage,
+		}},
+		{&a.Tasks, "tasks bucket", jetstream.KeyValueConfig{
+			Bucket:      s.StreamName(events.TasksRole),
+			Description: "taskpoller: registrations of the tasks being tracked, keyed <partition>.<region>.<task>; kept until settled",
+			// No TTL: a record is the only copy of its registration once recorded, and nothing
+			// rewrites it while its task is tracked. It is deleted when the task is settled
+			// (Lease.Done), and every tracked task is settled by its deadline (poller.Config's
+			// TaskTimeout, plus one PollMax when ECS cannot be asked); with a TTL, a task tracked
+			// (or waiting for a worker) longer than it was dropped without a terminal event.
+			// Settling purges a record with a marker that expires after a lease TTL (Lease.Done):
+			// with no TTL, a delete marker per task ever tracked would stay for ever, and every
+			// worker taking a partition would read them all again. LimitMarkerTTL is what lets
+			// a message expire by itself (the stream's AllowMsgTTL); no limit removes a record.
+			LimitMarkerTTL: max(cfg.AckWait, time.Second), // the least the server takes
+			Storage:        jetstream.FileStorage,
+		}},
+		{&a.Owners, "owners bucket", jetstream.KeyValueConfig{
+			Bucket:      s.StreamName(events.OwnersRole),
+			Description: "taskpoller: partition leases, renewed by their holder",
+			TTL:         cfg.AckWait,
+			Storage:     jetstream.FileStorage,
+		}},
+	} {
+		b.want.History, b.want.Replicas = 1, cfg.Replicas
+		if *b.kv, err = ensureBucket(ctx, js, &a.Kept, b.want); err != nil {
+			return Assets{}, fmt.Errorf("%s: %w", b.what, err)
+		}
 	}
 	if a.TasksStream, err = js.Stream(ctx, kvStream(a.Tasks.Bucket())); err != nil {
 		return Assets{}, fmt.Errorf("tasks bucket: %w", err)
-	}
-	a.Owners, err = ensureBucket(ctx, js, &a.Kept, jetstream.KeyValueConfig{
-		Bucket:      s.StreamName(events.OwnersRole),
-		Description: "taskpoller: partition leases, renewed by their holder",
-		History:     1,
-		TTL:         cfg.AckWait,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-	})
-	if err != nil {
-		return Assets{}, fmt.Errorf("owners bucket: %w", err)
 	}
 	st, err := a.Owners.Status(ctx)
 	if err != nil {

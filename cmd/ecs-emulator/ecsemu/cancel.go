@@ -1,6 +1,9 @@
 package ecsemu
 
-import "time"
+import (
+	"net/url"
+	"time"
+)
 
 type requestOnly struct {
 	RequestID string `json:"RequestId"`
@@ -11,20 +14,24 @@ type requestOnly struct {
 // InvalidTaskId.TaskActionNotSupport, terminal tasks 403
 // InvalidTaskId.IncorrectTaskStatus.
 func (s *Server) cancelTask(req *request, now time.Time, requestID string) (any, *apiError) {
-	region, aerr := regionParam(req.params)
-	if aerr != nil {
+	if aerr := s.onTask(req.params, func(t *task, _ string) *apiError { return t.cancel(now) }); aerr != nil {
 		return nil, aerr
-	}
-	id, aerr := required(req.params, "TaskId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var cerr *apiError
-	if !s.tasks.with(id, region, func(t *task) { cerr = t.cancel(now) }) {
-		return nil, errorFor(CodeInvalidTaskNotFound, "")
-	}
-	if cerr != nil {
-		return nil, cerr
 	}
 	return requestOnly{RequestID: requestID}, nil
+}
+
+// onTask runs fn on the task the request's RegionId and TaskId name, under the store lock,
+// with the region, and returns fn's answer. A missing or unknown region or task gives the
+// real service's error, without calling fn.
+func (s *Server) onTask(p url.Values, fn func(t *task, region string) *apiError) *apiError {
+	r := paramReader{p: p}
+	region, id := r.region(), r.required("TaskId")
+	if r.err != nil {
+		return r.err
+	}
+	var ferr *apiError
+	if !s.tasks.with(id, region, func(t *task) { ferr = fn(t, region) }) {
+		return errorFor(CodeInvalidTaskNotFound, "")
+	}
+	return ferr
 }

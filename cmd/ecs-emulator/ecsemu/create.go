@@ -34,30 +34,14 @@ type modifyDiskSpecResponse struct {
 }
 
 func (s *Server) exportImage(req *request, now time.Time, requestID string) (any, *apiError) {
-	p := req.params
-	region, aerr := regionParam(p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	imageID, aerr := required(p, "ImageId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	bucket, aerr := required(p, "OSSBucket")
-	if aerr != nil {
-		return nil, aerr
-	}
-	prefix := p.Get("OSSPrefix")
-	if !validPrefix(prefix) {
-		return nil, errorFor(CodeInvalidParameter, "OSSPrefix")
-	}
-	format := strings.ToLower(p.Get("ImageFormat"))
-	switch format {
-	case "":
-		format = "raw"
-	case "raw", "vhd", "qcow2", "vmdk", "vdi":
-	default:
-		return nil, errorFor(CodeInvalidParameter, "ImageFormat")
+	r := paramReader{p: req.params}
+	region, imageID, bucket := r.region(), r.required("ImageId"), r.required("OSSBucket")
+	prefix := req.params.Get("OSSPrefix")
+	r.check(validPrefix(prefix), CodeInvalidParameter, "OSSPrefix")
+	format, ok := imageFormat(req.params.Get("ImageFormat"))
+	r.check(ok, CodeInvalidParameter, "ImageFormat")
+	if r.err != nil {
+		return nil, r.err
 	}
 	disks := s.tasks.dataDisks(region, imageID)
 	t := &task{region: region, action: ActionExportImage, resourceID: imageID, created: now}
@@ -90,18 +74,11 @@ func (s *Server) exportLifecycle(taskID, imageID, bucket, prefix, format string,
 }
 
 func (s *Server) importImage(req *request, now time.Time, requestID string) (any, *apiError) {
-	p := req.params
-	region, aerr := regionParam(p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	bucket, aerr := required(p, "DiskDeviceMapping.1.OSSBucket")
-	if aerr != nil {
-		return nil, aerr
-	}
-	object, aerr := required(p, "DiskDeviceMapping.1.OSSObject")
-	if aerr != nil {
-		return nil, aerr
+	r := paramReader{p: req.params}
+	region := r.region()
+	bucket, object := r.required("DiskDeviceMapping.1.OSSBucket"), r.required("DiskDeviceMapping.1.OSSObject")
+	if r.err != nil {
+		return nil, r.err
 	}
 	imageID := randomID("m-", 20)
 	life := s.newLifecycle(ActionImportImage, Operation{Status: "Success", Items: []Item{
@@ -122,17 +99,16 @@ func (s *Server) importImage(req *request, now time.Time, requestID string) (any
 
 func (s *Server) modifyDiskSpec(req *request, now time.Time, requestID string) (any, *apiError) {
 	p := req.params
-	diskID, aerr := required(p, "DiskId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if p.Get("DiskCategory") == "" && p.Get("PerformanceLevel") == "" {
-		return nil, errorFor(CodeMissingParameter, "DiskCategory")
+	r := paramReader{p: p}
+	diskID := r.required("DiskId")
+	r.check(p.Get("DiskCategory") != "" || p.Get("PerformanceLevel") != "", CodeMissingParameter, "DiskCategory")
+	if r.err != nil {
+		return nil, r.err
 	}
 	// ModifyDiskSpec takes no RegionId: its task answers in every region.
 	t := &task{action: ActionModifyDiskSpec, resourceID: diskID, created: now}
-	if r := p.Get("RegionId"); knownRegion(r) {
-		t.region = r
+	if region := p.Get("RegionId"); knownRegion(region) {
+		t.region = region
 	}
 	t.life = s.newLifecycle(ActionModifyDiskSpec, Operation{Status: "Success", Items: []Item{{Name: "DiskId", Value: diskID}}})
 	if err := s.tasks.add(t, nil); err != nil {
@@ -156,6 +132,18 @@ func (s *Server) newLifecycle(action string, result Operation) *lifecycle {
 			ErrorMsg: "The task failed due to an internal error of the service."}
 	}
 	return l
+}
+
+// imageFormat returns the ImageFormat of an export, raw when empty (any case); ok is false
+// for a format ECS does not export to.
+func imageFormat(v string) (format string, ok bool) {
+	switch format = strings.ToLower(v); format {
+	case "":
+		return "raw", true
+	case "raw", "vhd", "qcow2", "vmdk", "vdi":
+		return format, true
+	}
+	return "", false
 }
 
 // validPrefix reports whether an OSSPrefix is empty or 1–30 letters/digits.

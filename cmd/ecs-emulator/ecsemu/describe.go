@@ -43,21 +43,11 @@ type relatedItem struct {
 }
 
 func (s *Server) describeTaskAttribute(req *request, now time.Time, requestID string) (any, *apiError) {
-	region, aerr := regionParam(req.params)
-	if aerr != nil {
-		return nil, aerr
-	}
-	id, aerr := required(req.params, "TaskId")
-	if aerr != nil {
-		return nil, aerr
-	}
 	var out taskAttribute
-	var verr *apiError
-	found := s.tasks.with(id, region, func(t *task) {
+	aerr := s.onTask(req.params, func(t *task, region string) *apiError {
 		v := t.observe(now, true)
 		if v.err != nil {
-			verr = v.err
-			return
+			return v.err
 		}
 		if v.requestID != "" {
 			requestID = v.requestID
@@ -79,12 +69,10 @@ func (s *Server) describeTaskAttribute(req *request, now time.Time, requestID st
 				OperationProgress: progressOf(v.ops),
 			},
 		}
+		return nil
 	})
-	if !found {
-		return nil, errorFor(CodeInvalidTaskNotFound, "")
-	}
-	if verr != nil {
-		return nil, verr
+	if aerr != nil {
+		return nil, aerr
 	}
 	return &out, nil
 }

@@ -1,13 +1,17 @@
 package ecsemu
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// maxTaskIDs is the most task IDs one DescribeTasks call may name.
+// maxTaskIDs is the most task IDs one DescribeTasks call may name, and the most ResourceIds.N.
 const maxTaskIDs = 100
+
+// maxPageSize is the largest PageSize of DescribeTasks.
+const maxPageSize = 100
 
 type describeTasksResponse struct {
 	TotalCount int     `json:"TotalCount"`
@@ -32,79 +36,79 @@ type taskSummary struct {
 	ResourceID    string `json:"ResourceId,omitempty"`
 }
 
-// describeTasks lists tasks: TaskIds (up to 100, comma-separated),
-// ResourceIds.N, TaskAction, TaskStatus (only Finished, Processing and Failed filter, as in
-// the real service), StartTime/EndTime on the creation time, and paging
-// (PageNumber from 1, PageSize 1–100, default 10).
-func (s *Server) describeTasks(req *request, now time.Time, requestID string) (any, *apiError) {
-	p := req.params
-	region, aerr := regionParam(p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	page, aerr := intParam(p.Get("PageNumber"), "PageNumber", 1, 1, 1<<30)
-	if aerr != nil {
-		return nil, aerr
-	}
-	size, aerr := intParam(p.Get("PageSize"), "PageSize", 10, 1, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	var ids map[string]bool
+// listQuery is what one DescribeTasks call asks for.
+type listQuery struct {
+	region         string
+	page, size     int
+	ids            map[string]bool // TaskIds; nil: any task
+	resources      map[string]bool // ResourceIds.N; nil: any resource
+	action, status string          // "": any
+	start, end     time.Time       // creation time bounds, both included; zero: open
+}
+
+// keep reports whether t, whose status is status now, is listed.
+func (q *listQuery) keep(t *task, status string) bool {
+	_, created := t.creation()
+	return (q.ids == nil || q.ids[t.id]) && (q.resources == nil || q.resources[t.resourceID]) &&
+		(q.action == "" || t.action == q.action) && (q.status == "" || status == q.status) &&
+		(q.start.IsZero() || !created.Before(q.start)) && (q.end.IsZero() || !created.After(q.end))
+}
+
+// parseListQuery reads the parameters of DescribeTasks, answering the first invalid one.
+func parseListQuery(p url.Values) (listQuery, *apiError) {
+	r := paramReader{p: p}
+	q := listQuery{region: r.region()}
+	q.page = r.intIn("PageNumber", 1, 1, 1<<30)
+	q.size = r.intIn("PageSize", 10, 1, maxPageSize)
 	if raw := p.Get("TaskIds"); raw != "" {
-		ids = map[string]bool{}
-		n := 0
+		q.ids = map[string]bool{}
+		n := 0 // a repeated id counts each time
 		for id := range strings.SplitSeq(raw, ",") {
 			if id = strings.TrimSpace(id); id != "" {
-				ids[id] = true
+				q.ids[id] = true
 				n++
 			}
 		}
-		if n > maxTaskIDs {
-			return nil, errorFor(CodeInvalidParameter, "TaskIds")
-		}
+		r.check(n <= maxTaskIDs, CodeInvalidParameter, "TaskIds")
 	}
-	start, aerr := timeParam(p.Get("StartTime"), "StartTime")
-	if aerr != nil {
-		return nil, aerr
-	}
-	end, aerr := timeParam(p.Get("EndTime"), "EndTime")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var resources map[string]bool
+	q.start, q.end = r.time("StartTime"), r.time("EndTime")
 	for i := 1; i <= maxTaskIDs; i++ {
-		r := p.Get("ResourceIds." + strconv.Itoa(i))
-		if r == "" {
+		id := p.Get("ResourceIds." + strconv.Itoa(i))
+		if id == "" {
 			break
 		}
-		if resources == nil {
-			resources = map[string]bool{}
+		if q.resources == nil {
+			q.resources = map[string]bool{}
 		}
-		resources[r] = true
+		q.resources[id] = true
 	}
-	action, status := p.Get("TaskAction"), p.Get("TaskStatus")
-	if status != StatusFinished && status != StatusProcessing && status != StatusFailed {
-		status = ""
+	q.action, q.status = p.Get("TaskAction"), p.Get("TaskStatus")
+	if q.status != StatusFinished && q.status != StatusProcessing && q.status != StatusFailed {
+		q.status = "" // as ECS: other values are ignored
 	}
-	keep := func(t *task, st string) bool {
-		return (ids == nil || ids[t.id]) && (resources == nil || resources[t.resourceID]) &&
-			(action == "" || t.action == action) &&
-			(status == "" || st == status) &&
-			(start.IsZero() || !t.created.Before(start)) && (end.IsZero() || !t.created.After(end))
+	return q, r.err
+}
+
+// describeTasks lists the tasks of a region that pass the filters (see listQuery and
+// docs/ecs-emulator.md), newest first, one page of them, with TotalCount the number of the
+// whole listing.
+func (s *Server) describeTasks(req *request, now time.Time, requestID string) (any, *apiError) {
+	q, aerr := parseListQuery(req.params)
+	if aerr != nil {
+		return nil, aerr
 	}
 	var all []listed
-	if ids != nil {
-		all = s.tasks.listIDs(region, ids, now, keep)
+	if q.ids != nil {
+		all = s.tasks.listIDs(q.region, q.ids, now, q.keep)
 	} else {
-		all = s.tasks.list(region, now, keep)
+		all = s.tasks.list(q.region, now, q.keep)
 	}
 	out := &describeTasksResponse{
-		TotalCount: len(all), PageNumber: page, PageSize: size, RegionID: region, RequestID: requestID,
+		TotalCount: len(all), PageNumber: q.page, PageSize: q.size, RegionID: q.region, RequestID: requestID,
 		TaskSet: taskSet{Task: []taskSummary{}},
 	}
-	from := (page - 1) * size
-	for i := from; i < len(all) && i < from+size; i++ {
+	from := (q.page - 1) * q.size
+	for i := from; i < len(all) && i < from+q.size; i++ {
 		l := all[i]
 		out.TaskSet.Task = append(out.TaskSet.Task, taskSummary{
 			TaskID: l.id, TaskAction: l.action, TaskStatus: l.status, SupportCancel: l.supportCancel,
@@ -112,30 +116,4 @@ func (s *Server) describeTasks(req *request, now time.Time, requestID string) (a
 		})
 	}
 	return out, nil
-}
-
-// intParam parses an optional integer parameter within lo..hi.
-func intParam(v, name string, def, lo, hi int) (int, *apiError) {
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, errorFor(CodeInvalidParameter, name)
-	}
-	return n, nil
-}
-
-// timeParam parses an optional UTC time, yyyy-MM-ddTHH:mm:ssZ or
-// yyyy-MM-ddTHH:mmZ.
-func timeParam(v, name string) (time.Time, *apiError) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{timeLayout, minuteLayout} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, errorFor(CodeInvalidParameter, name)
 }

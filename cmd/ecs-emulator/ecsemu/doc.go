@@ -21,6 +21,10 @@
 //     the real service uses (see docs/ecs-emulator.md).
 //   - Task IDs look like real ones ("t-" and 20 lowercase alphanumerics) and
 //     are unique within one Server.
+//   - DescribeTasks without TaskIds lists every task of a region, however it
+//     was created, newest first in an order that only tasks created meanwhile
+//     shift; StartTime and EndTime are compared with the minute a task's
+//     CreationTime holds (see docs/ecs-emulator.md, "Listing tasks").
 //
 // Tests script tasks exactly with Server.AddTask, inject faults with
 // WithFaults or Server.SetFaults, set quotas with WithQuota, and observe

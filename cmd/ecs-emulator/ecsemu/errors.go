@@ -47,61 +47,56 @@ func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.
 
 // errorFor returns the error answer for code with the real HTTP status and
 // message. arg fills the parameter name of MissingParameter and
-// InvalidParameter. An unknown code is answered 400 with a generic message.
+// InvalidParameter, and ends the message of SignatureDoesNotMatch (the server's
+// string to sign). An unknown code is answered 400 with a generic message.
 func errorFor(code, arg string) *apiError {
-	st, msg := http.StatusBadRequest, ""
+	st, msg := errorText(code)
 	switch code {
-	case CodeMissingParameter:
-		msg = fmt.Sprintf("An input parameter %q that is mandatory for processing the request is not supplied.", arg)
-	case CodeInvalidParameter:
-		msg = fmt.Sprintf("The specified parameter %q is not valid.", arg)
-	case CodeInvalidRegionNotFound:
-		msg = "The specified RegionId does not exist."
-	case CodeInvalidTaskNotFound:
-		msg = `The specified "TaskId" is not found.`
-	case CodeTaskActionNotSupport:
-		st, msg = http.StatusForbidden, "The specified task action not support."
-	case CodeIncorrectTaskStatus:
-		st, msg = http.StatusForbidden, "The specified task status is invalid."
-	case CodeInvalidAction:
-		st, msg = http.StatusNotFound, "Specified api is not found, please check your url and method."
-	case CodeInvalidVersion:
-		msg = "Specified parameter Version is not valid."
-	case CodeThrottlingUser:
-		msg = "Request was denied due to user flow control."
-	case CodeServiceUnavailable:
-		st, msg = http.StatusServiceUnavailable, "The request has failed due to a temporary failure of the server."
-	case CodeInternalError:
-		st, msg = http.StatusInternalServerError, "The request processing has failed due to some unknown error, exception or failure."
-	case CodeBadGateway:
-		st, msg = http.StatusBadGateway, "Bad Gateway"
-	case CodeAccessKeyNotFound:
-		st, msg = http.StatusNotFound, "Specified access key is not found."
-	case CodeAccessKeyInactive:
-		msg = "Specified access key is disabled."
+	case CodeMissingParameter, CodeInvalidParameter:
+		msg = fmt.Sprintf(msg, arg)
 	case CodeSignatureDoesNotMatch:
-		msg = "Specified signature is not matched with our calculation."
 		if arg != "" {
 			msg += " server string to sign is:" + arg
 		}
-	case CodeIncompleteSignature:
-		msg = "The request signature does not conform to Aliyun standards."
-	case CodeTimeStampExpired:
-		msg = "Specified time stamp or date value is expired."
-	case CodeTimeStampFormat:
-		msg = "Specified time stamp or date value is not well formatted."
-	case CodeSignatureNonceUsed:
-		msg = "Specified signature nonce was used already."
-	case CodeSecurityTokenMismatch:
-		msg = "Specified SecurityToken mismatch with the AccessKey."
-	case CodeForbiddenRAM:
-		st, msg = http.StatusForbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM."
-	case CodeRequestTooLarge:
-		st, msg = http.StatusRequestEntityTooLarge, "The request entity is too large."
-	case CodeInvalidImageNotFound:
-		msg = "The specified ImageId does not exist."
-	default:
-		msg = "The request has failed: " + code + "."
 	}
 	return &apiError{status: st, code: code, message: msg}
+}
+
+// errorText returns the HTTP status and message of code as the real service answers it; a
+// %q in the message stands for the parameter.
+func errorText(code string) (int, string) {
+	for _, e := range [...]struct {
+		code   string
+		status int
+		msg    string
+	}{
+		{CodeMissingParameter, http.StatusBadRequest, "An input parameter %q that is mandatory for processing the request is not supplied."},
+		{CodeInvalidParameter, http.StatusBadRequest, "The specified parameter %q is not valid."},
+		{CodeInvalidRegionNotFound, http.StatusBadRequest, "The specified RegionId does not exist."},
+		{CodeInvalidTaskNotFound, http.StatusBadRequest, `The specified "TaskId" is not found.`},
+		{CodeTaskActionNotSupport, http.StatusForbidden, "The specified task action not support."},
+		{CodeIncorrectTaskStatus, http.StatusForbidden, "The specified task status is invalid."},
+		{CodeInvalidAction, http.StatusNotFound, "Specified api is not found, please check your url and method."},
+		{CodeInvalidVersion, http.StatusBadRequest, "Specified parameter Version is not valid."},
+		{CodeThrottlingUser, http.StatusBadRequest, "Request was denied due to user flow control."},
+		{CodeServiceUnavailable, http.StatusServiceUnavailable, "The request has failed due to a temporary failure of the server."},
+		{CodeInternalError, http.StatusInternalServerError, "The request processing has failed due to some unknown error, exception or failure."},
+		{CodeBadGateway, http.StatusBadGateway, "Bad Gateway"},
+		{CodeAccessKeyNotFound, http.StatusNotFound, "Specified access key is not found."},
+		{CodeAccessKeyInactive, http.StatusBadRequest, "Specified access key is disabled."},
+		{CodeSignatureDoesNotMatch, http.StatusBadRequest, "Specified signature is not matched with our calculation."},
+		{CodeIncompleteSignature, http.StatusBadRequest, "The request signature does not conform to Aliyun standards."},
+		{CodeTimeStampExpired, http.StatusBadRequest, "Specified time stamp or date value is expired."},
+		{CodeTimeStampFormat, http.StatusBadRequest, "Specified time stamp or date value is not well formatted."},
+		{CodeSignatureNonceUsed, http.StatusBadRequest, "Specified signature nonce was used already."},
+		{CodeSecurityTokenMismatch, http.StatusBadRequest, "Specified SecurityToken mismatch with the AccessKey."},
+		{CodeForbiddenRAM, http.StatusForbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM."},
+		{CodeRequestTooLarge, http.StatusRequestEntityTooLarge, "The request entity is too large."},
+		{CodeInvalidImageNotFound, http.StatusBadRequest, "The specified ImageId does not exist."},
+	} {
+		if e.code == code {
+			return e.status, e.msg
+		}
+	}
+	return http.StatusBadRequest, "The request has failed: " + code + "."
 }

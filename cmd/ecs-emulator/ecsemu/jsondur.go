@@ -3,6 +3,7 @@ package ecsemu
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -35,47 +36,65 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON writes For as a duration string such as "30s".
-func (st Step) MarshalJSON() ([]byte, error) {
-	type plain Step
-	return json.Marshal(struct {
-		plain
-		For duration `json:"for,omitempty"`
-	}{plain(st), duration(st.For)})
-}
+func (st Step) MarshalJSON() ([]byte, error) { return marshalDurations(st) }
 
 // UnmarshalJSON reads For as a duration string such as "30s".
-func (st *Step) UnmarshalJSON(b []byte) error {
-	type plain Step
-	aux := struct {
-		*plain
-		For duration `json:"for,omitempty"`
-	}{plain: (*plain)(st)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	st.For = time.Duration(aux.For)
-	return nil
-}
+func (st *Step) UnmarshalJSON(b []byte) error { return unmarshalDurations(b, st) }
 
 // MarshalJSON writes Latency as a duration string such as "100ms".
-func (f Faults) MarshalJSON() ([]byte, error) {
-	type plain Faults
-	return json.Marshal(struct {
-		plain
-		Latency duration `json:"latency"`
-	}{plain(f), duration(f.Latency)})
-}
+func (f Faults) MarshalJSON() ([]byte, error) { return marshalDurations(f) }
 
 // UnmarshalJSON reads Latency as a duration string such as "100ms".
-func (f *Faults) UnmarshalJSON(b []byte) error {
-	type plain Faults
-	aux := struct {
-		*plain
-		Latency duration `json:"latency"`
-	}{plain: (*plain)(f)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+func (f *Faults) UnmarshalJSON(b []byte) error { return unmarshalDurations(b, f) }
+
+// marshalDurations encodes v, a struct whose fields are all exported, as encoding/json
+// does, but with each time.Duration field as a duration string ("30s"): the same names,
+// tags and order. It does not call v's own MarshalJSON, so that method may call it.
+func marshalDurations(v any) ([]byte, error) {
+	src := reflect.ValueOf(v)
+	dst := reflect.New(withDurations(src.Type())).Elem()
+	copyFields(dst, src, true)
+	return json.Marshal(dst.Interface())
+}
+
+// unmarshalDurations decodes b into *p, a struct whose fields are all exported, as
+// encoding/json does, but reading each time.Duration field as a duration string (or a
+// number of nanoseconds). The fields b does not name keep their values, but durations, which
+// become 0. It does not call p's own UnmarshalJSON, so that method may call it.
+func unmarshalDurations(b []byte, p any) error {
+	dst := reflect.ValueOf(p).Elem()
+	aux := reflect.New(withDurations(dst.Type()))
+	copyFields(aux.Elem(), dst, false)
+	if err := json.Unmarshal(b, aux.Interface()); err != nil {
 		return err
 	}
-	f.Latency = time.Duration(aux.Latency)
+	copyFields(dst, aux.Elem(), true)
 	return nil
+}
+
+// withDurations returns struct type t with its time.Duration fields of type duration instead.
+// The type has no methods.
+func withDurations(t reflect.Type) reflect.Type {
+	fields := make([]reflect.StructField, t.NumField())
+	for i := range fields {
+		fields[i] = t.Field(i)
+		if fields[i].Type == reflect.TypeFor[time.Duration]() {
+			fields[i].Type = reflect.TypeFor[duration]()
+		}
+	}
+	return reflect.StructOf(fields)
+}
+
+// copyFields copies the fields of src to dst, structs alike but for their duration types;
+// durations only when withDurations is set.
+func copyFields(dst, src reflect.Value, durations bool) {
+	for i := range src.NumField() {
+		d, s := dst.Field(i), src.Field(i)
+		switch {
+		case d.Type() == s.Type():
+			d.Set(s)
+		case durations:
+			d.SetInt(s.Int())
+		}
+	}
 }

@@ -73,6 +73,25 @@ func defaultConfig() config {
 	}
 }
 
+// CheckOptions reports the first setting of opts that New would refuse (a time scale, duration,
+// fault, quota, failure rate or bound out of range), without listening.
+func CheckOptions(opts ...Option) error {
+	_, err := configure(opts)
+	return err
+}
+
+// configure applies opts to the defaults and checks the result.
+func configure(opts []Option) (config, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return config{}, err
+	}
+	return cfg, nil
+}
+
 func (c *config) validate() error {
 	if c.timeScale <= 0 {
 		return fmt.Errorf("ecsemu: time scale %v must be > 0", c.timeScale)

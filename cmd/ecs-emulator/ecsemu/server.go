@@ -37,11 +37,8 @@ type Server struct {
 // WithAddr address. It returns an error for an invalid option or when it
 // cannot listen.
 func New(opts ...Option) (*Server, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := configure(opts)
+	if err != nil {
 		return nil, err
 	}
 	s := newServer(cfg)

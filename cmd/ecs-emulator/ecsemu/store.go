@@ -61,9 +61,24 @@ func (s *store) with(id, region string, fn func(*task)) bool {
 // listed is one task as DescribeTasks reports it.
 type listed struct {
 	id, action, status, supportCancel, creation, finished, resourceID string
+
+	at  time.Time // creation, for the order
+	seq int
 }
 
-// list returns the tasks of region, newest first, that pass keep.
+// newestFirst orders a listing: by creation time (task.creation), the newest first, and
+// tasks created at the same time the last added first. The order is total and a task's
+// place in it never changes, so pages shift only by tasks added meanwhile.
+func newestFirst(out []listed) {
+	slices.SortFunc(out, func(a, b listed) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+}
+
+// list returns the tasks of region that pass keep, newest first (newestFirst).
 func (s *store) list(region string, now time.Time, keep func(t *task, status string) bool) []listed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,6 +88,7 @@ func (s *store) list(region string, now time.Time, keep func(t *task, status str
 			out = append(out, l)
 		}
 	}
+	newestFirst(out)
 	return out
 }
 
@@ -82,19 +98,15 @@ func (s *store) list(region string, now time.Time, keep func(t *task, status str
 func (s *store) listIDs(region string, ids map[string]bool, now time.Time, keep func(t *task, status string) bool) []listed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	found := make([]*task, 0, len(ids))
+	var out []listed
 	for id := range ids {
 		if t, ok := s.tasks[id]; ok {
-			found = append(found, t)
+			if l, ok := s.listOne(t, region, now, keep); ok {
+				out = append(out, l)
+			}
 		}
 	}
-	slices.SortFunc(found, func(a, b *task) int { return cmp.Compare(b.seq, a.seq) }) // newest first
-	var out []listed
-	for _, t := range found {
-		if l, ok := s.listOne(t, region, now, keep); ok {
-			out = append(out, l)
-		}
-	}
+	newestFirst(out)
 	return out
 }
 
@@ -111,9 +123,10 @@ func (s *store) listOne(t *task, region string, now time.Time, keep func(t *task
 	if !keep(t, status) {
 		return listed{}, false
 	}
+	at, _ := t.creation()
 	return listed{
 		id: t.id, action: t.action, status: status, supportCancel: t.supportsCancel(status),
-		creation: t.creationString(), finished: v.finished, resourceID: t.resourceID,
+		creation: t.creationString(), finished: v.finished, resourceID: t.resourceID, at: at, seq: t.seq,
 	}, true
 }
 

@@ -116,6 +116,19 @@ func (t *task) finishedString(ended time.Time) string {
 	return ended.UTC().Format(minuteLayout)
 }
 
+// creation returns when t was created: at orders DescribeTasks listings (newest first), and
+// minute is what StartTime and EndTime are compared with, the CreationTime the task answers
+// (to the minute). A CreationTime override that parses (minute or second layout) stands for
+// both; one that does not is only answered, and the time t was added counts.
+func (t *task) creation() (at, minute time.Time) {
+	if t.creationTime != "" {
+		if o, ok := parseAPITime(t.creationTime); ok {
+			return o, o
+		}
+	}
+	return t.created, t.created.UTC().Truncate(time.Minute)
+}
+
 func (t *task) creationString() string {
 	if t.creationTime != "" {
 		return t.creationTime

@@ -108,10 +108,12 @@ func (s Spec) Run(ctx context.Context, cfg Config, out, logOut io.Writer) error 
 // 1 failed, 2 bad configuration).
 func (s Spec) Main() int {
 	cfg, err := s.ParseConfig(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case errors.Is(err, flagenv.ErrUsage):
+		return 2 // flagenv has written it
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "%s: %v\n", s.Name, err)
 		return 2
 	}

@@ -1,0 +1,45 @@
+package events
+
+import (
+	"errors"
+	"testing"
+)
+
+// mustID is ID for a kind the test knows.
+func mustID(t *testing.T, region, task string, kind Kind, ordinal int, status, process string) string {
+	t.Helper()
+	id, err := ID(region, task, kind, ordinal, status, process)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// Every kind of event, listed in Kinds or given a CloudEvents type, has an id of its own
+// shape: a kind added to kind.go and not to ID fails here.
+func TestEveryKindHasAnID(t *testing.T) {
+	if len(Kinds) != len(kindTypes) {
+		t.Errorf("Kinds lists %d kinds, %d have a type: %v, %v", len(Kinds), len(kindTypes), Kinds, kindTypes)
+	}
+	kinds := append([]Kind(nil), Kinds...)
+	for k := range kindTypes {
+		kinds = append(kinds, k)
+	}
+	for _, k := range kinds {
+		id, err := ID("cn-hangzhou", "t-1", k, 1, "Processing", "50%")
+		if err != nil || id == "" {
+			t.Errorf("ID of a %s event = %q, %v; want an id", k, id, err)
+		}
+	}
+}
+
+// A kind ID does not know gets no id, and above all not the terminal events' one, which
+// would make its event and the task's terminal event duplicates of each other.
+func TestIDRefusesAnUnknownKind(t *testing.T) {
+	for _, k := range []Kind{"", "exploded", "terminal", "Finished", KindFinished + " "} {
+		id, err := ID("cn-hangzhou", "t-1", k, 1, "Processing", "50%")
+		if !errors.Is(err, ErrUnknownKind) || id != "" {
+			t.Errorf("ID of kind %q = %q, %v; want no id and ErrUnknownKind", k, id, err)
+		}
+	}
+}
