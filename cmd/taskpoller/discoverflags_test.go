@@ -82,3 +82,22 @@ func mapKeys(m map[string]string) []string {
 	}
 	return out
 }
+
+// `taskpoller run --help` documents the discovery flags with their variables and defaults, and
+// the binary refuses a region that is no region id as a bad command line.
+func TestDiscoverFlagsInTheBinary(t *testing.T) {
+	out, code := cli(t, nil, "run", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"--discover-regions [TASKPOLLER_DISCOVER_REGIONS]", "--discover-actions [TASKPOLLER_DISCOVER_ACTIONS]",
+		"--discover-interval [TASKPOLLER_DISCOVER_INTERVAL] (default 30s)", "--discover-lookback [TASKPOLLER_DISCOVER_LOOKBACK] (default 24h0m0s)",
+		"ecs:DescribeTasks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+	if out, code := cli(t, []string{"TASKPOLLER_DISCOVER_REGIONS=Hangzhou"}, "run"); code != 2 || !strings.Contains(out, "TASKPOLLER_DISCOVER_REGIONS") {
+		t.Errorf("a bad region in the environment: exit %d, %q; want exit 2 naming the variable", code, out)
+	}
+}
