@@ -3,7 +3,6 @@ package memory_test
 import (
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -36,9 +35,7 @@ func TestSourceKeepsTheSourceContract(t *testing.T) {
 }
 
 func TestDiscoveryKeepsTheDiscoveryStoreContract(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) { // the leases run out on the bubble's clock
-		porttest.DiscoveryStore(t, func(*testing.T) poller.DiscoveryStore { return memory.NewDiscovery(6 * time.Second) })
-	})
+	porttest.DiscoveryStore(t, func(*testing.T) poller.DiscoveryStore { return memory.NewDiscovery(300 * time.Millisecond) })
 }
 
 func TestRegistrarKeepsTheRegistrarContract(t *testing.T) {
