@@ -73,6 +73,13 @@ func (g registrar) Register(_ context.Context, reg events.Registration) (bool, e
 		r.mu.Unlock()
 		return true, nil
 	}
+	if len(r.stored) >= 1024 && len(r.stored)%1024 == 0 { // forget what the window no longer holds
+		for k, at := range r.stored {
+			if now.Sub(at) >= r.window {
+				delete(r.stored, k)
+			}
+		}
+	}
 	r.stored[reg.Key()] = now
 	r.count++
 	r.mu.Unlock()
