@@ -13,7 +13,8 @@ type Call struct {
 	Action   string    `json:"action"`
 	TaskID   string    `json:"task_id,omitempty"`
 	RegionID string    `json:"region_id,omitempty"`
-	Code     string    `json:"code"` // "OK" for success, else the error code
+	Account  string    `json:"account,omitempty"` // the caller's account; empty when the signature was refused
+	Code     string    `json:"code"`              // "OK" for success, else the error code
 }
 
 // Stats is a snapshot of the counters.
