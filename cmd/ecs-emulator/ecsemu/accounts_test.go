@@ -84,8 +84,8 @@ func TestAccountsSeeOnlyTheirTasks(t *testing.T) {
 			}
 		}
 	}
-	if calls := srv.Calls(ofA); len(calls) == 0 || calls[0].Account != accountA {
-		t.Errorf("calls of %s = %+v, want the first by account %s", ofA, calls, accountA)
+	if calls := srv.Calls(ofA); len(calls) == 0 || calls[0].Account != accountA || calls[0].AccessKeyID != "ak-a" {
+		t.Errorf("calls of %s = %+v, want the first by account %s, key ak-a", ofA, calls, accountA)
 	}
 }
 

@@ -75,7 +75,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	call := Call{Time: now, Code: CodeOK}
 	if req != nil {
 		call.Action, call.TaskID, call.RegionID = req.action, req.params.Get("TaskId"), req.params.Get("RegionId")
-		call.Account = req.account
+		call.Account, call.AccessKeyID = req.account, req.accessKeyID
 	}
 	if aerr != nil {
 		call.Code = aerr.code
@@ -127,7 +127,7 @@ func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestI
 	if aerr != nil {
 		return nil, aerr
 	}
-	req.account = who.account
+	req.account, req.accessKeyID = who.account, who.accessKeyID
 	if s.isDenied(who.accessKeyID) {
 		return nil, errorFor(CodeForbiddenRAM, "")
 	}
