@@ -135,7 +135,6 @@ var providerFailures = []struct {
 			return ""
 		}},
 	{name: "ecs_ram_role", markers: []string{"Ecs sts token", "get role name failed", "get metadata token failed", "IMDS"}},
-	{name: "ram_role_arn", markers: []string{"refresh session token failed", "refresh RoleArn sts token err"}},
 	{name: "credential_uri", markers: []string{"get credentials from http", "refresh credentials from http"}},
 }
 
@@ -146,9 +145,22 @@ func credentialFailure(msg string) string {
 	return credentialFailureOf(msg, defaultSubject, credentialHint)
 }
 
+// soleFailures start the messages of a provider that fails alone, after a call whose answer
+// follows (credentials-go's ram_role_arn provider quotes STS's error body, which can hold any
+// text): such a message names that provider only.
+var soleFailures = []struct{ name, prefix string }{
+	{"ram_role_arn", "refresh session token failed"},
+	{"ram_role_arn", "refresh RoleArn sts token err"},
+}
+
 // credentialFailureOf is credentialFailure with another subject and hint.
 func credentialFailureOf(msg, subject, hint string) string {
 	var failed []string
+	for _, p := range soleFailures {
+		if strings.HasPrefix(msg, p.prefix) {
+			return subject + "; failed: " + p.name + "; details withheld as they can quote credential files; " + hint
+		}
+	}
 	for _, p := range providerFailures {
 		hit := false
 		for _, m := range p.markers {
