@@ -311,3 +311,17 @@ func TestRoleTrustIsChecked(t *testing.T) {
 		t.Errorf("%d answers NoPermission, want 3", n)
 	}
 }
+
+// The emulator's HTTPS listener serves ECS too, and a Client trusts it as credentials-go does
+// (the system roots, here SSL_CERT_FILE).
+func TestClientOverHTTPS(t *testing.T) {
+	r := newAccountsRig(t)
+	id := r.tasks(t, hubAccount, 1)[0]
+	c, err := ecsapi.New(ecsapi.Config{Endpoint: "https://" + r.emu.TLSEndpoint(), Credential: mustCred(t, "ak-hub", "secret-hub")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DescribeTask(context.Background(), "cn-hangzhou", id); err != nil {
+		t.Errorf("over HTTPS: %v", err)
+	}
+}
