@@ -104,6 +104,8 @@ func (r SecretRef) String() string {
 
 // DefaultAccounts is what a worker serves without an accounts file: one unnamed account
 // whose calls are signed by credentials-go's default chain, as before accounts existed.
+// NewAccountCredential builds its credential as New builds the default one. It is not a file:
+// Validate, which requires every account of a file to be named, refuses it.
 func DefaultAccounts() AccountsFile {
 	return AccountsFile{Accounts: []Account{{Credential: CredentialSpec{Kind: KindDefault}}}}
 }

@@ -220,3 +220,10 @@ func writeFile(t *testing.T, name, content string) string {
 	}
 	return path
 }
+
+// An accounts file names every account: the unnamed account is the one without a file.
+func TestDefaultAccountsIsNotAFile(t *testing.T) {
+	if err := ecsapi.DefaultAccounts().Validate(); err == nil || !strings.Contains(err.Error(), "name is missing") {
+		t.Errorf("Validate of DefaultAccounts: %v, want the missing name", err)
+	}
+}
