@@ -18,8 +18,9 @@ const ruleTestsGlob = "tests/*_test.yaml"
 
 // ruleTestFile is what this test reads of a promtool unit test file.
 type ruleTestFile struct {
-	RuleFiles []string `json:"rule_files"`
-	Tests     []struct {
+	RuleFiles      []string `json:"rule_files"`
+	GroupEvalOrder []string `json:"group_eval_order"`
+	Tests          []struct {
 		Name       string `json:"name"`
 		AlertTests []struct {
 			Alertname string `json:"alertname"`
@@ -61,10 +62,16 @@ func loadRuleTests(t *testing.T) map[string]ruleTestFile {
 // promtool passes a test file that forgets an alert, and one that expects no alert of a name
 // the rules do not define (it gets none). So: every alert of the rule file has a test where it
 // fires and one where it does not, every recording rule a test of its value, every test file
-// tests the rule file shipped, and every alert a test names exists.
+// tests the rule file shipped, and every alert a test names exists. promtool evaluates the
+// groups in random order unless group_eval_order lists them: each file lists every group, in
+// the rule file's order (recorded series before the alerts that read them).
 func TestRuleTestsCoverEveryRule(t *testing.T) {
 	groups := loadRules(t)
 	files := loadRuleTests(t)
+	var order []string
+	for _, g := range groups.Groups {
+		order = append(order, g.Name)
+	}
 
 	fires, quiet := map[string]bool{}, map[string]bool{}
 	type recorded struct {
@@ -76,6 +83,9 @@ func TestRuleTestsCoverEveryRule(t *testing.T) {
 	for path, f := range files {
 		if !slices.Equal(f.RuleFiles, []string{"../" + rulesFile}) {
 			t.Errorf("%s: rule_files %v, want [../%s]", path, f.RuleFiles, rulesFile)
+		}
+		if !slices.Equal(f.GroupEvalOrder, order) {
+			t.Errorf("%s: group_eval_order %v, want every group of the rule file in its order: %v", path, f.GroupEvalOrder, order)
 		}
 		for _, tg := range f.Tests {
 			if tg.Name == "" {
