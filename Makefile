@@ -3,8 +3,9 @@
 GO          ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
+PROMTOOL    ?= promtool
 
-.PHONY: demo test vet lint build bench bench-scale bench-scale-100k fuzz clean help
+.PHONY: demo test vet lint rules schemas build bench bench-scale bench-scale-100k fuzz clean help
 
 ## demo: embedded NATS + ECS emulator + a worker, with a live view of the events
 demo:
@@ -20,6 +21,15 @@ vet:
 ## lint: staticcheck
 lint:
 	$(STATICCHECK) ./...
+
+## rules: lint the Prometheus rules and run their unit tests with promtool (Debian: apt-get install prometheus)
+rules:
+	$(PROMTOOL) check rules --lint-fatal deploy/monitoring/prometheus-rules.yaml
+	$(PROMTOOL) test rules deploy/monitoring/tests/*_test.yaml
+
+## schemas: a demo's events, and broken ones, through Debian's python3-jsonschema and Ajv 6 (apt-get install python3-jsonschema node-ajv); the README's Python example on them
+schemas:
+	bash deploy/schemacheck/run.sh
 
 ## build: static binaries of taskpoller and ecs-emulator in ./bin
 build:

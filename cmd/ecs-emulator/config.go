@@ -26,8 +26,14 @@ type AccessKey struct {
 
 // Config is the configuration of the emulator binary.
 type Config struct {
-	Addr        string
-	AccessKeys  []AccessKey
+	Addr       string
+	TLSAddr    string // also serve HTTPS (with ecsemu.TestCertificatePEM) here; "" for none
+	AccessKeys []AccessKey
+	// KeyAccounts maps access key IDs to the ID of their account; a key not in it belongs to
+	// ecsemu.DefaultAccountID.
+	KeyAccounts map[string]string
+	Roles       []ecsemu.Role
+	STSLifetime time.Duration // of every key AssumeRole issues; 0 honours DurationSeconds
 	TimeScale   float64
 	Faults      ecsemu.Faults
 	Quotas      map[string]float64
@@ -44,13 +50,17 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	var (
 		cfg                    Config
 		keys, quota, failRates string
+		roles                  string
 		durations, logLevel    string
 	)
 	fs := flag.NewFlagSet("ecs-emulator", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (in a container use 0.0.0.0:8080)")
+	fs.StringVar(&cfg.TLSAddr, "tls-addr", "", "also serve the API over HTTPS here (for STS AssumeRole: credentials-go calls STS over HTTPS only), with the test certificate served at /_emulator/tls-cert; empty for none")
 	fs.StringVar(&keys, "access-keys", ecsemu.DefaultAccessKeyID+":"+ecsemu.DefaultAccessKeySecret,
-		"accepted access key pairs, comma-separated id:secret; id:secret:token for an STS pair")
+		"accepted access key pairs, comma-separated id:secret; id:secret:token for an STS pair;\n\taccount=id:secret for a key of another account than "+ecsemu.DefaultAccountID+" (account IDs are 1 to 32 digits)")
+	fs.StringVar(&roles, "roles", "", "RAM roles AssumeRole may assume, comma-separated ARN[@TRUSTED+TRUSTED...][#EXTERNAL_ID],\n\te.g. acs:ram::2222222222222222:role/taskpoller@1111111111111111#ext-1 (the role's own account may always assume it)")
+	fs.DurationVar(&cfg.STSLifetime, "sts-lifetime", 0, "lifetime of every key AssumeRole issues, e.g. 30s to see refreshes; 0 honours DurationSeconds")
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "divide emulated task durations by this (1200 runs a 20-minute export in 1 s)")
 	fs.Float64Var(&cfg.Faults.Throttle, "throttle-rate", 0, "fraction of requests answered 400 Throttling.User")
 	fs.Float64Var(&cfg.Faults.Unavailable, "unavailable-rate", 0, "fraction of requests answered 503 ServiceUnavailable")
@@ -76,8 +86,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, err
 	}
 	var err error
-	if cfg.AccessKeys, err = parseKeys(keys); err != nil {
+	if cfg.AccessKeys, cfg.KeyAccounts, err = parseKeys(keys); err != nil {
 		return Config{}, fmt.Errorf("--access-keys: %w", err)
+	}
+	if cfg.Roles, err = parseRoles(roles); err != nil {
+		return Config{}, fmt.Errorf("--roles: %w", err)
 	}
 	if cfg.Quotas, err = parseRates(quota); err != nil {
 		return Config{}, fmt.Errorf("--quota: %w", err)
@@ -95,7 +108,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 }
 
 // Validate reports the first invalid setting: an empty address, no access key, or what the
-// emulator refuses (ecsemu.CheckOptions: time scale, fault rates, quotas, failure rates).
+// emulator refuses (ecsemu.CheckOptions: time scale, fault rates, quotas, failure rates,
+// accounts, roles, the STS lifetime).
 func (c Config) Validate() error {
 	if c.Addr == "" {
 		return errors.New("--addr is empty")
@@ -118,23 +132,61 @@ func usage(fs *flag.FlagSet) {
 	})
 }
 
-func parseKeys(s string) ([]AccessKey, error) {
+// parseKeys reads --access-keys: the keys, and the accounts of those given as account=id:secret.
+// Only the key IDs are quoted in errors, never a secret or token.
+func parseKeys(s string) ([]AccessKey, map[string]string, error) {
 	var keys []AccessKey
+	accounts := map[string]string{}
 	for item := range strings.SplitSeq(s, ",") {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
+		account := ""
+		if eq, colon := strings.Index(item, "="), strings.Index(item, ":"); eq >= 0 && (colon < 0 || eq < colon) {
+			account, item = item[:eq], item[eq+1:]
+		}
 		parts := strings.SplitN(item, ":", 3)
 		if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-			return nil, fmt.Errorf("%q is not id:secret", item)
+			return nil, nil, fmt.Errorf("an item is not [account=]id:secret[:token]")
 		}
 		k := AccessKey{ID: parts[0], Secret: parts[1]}
 		if len(parts) == 3 {
 			k.Token = parts[2]
 		}
+		if account != "" {
+			if k.Token != "" {
+				return nil, nil, fmt.Errorf("key %s: an STS pair (id:secret:token) belongs to the default account; give it no account", k.ID)
+			}
+			accounts[k.ID] = account
+		}
 		keys = append(keys, k)
 	}
-	return keys, nil
+	return keys, accounts, nil
+}
+
+// parseRoles reads --roles: ARN[@TRUSTED+TRUSTED...][#EXTERNAL_ID], comma-separated.
+func parseRoles(s string) ([]ecsemu.Role, error) {
+	var roles []ecsemu.Role
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		var r ecsemu.Role
+		item, r.ExternalID, _ = strings.Cut(item, "#")
+		arn, trusted, _ := strings.Cut(item, "@")
+		rest, ok := strings.CutPrefix(arn, "acs:ram::")
+		if ok {
+			r.AccountID, r.Name, ok = strings.Cut(rest, ":role/")
+		}
+		if !ok {
+			return nil, fmt.Errorf("%q is not acs:ram::ACCOUNT:role/NAME[@TRUSTED+...][#EXTERNAL_ID]", item)
+		}
+		if trusted != "" {
+			r.TrustedAccounts = strings.Split(trusted, "+")
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
 }
 
 func parseRates(s string) (map[string]float64, error) {
@@ -186,12 +238,24 @@ func parseDurations(s string) (map[string][2]time.Duration, error) {
 // options turns the configuration into emulator options.
 func (c Config) options() []ecsemu.Option {
 	opts := []ecsemu.Option{ecsemu.WithAddr(c.Addr), ecsemu.WithTimeScale(c.TimeScale), ecsemu.WithFaults(c.Faults)}
+	if c.TLSAddr != "" {
+		opts = append(opts, ecsemu.WithTLS(c.TLSAddr))
+	}
 	for _, k := range c.AccessKeys {
-		if k.Token != "" {
+		switch account, ok := c.KeyAccounts[k.ID]; {
+		case ok:
+			opts = append(opts, ecsemu.WithAccountCredentials(account, k.ID, k.Secret))
+		case k.Token != "":
 			opts = append(opts, ecsemu.WithSecurityToken(k.ID, k.Secret, k.Token))
-		} else {
+		default:
 			opts = append(opts, ecsemu.WithCredentials(k.ID, k.Secret))
 		}
+	}
+	for _, r := range c.Roles {
+		opts = append(opts, ecsemu.WithRole(r))
+	}
+	if c.STSLifetime != 0 {
+		opts = append(opts, ecsemu.WithSTSLifetime(c.STSLifetime))
 	}
 	for a, q := range c.Quotas {
 		opts = append(opts, ecsemu.WithQuota(a, q))

@@ -29,9 +29,9 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger, ready chan<- str
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
-	logger.Info("serving ECS OpenAPI 2014-05-26",
-		zap.String("endpoint", srv.Endpoint()), zap.Float64("time_scale", cfg.TimeScale),
-		zap.Int("access_keys", len(cfg.AccessKeys)))
+	logger.Info("serving ECS OpenAPI 2014-05-26 and STS AssumeRole",
+		zap.String("endpoint", srv.Endpoint()), zap.String("tls_endpoint", srv.TLSEndpoint()),
+		zap.Float64("time_scale", cfg.TimeScale), zap.Int("access_keys", len(cfg.AccessKeys)), zap.Int("roles", len(cfg.Roles)))
 	if ready != nil {
 		ready <- srv.Endpoint()
 	}

@@ -10,5 +10,9 @@
 //     registers (with the label names it has, and the label values the code uses for result,
 //     kind and reason), the target's `up`, a series the rules record, or one of the few
 //     metrics of prometheus-nats-exporter listed in the test;
-//   - every metric a worker registers has a panel.
+//   - every metric a worker registers has a panel;
+//   - the promtool unit tests of the rules (tests/*_test.yaml, run by `make rules`, which
+//     needs promtool) cover every rule: each alert fires in one test and stays quiet in
+//     another, each recording rule has a test of its value, and no test names an alert the
+//     rules lack (promtool alone would pass such a test).
 package monitoring

@@ -34,8 +34,9 @@ type Config struct {
 	// Empty: the official endpoint of each task's region, as the SDK resolves it.
 	Endpoint string
 	// Credential signs requests; nil: the default chain of github.com/aliyun/credentials-go
-	// (environment, OIDC, profile, ECS RAM role, credentials URI). Its errors are never
-	// shown as they are, as they can quote credential files (see redactedCredential).
+	// (environment, OIDC, profile, ECS RAM role, credentials URI). NewAccountCredential
+	// builds that of an account of the accounts file. Its errors are never shown as they
+	// are, as they can quote credential files (see redactedCredential).
 	Credential credentials.Credential
 	// Timeout bounds each call, connection included. Zero means 10 s.
 	Timeout time.Duration
@@ -98,7 +99,11 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
 		}
 	}
-	c.cred = newRedactedCredential(cred)
+	if r, ok := cred.(redactedCredential); ok {
+		c.cred = r // NewAccountCredential's: already redacted and serialized
+	} else {
+		c.cred = newRedactedCredential(cred)
+	}
 	return c, nil
 }
 

@@ -31,10 +31,28 @@ func (e *credentialError) Error() string { return e.summary }
 type redactedCredential struct {
 	credentials.Credential
 	mu *sync.Mutex
+	// subject and hint make the fixed text of the errors: what is unavailable, and what to
+	// check (credentialHint for the default chain); label names it in String.
+	subject, hint, label string
 }
 
 func newRedactedCredential(c credentials.Credential) redactedCredential {
-	return redactedCredential{Credential: c, mu: new(sync.Mutex)}
+	return redactedCredential{Credential: c, mu: new(sync.Mutex), subject: defaultSubject, hint: credentialHint, label: "credential"}
+}
+
+// defaultSubject starts the errors of the default chain.
+const defaultSubject = "alibaba cloud credentials unavailable"
+
+// newAccountRedactedCredential is newRedactedCredential for the credential of kind of the
+// account called account (a valid account name, so fixed text).
+func newAccountRedactedCredential(c credentials.Credential, account, kind string) redactedCredential {
+	hint := "check the credential of account " + account + " in the accounts file (see docs/accounts.md)"
+	if kind == KindDefault {
+		hint = credentialHint
+	}
+	return redactedCredential{Credential: c, mu: new(sync.Mutex),
+		subject: "alibaba cloud credentials of account " + account + " (" + kind + ") unavailable", hint: hint,
+		label: "credential of account " + account + " (" + kind + ")"}
 }
 
 // GetCredential implements credentials.Credential.
@@ -43,7 +61,7 @@ func (r redactedCredential) GetCredential() (*credentials.CredentialModel, error
 	defer r.mu.Unlock()
 	m, err := r.Credential.GetCredential()
 	if err != nil {
-		return nil, redact(err)
+		return nil, r.redact(err)
 	}
 	return m, nil
 }
@@ -54,7 +72,7 @@ func (r redactedCredential) GetAccessKeyId() (*string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
-	return redacted(r.Credential.GetAccessKeyId())
+	return r.redacted(r.Credential.GetAccessKeyId())
 }
 
 // GetAccessKeySecret implements credentials.Credential.
@@ -62,7 +80,7 @@ func (r redactedCredential) GetAccessKeySecret() (*string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
-	return redacted(r.Credential.GetAccessKeySecret())
+	return r.redacted(r.Credential.GetAccessKeySecret())
 }
 
 // GetSecurityToken implements credentials.Credential.
@@ -70,18 +88,18 @@ func (r redactedCredential) GetSecurityToken() (*string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	//lint:ignore SA1019 delegating the deprecated method, so that its errors are redacted too
-	return redacted(r.Credential.GetSecurityToken())
+	return r.redacted(r.Credential.GetSecurityToken())
 }
 
-func redacted(s *string, err error) (*string, error) {
+func (r redactedCredential) redacted(s *string, err error) (*string, error) {
 	if err != nil {
-		return nil, redact(err)
+		return nil, r.redact(err)
 	}
 	return s, nil
 }
 
-func redact(err error) error {
-	return &credentialError{summary: credentialFailure(err.Error())}
+func (r redactedCredential) redact(err error) error {
+	return &credentialError{summary: credentialFailureOf(err.Error(), r.subject, r.hint)}
 }
 
 // providerFailures recognise, by fixed fragments of credentials-go's messages, which providers
@@ -124,7 +142,25 @@ var providerFailures = []struct {
 // text only: the names of the providers it recognises as failed and credentialHint. No part of
 // msg is ever copied, so no secret quoted in it can leak into logs or /readyz.
 func credentialFailure(msg string) string {
+	return credentialFailureOf(msg, defaultSubject, credentialHint)
+}
+
+// soleFailures start the messages of a provider that fails alone, after a call whose answer
+// follows (credentials-go's ram_role_arn provider quotes STS's error body, which can hold any
+// text): such a message names that provider only.
+var soleFailures = []struct{ name, prefix string }{
+	{"ram_role_arn", "refresh session token failed"},
+	{"ram_role_arn", "refresh RoleArn sts token err"},
+}
+
+// credentialFailureOf is credentialFailure with another subject and hint.
+func credentialFailureOf(msg, subject, hint string) string {
 	var failed []string
+	for _, p := range soleFailures {
+		if strings.HasPrefix(msg, p.prefix) {
+			return subject + "; failed: " + p.name + "; details withheld as they can quote credential files; " + hint
+		}
+	}
 	for _, p := range providerFailures {
 		hit := false
 		for _, m := range p.markers {
@@ -144,11 +180,11 @@ func credentialFailure(msg string) string {
 		}
 		failed = append(failed, name)
 	}
-	what := "alibaba cloud credentials unavailable"
+	what := subject
 	if len(failed) > 0 {
 		what += "; failed: " + strings.Join(failed, ", ")
 	}
-	return what + "; details withheld as they can quote credential files; " + credentialHint
+	return what + "; details withheld as they can quote credential files; " + hint
 }
 
 // GetBearerToken implements credentials.Credential, one call at a time like the others.
@@ -164,3 +200,10 @@ func (r redactedCredential) GetType() *string {
 	defer r.mu.Unlock()
 	return r.Credential.GetType()
 }
+
+// String describes the credential by fixed text only, so that printing it (%v, %+v) shows
+// nothing of the wrapped credential, whose fields hold the secret.
+func (r redactedCredential) String() string { return r.label }
+
+// GoString is String, for %#v.
+func (r redactedCredential) GoString() string { return r.String() }

@@ -11,6 +11,11 @@
 // text and never quotes the credential's own error, which can contain the content of
 // credential files. A Client tells where its calls go (Endpoint), which the poller logs.
 //
+// An accounts file (AccountsFile: LoadAccounts, ParseAccounts; docs/accounts.md) lists the
+// accounts one fleet serves; NewAccountCredential builds an account's credential with
+// credentials-go, for Config.Credential, its errors as redacted as the default chain's. Without
+// a file, DefaultAccounts is one unnamed account with the default chain.
+//
 // The SDK never retries; neither does this package. Callers decide (see poller.Classify).
 // A Client is safe for concurrent use. Its memory is bounded by the regions it called in the
 // last 15 minutes: the SDK clients of a region unused for 10 minutes are dropped.

@@ -5,8 +5,9 @@ import "slices"
 // AddTask adds a scripted task and returns its ID. DescribeTaskAttribute
 // answers the script's steps in order (see Step); DescribeTasks lists the
 // task with the status of its current step; CancelTask cancels it as any
-// task. An unknown region, an empty script, an unknown status or a TaskID
-// already taken is an error.
+// task. An unknown region, an account that is not 1 to 32 digits, an empty
+// script, an unknown status or a TaskID already taken (in any account) is an
+// error.
 func (s *Server) AddTask(sc Script) (string, error) {
 	if err := sc.validate(); err != nil {
 		return "", err
@@ -20,7 +21,7 @@ func (s *Server) AddTask(sc Script) (string, error) {
 		steps[i].Operations = cloneOperations(steps[i].Operations)
 	}
 	t := &task{
-		id: sc.TaskID, region: sc.RegionID, action: action, created: s.cfg.now(),
+		id: sc.TaskID, region: sc.RegionID, account: accountOr(sc.Account), action: action, created: s.cfg.now(),
 		creationTime: sc.CreationTime, finishedTime: sc.FinishedTime, steps: steps,
 	}
 	if sc.SupportCancel != nil {

@@ -12,11 +12,16 @@ import (
 	"go.uber.org/zap"
 )
 
-const apiVersion = "2014-05-26"
+const (
+	apiVersion    = "2014-05-26" // ECS
+	stsAPIVersion = "2015-04-01" // STS
+)
 
-// actionFunc answers one action: a JSON-encodable body or an error answer.
+// actionFunc answers one action: a JSON-encodable body or an error answer. req.account is
+// the account of the caller.
 type actionFunc func(s *Server, req *request, now time.Time, requestID string) (any, *apiError)
 
+// actionHandler returns the handler of action, nil for an action the emulator does not serve.
 func actionHandler(action string) actionFunc {
 	switch action {
 	case ActionDescribeTaskAttribute:
@@ -31,8 +36,18 @@ func actionHandler(action string) actionFunc {
 		return (*Server).modifyDiskSpec
 	case ActionCancelTask:
 		return (*Server).cancelTask
+	case ActionAssumeRole:
+		return (*Server).assumeRole
 	}
 	return nil
+}
+
+// actionVersion returns the API version of action: STS's for AssumeRole, else ECS's.
+func actionVersion(action string) string {
+	if action == ActionAssumeRole {
+		return stsAPIVersion
+	}
+	return apiVersion
 }
 
 // errorBody is the JSON error body of the real service.
@@ -60,6 +75,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	call := Call{Time: now, Code: CodeOK}
 	if req != nil {
 		call.Action, call.TaskID, call.RegionID = req.action, req.params.Get("TaskId"), req.params.Get("RegionId")
+		call.Account, call.AccessKeyID = req.account, req.accessKeyID
 	}
 	if aerr != nil {
 		call.Code = aerr.code
@@ -70,7 +86,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			zap.String("region_id", call.RegionID), zap.String("code", call.Code), zap.String("request_id", requestID))
 	}
 	if aerr != nil {
-		s.writeError(w, aerr, requestID, call.RegionID)
+		host := hostID(call.RegionID)
+		if call.Action == ActionAssumeRole {
+			host = stsHostID
+		}
+		s.writeError(w, aerr, requestID, host)
 		return
 	}
 	writeJSON(w, http.StatusOK, out, requestID)
@@ -84,7 +104,7 @@ func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestI
 		return nil, errorFor(CodeInvalidAction, "")
 	}
 	switch req.version {
-	case apiVersion:
+	case actionVersion(req.action):
 	case "":
 		return nil, errorFor(CodeMissingParameter, "Version")
 	default:
@@ -103,14 +123,15 @@ func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestI
 	if fault != "" {
 		return nil, errorFor(fault, "")
 	}
-	akID, aerr := s.auth.verify(req, now)
+	who, aerr := s.auth.verify(req, now)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if s.isDenied(akID) {
+	req.account, req.accessKeyID = who.account, who.accessKeyID
+	if s.isDenied(who.accessKeyID) {
 		return nil, errorFor(CodeForbiddenRAM, "")
 	}
-	if !s.quota.allow(req.action, req.params.Get("RegionId"), now) {
+	if !s.quota.allow(req.action, who.account, req.params.Get("RegionId"), now) {
 		return nil, errorFor(CodeThrottlingUser, "")
 	}
 	return handle(s, req, now, requestID)
@@ -132,8 +153,8 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *api
 }
 
 // writeError answers aerr: a dropped connection, an HTML 502, or the JSON
-// error body of the real service.
-func (s *Server) writeError(w http.ResponseWriter, aerr *apiError, requestID, region string) {
+// error body of the real service, whose HostId is host.
+func (s *Server) writeError(w http.ResponseWriter, aerr *apiError, requestID, host string) {
 	switch aerr.code {
 	case CodeDrop:
 		if hj, ok := w.(http.Hijacker); ok {
@@ -151,7 +172,7 @@ func (s *Server) writeError(w http.ResponseWriter, aerr *apiError, requestID, re
 	}
 	writeJSON(w, aerr.status, errorBody{
 		RequestID: requestID,
-		HostID:    hostID(region),
+		HostID:    host,
 		Code:      aerr.code,
 		Message:   aerr.message,
 		Recommend: "https://api.aliyun.com/troubleshoot?q=" + aerr.code + "&product=Ecs&requestId=" + requestID,

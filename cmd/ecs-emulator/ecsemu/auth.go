@@ -20,9 +20,11 @@ const (
 )
 
 // authenticator verifies request signatures the way the real service does.
-// Its credentials are fixed at construction; it is safe for concurrent use.
+// Its fixed credentials are set at construction; temp holds those AssumeRole issues. It is
+// safe for concurrent use.
 type authenticator struct {
 	creds   map[string]credential
+	temp    *tempKeys
 	nonces  *nonceSet
 	maxSkew time.Duration
 	pct     *strings.Replacer
@@ -31,25 +33,30 @@ type authenticator struct {
 func newAuthenticator(creds map[string]credential, maxSkew time.Duration, nonceCapacity int) *authenticator {
 	return &authenticator{
 		creds:   creds,
+		temp:    newTempKeys(maxTempKeys),
 		nonces:  newNonceSet(nonceCapacity, 2*maxSkew),
 		maxSkew: maxSkew,
 		pct:     strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~"),
 	}
 }
 
-// verify checks the signature of req and returns the access key ID that
-// signed it.
-func (a *authenticator) verify(req *request, now time.Time) (string, *apiError) {
+// principal is who signed a request: the access key and the account it belongs to.
+type principal struct {
+	accessKeyID, account string
+}
+
+// verify checks the signature of req and returns who signed it.
+func (a *authenticator) verify(req *request, now time.Time) (principal, *apiError) {
 	if auth := headerValue(req.header, "Authorization"); strings.HasPrefix(auth, acs3Algorithm+" ") {
 		return a.verifyACS3(req, auth[len(acs3Algorithm)+1:], now)
 	}
 	if req.params.Has("Signature") {
 		return a.verifyRPC(req, now)
 	}
-	return "", errorFor(CodeIncompleteSignature, "")
+	return principal{}, errorFor(CodeIncompleteSignature, "")
 }
 
-func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (string, *apiError) {
+func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (principal, *apiError) {
 	var akID, signed, sig string
 	for part := range strings.SplitSeq(auth, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
@@ -63,31 +70,31 @@ func (a *authenticator) verifyACS3(req *request, auth string, now time.Time) (st
 		}
 	}
 	if akID == "" || signed == "" || sig == "" || !coversRequired(signed, req.header) {
-		return "", errorFor(CodeIncompleteSignature, "")
+		return principal{}, errorFor(CodeIncompleteSignature, "")
 	}
-	cred, aerr := a.credential(akID, headerValue(req.header, "X-Acs-Security-Token"))
+	cred, aerr := a.credential(akID, headerValue(req.header, "X-Acs-Security-Token"), now)
 	if aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
 	if aerr := a.checkTime(headerValue(req.header, "X-Acs-Date"), now); aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
 	sum := sha256.Sum256(req.body)
 	payload := hex.EncodeToString(sum[:])
 	if h := headerValue(req.header, "X-Acs-Content-Sha256"); h != "" && h != payload {
-		return "", errorFor(CodeSignatureDoesNotMatch, "")
+		return principal{}, errorFor(CodeSignatureDoesNotMatch, "")
 	}
 	stringToSign := acs3Algorithm + "\n" + hexSHA256(a.canonicalRequest(req, signed, payload))
 	mac := hmac.New(sha256.New, []byte(cred.secret))
 	mac.Write([]byte(stringToSign))
 	got, err := hex.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
-		return "", errorFor(CodeSignatureDoesNotMatch, stringToSign)
+		return principal{}, errorFor(CodeSignatureDoesNotMatch, stringToSign)
 	}
 	if aerr := a.checkNonce(headerValue(req.header, "X-Acs-Signature-Nonce"), now); aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
-	return akID, nil
+	return principal{accessKeyID: akID, account: cred.account}, nil
 }
 
 // coversRequired reports whether signedHeaders, the SignedHeaders list of an ACS3
@@ -181,20 +188,20 @@ func (a *authenticator) canonicalRequest(req *request, signedHeaders, payload st
 }
 
 // verifyRPC checks the legacy HMAC-SHA1 signature (SignatureVersion 1.0).
-func (a *authenticator) verifyRPC(req *request, now time.Time) (string, *apiError) {
+func (a *authenticator) verifyRPC(req *request, now time.Time) (principal, *apiError) {
 	akID := req.params.Get("AccessKeyId")
 	if akID == "" {
-		return "", errorFor(CodeMissingParameter, "AccessKeyId")
+		return principal{}, errorFor(CodeMissingParameter, "AccessKeyId")
 	}
 	if m := req.params.Get("SignatureMethod"); m != "" && m != "HMAC-SHA1" {
-		return "", errorFor(CodeIncompleteSignature, "")
+		return principal{}, errorFor(CodeIncompleteSignature, "")
 	}
-	cred, aerr := a.credential(akID, req.params.Get("SecurityToken"))
+	cred, aerr := a.credential(akID, req.params.Get("SecurityToken"), now)
 	if aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
 	if aerr := a.checkTime(req.params.Get("Timestamp"), now); aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
 	signed := make(url.Values, len(req.params))
 	for k, v := range req.params {
@@ -207,29 +214,39 @@ func (a *authenticator) verifyRPC(req *request, now time.Time) (string, *apiErro
 	mac.Write([]byte(stringToSign))
 	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	if subtle.ConstantTimeCompare([]byte(want), []byte(req.params.Get("Signature"))) != 1 {
-		return "", errorFor(CodeSignatureDoesNotMatch, stringToSign)
+		return principal{}, errorFor(CodeSignatureDoesNotMatch, stringToSign)
 	}
 	if aerr := a.checkNonce(req.params.Get("SignatureNonce"), now); aerr != nil {
-		return "", aerr
+		return principal{}, aerr
 	}
 	// The legacy signature covers the parameters only: an x-acs-action or x-acs-version header
 	// (unsigned here) must not pick another action or version than the signed ones.
 	for _, hp := range [][2]string{{"X-Acs-Action", "Action"}, {"X-Acs-Version", "Version"}} {
 		if h := headerValue(req.header, hp[0]); h != "" && h != req.params.Get(hp[1]) {
-			return "", errorFor(CodeIncompleteSignature, "")
+			return principal{}, errorFor(CodeIncompleteSignature, "")
 		}
 	}
 	req.action, req.version = req.params.Get("Action"), req.params.Get("Version")
-	return akID, nil
+	return principal{accessKeyID: akID, account: cred.account}, nil
 }
 
-func (a *authenticator) credential(akID, token string) (credential, *apiError) {
+// credential returns the key akID, fixed (creds) or issued by AssumeRole (temp), checked
+// against the security token the request carries; an issued key expired at now gets
+// InvalidSecurityToken.Expired.
+func (a *authenticator) credential(akID, token string, now time.Time) (credential, *apiError) {
 	cred, ok := a.creds[akID]
+	var expires time.Time
+	if !ok {
+		cred, expires, ok = a.temp.lookup(akID)
+	}
 	if !ok {
 		return credential{}, errorFor(CodeAccessKeyNotFound, "")
 	}
 	if subtle.ConstantTimeCompare([]byte(cred.token), []byte(token)) != 1 {
 		return credential{}, errorFor(CodeSecurityTokenMismatch, "")
+	}
+	if !expires.IsZero() && !now.Before(expires) {
+		return credential{}, errorFor(CodeSecurityTokenExpired, "")
 	}
 	return cred, nil
 }

@@ -1,7 +1,6 @@
 package ecsemu
 
 import (
-	"net/url"
 	"time"
 )
 
@@ -14,23 +13,24 @@ type requestOnly struct {
 // InvalidTaskId.TaskActionNotSupport, terminal tasks 403
 // InvalidTaskId.IncorrectTaskStatus.
 func (s *Server) cancelTask(req *request, now time.Time, requestID string) (any, *apiError) {
-	if aerr := s.onTask(req.params, func(t *task, _ string) *apiError { return t.cancel(now) }); aerr != nil {
+	if aerr := s.onTask(req, func(t *task, _ string) *apiError { return t.cancel(now) }); aerr != nil {
 		return nil, aerr
 	}
 	return requestOnly{RequestID: requestID}, nil
 }
 
-// onTask runs fn on the task the request's RegionId and TaskId name, under the store lock,
-// with the region, and returns fn's answer. A missing or unknown region or task gives the
-// real service's error, without calling fn.
-func (s *Server) onTask(p url.Values, fn func(t *task, region string) *apiError) *apiError {
-	r := paramReader{p: p}
+// onTask runs fn on the task of the caller's account that the request's RegionId and TaskId
+// name, under the store lock, with the region, and returns fn's answer. A missing or unknown
+// region or task (a task of another account is unknown) gives the real service's error,
+// without calling fn.
+func (s *Server) onTask(req *request, fn func(t *task, region string) *apiError) *apiError {
+	r := paramReader{p: req.params}
 	region, id := r.region(), r.required("TaskId")
 	if r.err != nil {
 		return r.err
 	}
 	var ferr *apiError
-	if !s.tasks.with(id, region, func(t *task) { ferr = fn(t, region) }) {
+	if !s.tasks.with(id, region, req.account, func(t *task) { ferr = fn(t, region) }) {
 		return errorFor(CodeInvalidTaskNotFound, "")
 	}
 	return ferr

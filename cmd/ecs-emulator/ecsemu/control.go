@@ -27,6 +27,10 @@ func (s *Server) routeControl() {
 	m.HandleFunc("POST /_emulator/images", s.ctlAddImage)
 	m.HandleFunc("PUT /_emulator/denied/{accessKeyID}", s.ctlDeny)
 	m.HandleFunc("DELETE /_emulator/denied/{accessKeyID}", s.ctlAllow)
+	m.HandleFunc("GET /_emulator/tls-cert", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write([]byte(TestCertificatePEM))
+	})
 	m.HandleFunc("GET /_emulator/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		ctlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -44,7 +44,7 @@ func (s *Server) exportImage(req *request, now time.Time, requestID string) (any
 		return nil, r.err
 	}
 	disks := s.tasks.dataDisks(region, imageID)
-	t := &task{region: region, action: ActionExportImage, resourceID: imageID, created: now}
+	t := &task{region: region, account: req.account, action: ActionExportImage, resourceID: imageID, created: now}
 	if err := s.tasks.add(t, func(t *task) { t.life = s.exportLifecycle(t.id, imageID, bucket, prefix, format, disks) }); err != nil {
 		return nil, errorFor(CodeInternalError, "")
 	}
@@ -90,7 +90,7 @@ func (s *Server) importImage(req *request, now time.Time, requestID string) (any
 			ErrorMsg: "The format of the image file \"" + object + "\" does not match the specified format or the file is damaged.",
 			Items:    []Item{{Name: "OSSObject", Value: object}}}
 	}
-	t := &task{region: region, action: ActionImportImage, resourceID: imageID, created: now, life: life}
+	t := &task{region: region, account: req.account, action: ActionImportImage, resourceID: imageID, created: now, life: life}
 	if err := s.tasks.add(t, nil); err != nil {
 		return nil, errorFor(CodeInternalError, "")
 	}
@@ -106,7 +106,7 @@ func (s *Server) modifyDiskSpec(req *request, now time.Time, requestID string) (
 		return nil, r.err
 	}
 	// ModifyDiskSpec takes no RegionId: its task answers in every region.
-	t := &task{action: ActionModifyDiskSpec, resourceID: diskID, created: now}
+	t := &task{account: req.account, action: ActionModifyDiskSpec, resourceID: diskID, created: now}
 	if region := p.Get("RegionId"); knownRegion(region) {
 		t.region = region
 	}

@@ -44,7 +44,7 @@ type relatedItem struct {
 
 func (s *Server) describeTaskAttribute(req *request, now time.Time, requestID string) (any, *apiError) {
 	var out taskAttribute
-	aerr := s.onTask(req.params, func(t *task, region string) *apiError {
+	aerr := s.onTask(req, func(t *task, region string) *apiError {
 		v := t.observe(now, true)
 		if v.err != nil {
 			return v.err

@@ -89,7 +89,7 @@ func parseListQuery(p url.Values) (listQuery, *apiError) {
 	return q, r.err
 }
 
-// describeTasks lists the tasks of a region that pass the filters (see listQuery and
+// describeTasks lists the tasks of the caller's account in a region that pass the filters (see listQuery and
 // docs/ecs-emulator.md), newest first, one page of them, with TotalCount the number of the
 // whole listing.
 func (s *Server) describeTasks(req *request, now time.Time, requestID string) (any, *apiError) {
@@ -99,9 +99,9 @@ func (s *Server) describeTasks(req *request, now time.Time, requestID string) (a
 	}
 	var all []listed
 	if q.ids != nil {
-		all = s.tasks.listIDs(q.region, q.ids, now, q.keep)
+		all = s.tasks.listIDs(q.region, req.account, q.ids, now, q.keep)
 	} else {
-		all = s.tasks.list(q.region, now, q.keep)
+		all = s.tasks.list(q.region, req.account, now, q.keep)
 	}
 	out := &describeTasksResponse{
 		TotalCount: len(all), PageNumber: q.page, PageSize: q.size, RegionID: q.region, RequestID: requestID,

@@ -29,10 +29,20 @@ const (
 	CodeTimeStampFormat       = "InvalidTimeStamp.Format"
 	CodeSignatureNonceUsed    = "SignatureNonceUsed"
 	CodeSecurityTokenMismatch = "InvalidSecurityToken.MismatchWithAccessKey"
+	CodeSecurityTokenExpired  = "InvalidSecurityToken.Expired"
 	CodeForbiddenRAM          = "Forbidden.RAM"
 	CodeRequestTooLarge       = "RequestEntityTooLarge"
 	CodeInvalidImageNotFound  = "InvalidImageId.NotFound"
 	CodeOK                    = "OK"
+)
+
+// Error codes of STS AssumeRole (API version 2015-04-01).
+const (
+	CodeNoPermission       = "NoPermission"
+	CodeRoleNotFound       = "EntityNotExist.Role"
+	CodeInvalidRoleArn     = "InvalidParameter.RoleArn"
+	CodeInvalidSessionName = "InvalidParameter.RoleSessionName"
+	CodeInvalidDuration    = "InvalidParameter.DurationSeconds"
 )
 
 // apiError is an error answer of the API: an HTTP status and the Code and
@@ -90,6 +100,12 @@ func errorText(code string) (int, string) {
 		{CodeTimeStampFormat, http.StatusBadRequest, "Specified time stamp or date value is not well formatted."},
 		{CodeSignatureNonceUsed, http.StatusBadRequest, "Specified signature nonce was used already."},
 		{CodeSecurityTokenMismatch, http.StatusBadRequest, "Specified SecurityToken mismatch with the AccessKey."},
+		{CodeSecurityTokenExpired, http.StatusBadRequest, "Specified SecurityToken is expired."},
+		{CodeNoPermission, http.StatusForbidden, "You are not authorized to do this action. You should be authorized by RAM."},
+		{CodeRoleNotFound, http.StatusNotFound, "The role not exists."},
+		{CodeInvalidRoleArn, http.StatusBadRequest, "The parameter RoleArn is wrongly formed."},
+		{CodeInvalidSessionName, http.StatusBadRequest, "The parameter RoleSessionName is wrongly formed."},
+		{CodeInvalidDuration, http.StatusBadRequest, "The parameter DurationSeconds is out of range."},
 		{CodeForbiddenRAM, http.StatusForbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM."},
 		{CodeRequestTooLarge, http.StatusRequestEntityTooLarge, "The request entity is too large."},
 		{CodeInvalidImageNotFound, http.StatusBadRequest, "The specified ImageId does not exist."},

@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -27,15 +28,20 @@ const (
 type Option func(*config)
 
 type credential struct {
-	secret string
-	token  string // non-empty: an STS pair that must carry this token
+	secret  string
+	token   string // non-empty: an STS pair that must carry this token
+	account string // the account ID whose tasks the key sees
 }
 
 type durations struct{ waiting, processing time.Duration }
 
 type config struct {
 	addr          string
+	tlsAddr       string           // also serve HTTPS here; "" for none
+	tlsCert       *tls.Certificate // nil: TestCertificate
 	creds         map[string]credential
+	roles         []Role
+	stsLifetime   time.Duration
 	timeScale     float64
 	durations     map[string]durations
 	faults        Faults
@@ -74,7 +80,8 @@ func defaultConfig() config {
 }
 
 // CheckOptions reports the first setting of opts that New would refuse (a time scale, duration,
-// fault, quota, failure rate or bound out of range), without listening.
+// fault, quota, failure rate or bound out of range, an account or role malformed), without
+// listening.
 func CheckOptions(opts ...Option) error {
 	_, err := configure(opts)
 	return err
@@ -118,24 +125,38 @@ func (c *config) validate() error {
 		return fmt.Errorf("ecsemu: nonce capacity, call history and body limit must be positive")
 	}
 	if len(c.creds) == 0 {
-		c.creds[DefaultAccessKeyID] = credential{secret: DefaultAccessKeySecret}
+		c.creds[DefaultAccessKeyID] = credential{secret: DefaultAccessKeySecret, account: DefaultAccountID}
 	}
-	return nil
+	if err := c.validateAccounts(); err != nil {
+		return err
+	}
+	return c.validateRoles()
 }
 
 // WithAddr sets the listen address (default "127.0.0.1:0", a free port).
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
-// WithCredentials accepts an access key pair; it may be repeated. Without
-// any, the pair DefaultAccessKeyID/DefaultAccessKeySecret is accepted.
+// WithCredentials accepts an access key pair of the account DefaultAccountID; it may be
+// repeated. Without any key (of any account), the pair DefaultAccessKeyID/DefaultAccessKeySecret
+// is accepted.
 func WithCredentials(accessKeyID, accessKeySecret string) Option {
-	return func(c *config) { c.creds[accessKeyID] = credential{secret: accessKeySecret} }
+	return WithAccountCredentials(DefaultAccountID, accessKeyID, accessKeySecret)
 }
 
-// WithSecurityToken accepts an STS pair: requests signed with it must carry
-// token in x-acs-security-token (SecurityToken with the legacy signature).
+// WithAccountCredentials accepts an access key pair of the account accountID (1 to 32 digits,
+// as in role ARNs); it may be repeated. A call signed with it sees, creates and lists only the
+// tasks of that account, and counts towards that account's quotas.
+func WithAccountCredentials(accountID, accessKeyID, accessKeySecret string) Option {
+	return func(c *config) { c.creds[accessKeyID] = credential{secret: accessKeySecret, account: accountID} }
+}
+
+// WithSecurityToken accepts an STS pair of the account DefaultAccountID: requests signed with
+// it must carry token in x-acs-security-token (SecurityToken with the legacy signature). It
+// never expires; AssumeRole issues pairs that do.
 func WithSecurityToken(accessKeyID, accessKeySecret, token string) Option {
-	return func(c *config) { c.creds[accessKeyID] = credential{secret: accessKeySecret, token: token} }
+	return func(c *config) {
+		c.creds[accessKeyID] = credential{secret: accessKeySecret, token: token, account: DefaultAccountID}
+	}
 }
 
 // WithTimeScale divides every emulated duration by scale (default 1), so a
@@ -152,13 +173,14 @@ func WithDurations(action string, waiting, processing time.Duration) Option {
 // WithFaults sets the initial fault injection (see Faults).
 func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
-// WithQuota limits action to qps calls per second per region (a token bucket
-// with a burst of max(1, qps)); calls above it get 400 Throttling.User.
+// WithQuota limits action to qps calls per second per account and region (a token bucket
+// with a burst of max(1, qps)), as ECS counts its quotas; calls above it get 400
+// Throttling.User.
 func WithQuota(action string, qps float64) Option {
 	return func(c *config) { c.quotas[action] = qps }
 }
 
-// WithQuotaWindow makes quotas count each action's calls per region in
+// WithQuotaWindow makes quotas count each action's calls per account and region in
 // wall-clock seconds (of the emulator's clock) instead of a token bucket:
 // at most max(1, floor(qps)) calls a second, the rest throttled, as a
 // per-second quota counted in fixed windows.

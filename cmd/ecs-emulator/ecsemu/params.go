@@ -20,6 +20,8 @@ type request struct {
 	params             url.Values // query and form body merged
 	body               []byte
 	action, version    string
+	account            string // the caller's account, once the signature is verified
+	accessKeyID        string // the key that signed it, once the signature is verified
 }
 
 // parseRequest parses the parameters of an API request: the query string

@@ -8,17 +8,17 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// quotas are per-action, per-region token buckets, as the real service
-// throttles per API and region; or, in window mode, counts of each action's
-// calls per region in each wall-clock second, at most max(1, floor(qps)) a
-// second, as a quota counted in fixed windows (what a full bucket plus a
-// second's refill overruns).
+// quotas are per-action, per-account, per-region token buckets, as the real
+// service throttles per API, account and region; or, in window mode, counts of
+// each action's calls per account and region in each wall-clock second, at most
+// max(1, floor(qps)) a second, as a quota counted in fixed windows (what a full
+// bucket plus a second's refill overruns). Every account has the same qps.
 type quotas struct {
 	mu      sync.Mutex
 	window  bool
 	qps     map[string]float64       // action → calls/s
-	buckets map[string]*rate.Limiter // action + "|" + region → bucket
-	windows map[string]*secondCount  // action + "|" + region → this second's calls (window mode)
+	buckets map[string]*rate.Limiter // action + "|" + account + "|" + region → bucket
+	windows map[string]*secondCount  // action + "|" + account + "|" + region → this second's calls (window mode)
 }
 
 // secondCount is the number of calls in one wall-clock second.
@@ -66,15 +66,15 @@ func (q *quotas) snapshot() map[string]float64 {
 	return m
 }
 
-// allow takes a token for action in region at now; false means throttled.
-func (q *quotas) allow(action, region string, now time.Time) bool {
+// allow takes a token for action of account in region at now; false means throttled.
+func (q *quotas) allow(action, account, region string, now time.Time) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	qps, ok := q.qps[action]
 	if !ok {
 		return true
 	}
-	key := action + "|" + region
+	key := action + "|" + account + "|" + region
 	if q.window {
 		w := q.windows[key]
 		if w == nil {

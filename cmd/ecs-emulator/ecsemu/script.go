@@ -55,8 +55,11 @@ type Item struct {
 // Script defines a task whose answers are given exactly, step by step.
 type Script struct {
 	RegionID string `json:"region_id"`         // required, a known region
-	TaskID   string `json:"task_id,omitempty"` // generated if empty
-	Action   string `json:"action,omitempty"`  // TaskAction; default ExportImage
+	TaskID   string `json:"task_id,omitempty"` // generated if empty; unique across accounts
+	// Account is the ID of the account the task belongs to (DefaultAccountID if empty): only
+	// calls signed with a key of that account see it.
+	Account string `json:"account,omitempty"`
+	Action  string `json:"action,omitempty"` // TaskAction; default ExportImage
 	// CreationTime and FinishedTime override the reported times (format
 	// 2006-01-02T15:04Z). By default CreationTime is when the task was
 	// added and FinishedTime when a terminal step was first answered.
@@ -69,6 +72,9 @@ type Script struct {
 func (sc *Script) validate() error {
 	if !knownRegion(sc.RegionID) {
 		return fmt.Errorf("ecsemu: script region %q is not a known region", sc.RegionID)
+	}
+	if sc.Account != "" && !validAccountID(sc.Account) {
+		return fmt.Errorf("ecsemu: script account %q is not 1 to 32 digits", sc.Account)
 	}
 	if len(sc.Steps) == 0 {
 		return fmt.Errorf("ecsemu: script of task %q has no steps", sc.TaskID)

@@ -17,6 +17,7 @@ type Server struct {
 	cfg    config
 	log    *zap.Logger
 	ln     net.Listener
+	tlsLn  net.Listener // WithTLS; nil without
 	srv    *http.Server
 	mux    *http.ServeMux
 	auth   *authenticator
@@ -34,8 +35,8 @@ type Server struct {
 }
 
 // New starts an emulator listening on 127.0.0.1:0 (a free port) or the
-// WithAddr address. It returns an error for an invalid option or when it
-// cannot listen.
+// WithAddr address, and on the WithTLS address if given. It returns an error
+// for an invalid option or when it cannot listen.
 func New(opts ...Option) (*Server, error) {
 	cfg, err := configure(opts)
 	if err != nil {
@@ -46,19 +47,29 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecsemu: listen on %s: %w", cfg.addr, err)
 	}
-	s.ln = ln
+	tlsLn, err := listenTLS(cfg)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s.ln, s.tlsLn = ln, tlsLn
 	s.srv = &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          zap.NewStdLog(s.log),
 	}
-	s.wg.Go(func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("serve", zap.Error(err))
+	for _, l := range []net.Listener{ln, tlsLn} {
+		if l == nil {
+			continue
 		}
-	})
-	s.log.Info("ECS emulator listening", zap.String("addr", ln.Addr().String()))
+		s.wg.Go(func() {
+			if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("serve", zap.Error(err))
+			}
+		})
+	}
+	s.log.Info("ECS emulator listening", zap.String("addr", ln.Addr().String()), zap.String("tls_addr", s.TLSEndpoint()))
 	return s, nil
 }
 
@@ -85,8 +96,10 @@ func newServer(cfg config) *Server {
 }
 
 // Endpoint returns "127.0.0.1:PORT", the value for the SDK's Config.Endpoint.
-func (s *Server) Endpoint() string {
-	addr := s.ln.Addr().String()
+func (s *Server) Endpoint() string { return loopbackEndpoint(s.ln.Addr().String()) }
+
+// loopbackEndpoint returns addr with an unspecified host replaced by 127.0.0.1.
+func loopbackEndpoint(addr string) string {
 	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
@@ -100,7 +113,7 @@ func (s *Server) URL() string { return "http://" + s.Endpoint() }
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Close stops serving, closes every connection and waits for the server
-// goroutine and all handlers. It is safe to call more than once.
+// goroutines and all handlers. It is safe to call more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)

@@ -13,7 +13,11 @@ type Call struct {
 	Action   string    `json:"action"`
 	TaskID   string    `json:"task_id,omitempty"`
 	RegionID string    `json:"region_id,omitempty"`
-	Code     string    `json:"code"` // "OK" for success, else the error code
+	// Account and AccessKeyID are the caller's account and the key that signed the call;
+	// empty when the signature was refused.
+	Account     string `json:"account,omitempty"`
+	AccessKeyID string `json:"access_key_id,omitempty"`
+	Code        string `json:"code"` // "OK" for success, else the error code
 }
 
 // Stats is a snapshot of the counters.

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// store holds the tasks and images of one Server.
+// store holds the tasks and images of one Server. Task IDs are unique across accounts; a task
+// is seen only by its own account.
 type store struct {
 	mu     sync.Mutex
 	tasks  map[string]*task
@@ -44,14 +45,14 @@ func (s *store) add(t *task, init func(*task)) error {
 	return nil
 }
 
-// with runs fn on the task id of region under the store lock; a task created
-// without a region (ModifyDiskSpec) matches every region. It reports whether
-// the task exists.
-func (s *store) with(id, region string, fn func(*task)) bool {
+// with runs fn on the task id of region and account under the store lock; a task created
+// without a region (ModifyDiskSpec) matches every region. It reports whether the task exists
+// (a task of another account does not).
+func (s *store) with(id, region, account string, fn func(*task)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tasks[id]
-	if !ok || (t.region != "" && t.region != region) {
+	if !ok || t.account != account || (t.region != "" && t.region != region) {
 		return false
 	}
 	fn(t)
@@ -78,13 +79,13 @@ func newestFirst(out []listed) {
 	})
 }
 
-// list returns the tasks of region that pass keep, newest first (newestFirst).
-func (s *store) list(region string, now time.Time, keep func(t *task, status string) bool) []listed {
+// list returns the tasks of region and account that pass keep, newest first (newestFirst).
+func (s *store) list(region, account string, now time.Time, keep func(t *task, status string) bool) []listed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []listed
 	for i := len(s.order) - 1; i >= 0; i-- {
-		if l, ok := s.listOne(s.order[i], region, now, keep); ok {
+		if l, ok := s.listOne(s.order[i], region, account, now, keep); ok {
 			out = append(out, l)
 		}
 	}
@@ -95,13 +96,13 @@ func (s *store) list(region string, now time.Time, keep func(t *task, status str
 // listIDs is list restricted to the tasks named in ids, with the same answer: it looks them
 // up instead of observing every task, so a DescribeTasks naming 100 ids costs the same
 // whatever the number of tasks the emulator holds.
-func (s *store) listIDs(region string, ids map[string]bool, now time.Time, keep func(t *task, status string) bool) []listed {
+func (s *store) listIDs(region, account string, ids map[string]bool, now time.Time, keep func(t *task, status string) bool) []listed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []listed
 	for id := range ids {
 		if t, ok := s.tasks[id]; ok {
-			if l, ok := s.listOne(t, region, now, keep); ok {
+			if l, ok := s.listOne(t, region, account, now, keep); ok {
 				out = append(out, l)
 			}
 		}
@@ -111,8 +112,8 @@ func (s *store) listIDs(region string, ids map[string]bool, now time.Time, keep 
 }
 
 // listOne observes t for list; s.mu must be held.
-func (s *store) listOne(t *task, region string, now time.Time, keep func(t *task, status string) bool) (listed, bool) {
-	if t.region != "" && t.region != region {
+func (s *store) listOne(t *task, region, account string, now time.Time, keep func(t *task, status string) bool) (listed, bool) {
+	if t.account != account || (t.region != "" && t.region != region) {
 		return listed{}, false
 	}
 	v := t.observe(now, false)

@@ -10,6 +10,7 @@ const minuteLayout = "2006-01-02T15:04Z"
 // (life). All fields are guarded by the store's mutex.
 type task struct {
 	id, region, action string
+	account            string // the account that created it; only that account sees it
 	seq                int    // position in the store's creation order
 	resourceID         string // DescribeTasks ResourceId
 	created            time.Time

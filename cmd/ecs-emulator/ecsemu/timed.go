@@ -10,6 +10,7 @@ import (
 // from when it is added: a load test can spread the ends of many tasks.
 type TimedTask struct {
 	RegionID string // required, a known region
+	Account  string // the ID of the account the task belongs to; DefaultAccountID if empty
 	// Action is ExportImage (the default), ImportImage or ModifyDiskSpec; the finished
 	// task reports the RelatedItems of that action.
 	Action string
@@ -20,11 +21,14 @@ type TimedTask struct {
 
 // AddTimedTask adds a task that lives as t says and returns its ID. DescribeTaskAttribute,
 // DescribeTasks and CancelTask treat it as a task created through the API (without
-// WithFailureRate: it finishes). An unknown region or action, or a negative duration, is an
-// error.
+// WithFailureRate: it finishes). An unknown region or action, an account that is not 1 to
+// 32 digits, or a negative duration, is an error.
 func (s *Server) AddTimedTask(t TimedTask) (string, error) {
 	if !knownRegion(t.RegionID) {
 		return "", fmt.Errorf("ecsemu: timed task region %q is not a known region", t.RegionID)
+	}
+	if t.Account != "" && !validAccountID(t.Account) {
+		return "", fmt.Errorf("ecsemu: timed task account %q is not 1 to 32 digits", t.Account)
 	}
 	if t.Waiting < 0 || t.Processing < 0 {
 		return "", fmt.Errorf("ecsemu: timed task durations must not be negative")
@@ -43,7 +47,7 @@ func (s *Server) AddTimedTask(t TimedTask) (string, error) {
 		return "", fmt.Errorf("ecsemu: timed task action %q: want ExportImage, ImportImage or ModifyDiskSpec", action)
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / s.cfg.timeScale) }
-	tk := &task{region: t.RegionID, action: action, resourceID: resource, created: s.cfg.now()}
+	tk := &task{region: t.RegionID, account: accountOr(t.Account), action: action, resourceID: resource, created: s.cfg.now()}
 	err := s.tasks.add(tk, func(tk *task) {
 		var result Operation
 		switch action {
