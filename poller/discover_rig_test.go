@@ -160,8 +160,9 @@ type discoveryRig struct {
 	store  *memory.Discovery
 	regs   *memory.Registrations
 
-	mu   sync.Mutex
-	live []*discoveryWorker
+	mu      sync.Mutex
+	live    []*discoveryWorker
+	pending []events.Registration // stored while no worker was live yet (one is starting)
 }
 
 type discoveryWorker struct {
@@ -194,11 +195,8 @@ func (d *discoveryRig) startWith(cfg poller.Config, dc poller.DiscoverConfig) *d
 	reg := d.regs.Registrar(func(r events.Registration) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		for _, w := range d.live {
-			if !w.dead.Load() {
-				w.src.Register(r)
-				return
-			}
+		if !d.deliverLocked(r) {
+			d.pending = append(d.pending, r)
 		}
 	})
 	saved := d.opts
@@ -207,8 +205,26 @@ func (d *discoveryRig) startWith(cfg poller.Config, dc poller.DiscoverConfig) *d
 	d.opts = saved
 	d.mu.Lock()
 	d.live = append(d.live, w)
+	pending := d.pending
+	d.pending = nil
+	for _, r := range pending {
+		d.deliverLocked(r)
+	}
 	d.mu.Unlock()
 	return w
+}
+
+// deliverLocked hands r to the first live worker's source, as the stream's consumer would;
+// false if none is live. A worker's discovery may store a registration before start has put
+// the worker in live: start delivers those once it has. Called with d.mu held.
+func (d *discoveryRig) deliverLocked(r events.Registration) bool {
+	for _, w := range d.live {
+		if !w.dead.Load() {
+			w.src.Register(r)
+			return true
+		}
+	}
+	return false
 }
 
 // kill stops w as SIGKILL would: it reaches nothing any more, so it gives nothing up.
