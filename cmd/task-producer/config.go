@@ -31,6 +31,7 @@ type Config struct {
 	FailEvery     int           // every n-th task is made to fail (exports and imports only); 0 = never
 	CancelEvery   int           // every n-th task is canceled (exports and imports only); 0 = never
 	CancelAfter   time.Duration // how long after its start a task is canceled
+	Unregistered  float64       // share of the tasks started but never registered (discovery finds them); 0..1
 	ImageID       string        // image exported by ExportImage tasks
 	Bucket        string        // OSS bucket of exports and imports
 	LogLevel      string
@@ -49,6 +50,7 @@ func parseConfig(args []string, getenv func(string) (string, bool)) (Config, err
 	fs.IntVar(&cfg.FailEvery, "fail-every", 7, "make every n-th export or import fail (emulator convention: a fail- bucket or object); 0 = never")
 	fs.IntVar(&cfg.CancelEvery, "cancel-every", 5, "cancel every n-th export or import; 0 = never")
 	fs.DurationVar(&cfg.CancelAfter, "cancel-after", 2*time.Second, "cancel a task this long after starting it; 0: at once")
+	fs.Float64Var(&cfg.Unregistered, "unregistered-share", 0, "share of the tasks (0 to 1) started on ECS but never registered, as from the console or Terraform: only a worker's discovery (--discover-regions) finds them")
 	fs.StringVar(&cfg.ImageID, "image-id", "m-taskpollerdemo000001", "image exported by ExportImage tasks")
 	fs.StringVar(&cfg.Bucket, "bucket", "taskpoller-demo", "OSS bucket of exports and imports")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
@@ -77,6 +79,8 @@ func (c Config) Validate() error {
 		return c.NATS.Validate()
 	case c.FailEvery < 0 || c.CancelEvery < 0:
 		return errors.New("--fail-every and --cancel-every must not be negative")
+	case !(c.Unregistered >= 0 && c.Unregistered <= 1): // NaN too
+		return fmt.Errorf("--unregistered-share %v: want a share from 0 to 1", c.Unregistered)
 	case c.CancelAfter < 0:
 		return fmt.Errorf("--cancel-after %v must not be negative", c.CancelAfter)
 	case c.ImageID == "" || c.Bucket == "":

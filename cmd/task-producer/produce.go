@@ -145,7 +145,8 @@ func (p *producer) print(j job, taskID string, o outcome) {
 	fmt.Fprintln(p.out, taskLine(j, taskID, p.cfg.Region, o))
 }
 
-// start creates the task of j on ECS and registers it; it returns the task id.
+// start creates the task of j on ECS and registers it (unless j is left unregistered); it
+// returns the task id.
 func (p *producer) start(ctx context.Context, j job) (string, error) {
 	var taskID string
 	err := retry(ctx, p.log, j.Action, poller.Retryable, func(ctx context.Context) error {
@@ -155,6 +156,10 @@ func (p *producer) start(ctx context.Context, j job) (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("task %d: %s: %w", j.N, j.Action, err)
+	}
+	if j.Unregistered {
+		p.log.Debug("left unregistered", zap.Int("n", j.N), zap.String("task_id", taskID))
+		return taskID, nil
 	}
 	if err := p.register(ctx, j, taskID); err != nil {
 		return "", fmt.Errorf("task %d: register %s: %w", j.N, taskID, err)
