@@ -21,14 +21,15 @@ import (
 )
 
 const (
-	project    = "taskpoller-ci"
-	taskCount  = 80
-	taskRate   = "2" // tasks per second: production takes 40 s
-	workerKill = "worker1"
-	natsStop   = "nats2"
-	// The faults come when the producer has started this many tasks: kill and stop, start
-	// again, and (once the cluster and worker1 are back) freeze a worker while 20 more tasks
-	// are still to come.
+	project   = "taskpoller-ci"
+	taskCount = 80
+	taskRate  = "2" // tasks per second: production takes 40 s
+	// unregisteredShare of the tasks the producer leaves unregistered: discovery finds them.
+	unregisteredShare = "0.25"
+	natsStop          = "nats2"
+	// The faults come when the producer has started this many tasks: kill the worker holding
+	// the discovery lease and stop a NATS node, start them again, and (once the cluster and
+	// the killed worker are back) freeze another worker while 20 more tasks are still to come.
 	killAt, restartAt, freezeAt = 20, 50, 60
 	// consumerKill is killed with the worker: its durable consumer must catch up on restart.
 	consumerKill = "export-consumer"
@@ -58,7 +59,8 @@ func TestCompose(t *testing.T) {
 	defer cancel()
 
 	env := map[string]string{
-		"PRODUCER_COUNT": strconv.Itoa(taskCount), "PRODUCER_RATE": taskRate,
+		"PRODUCER_COUNT": strconv.Itoa(taskCount), "PRODUCER_RATE": taskRate, "PRODUCER_UNREGISTERED_SHARE": unregisteredShare,
+		"TASKPOLLER_DISCOVER_REGIONS": discoverRegion, "TASKPOLLER_DISCOVER_INTERVAL": "5s",
 		"TASKPOLLER_ECS_ENDPOINT":     "http://ecs-emulator:8080",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID": "test-ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "test-secret",
 		"SUBJECT_PREFIX": events.DefaultPrefix, "NATS_IMAGE": os.Getenv("NATS_IMAGE"),
@@ -130,6 +132,12 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", killAt), 3*time.Minute, produced(killAt))
+	var workerKill string // the worker listing the region: its successor resumes from its cursor
+	WaitFor(ctx, t, "a worker holds the discovery lease", time.Minute, func(ctx context.Context) error {
+		h, err := discoveryHolder(ctx, discoverRegion, "")
+		workerKill = h
+		return err
+	})
 	var killed []string
 	for _, svc := range []string{workerKill, consumerKill} {
 		id, err := s.Container(ctx, svc)
@@ -142,8 +150,10 @@ func TestCompose(t *testing.T) {
 		killed = append(killed, id)
 		t.Logf("killed %s", svc)
 	}
+	killedAt := time.Now()
 	s.Must(ctx, "stop", "--timeout", "10", natsStop)
 	t.Logf("stopped %s", natsStop)
+	waitTakeover(ctx, t, discoverRegion, workerKill, killedAt)
 	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", restartAt), 3*time.Minute, produced(restartAt))
 	s.Must(ctx, "start", natsStop)
 	if _, err := s.Docker(ctx, append([]string{"start"}, killed...)...); err != nil {
@@ -156,7 +166,7 @@ func TestCompose(t *testing.T) {
 	WaitFor(ctx, t, natsStop+" healthz", 2*time.Minute, HTTPOK("http://127.0.0.1:"+port("TP_NATS2_MONITOR_PORT")+"/healthz"))
 	WaitFor(ctx, t, workerKill+" readyz", 2*time.Minute, HTTPOK(workerURL(workerKill)+"/readyz"))
 	WaitFor(ctx, t, fmt.Sprintf("producer started %d tasks", freezeAt), 3*time.Minute, produced(freezeAt))
-	frozen := freeze(ctx, t, s)
+	frozen := freeze(ctx, t, s, workerKill)
 
 	WaitFor(ctx, t, "producer exited", 5*time.Minute, func(ctx context.Context) error {
 		code, err := s.ExitCode(ctx, "task-producer")
@@ -201,6 +211,7 @@ func TestCompose(t *testing.T) {
 	<-settle.C
 	WaitFor(ctx, t, "final read of the events stream", time.Minute, reader.readAll)
 	checkTerminals(t, tasks, reader)
+	checkOrigins(t, tasks, reader)
 
 	exports, failures := expectedLines(reader, tasks)
 	WaitFor(ctx, t, fmt.Sprintf("export-consumer printed %d objects", len(exports)), 2*time.Minute, printedAll(t, s, "export-consumer", "EXPORTED ", exports))

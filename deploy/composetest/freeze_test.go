@@ -32,9 +32,6 @@ const (
 	thawMargin = 10 * time.Second
 )
 
-// freezeCandidates are the workers that may be frozen: not the one the test kills.
-var freezeCandidates = []string{"worker2", "worker3"}
-
 // frozenWorker is a paused worker.
 type frozenWorker struct {
 	svc     string
@@ -43,11 +40,18 @@ type frozenWorker struct {
 	tracked int // taskpoller_tracked_tasks just before the pause
 }
 
-// freeze waits for a candidate worker that tracks tasks and pauses it. The container is
-// unpaused on cleanup, before the stack is torn down, if the test ends while it is frozen.
-func freeze(ctx context.Context, t *testing.T, s *Stack) *frozenWorker {
+// freeze waits for a worker other than killed (the one the test killed) that tracks tasks and
+// pauses it. The container is unpaused on cleanup, before the stack is torn down, if the test
+// ends while it is frozen.
+func freeze(ctx context.Context, t *testing.T, s *Stack, killed string) *frozenWorker {
 	t.Helper()
 	f := &frozenWorker{}
+	var freezeCandidates []string
+	for _, w := range workers {
+		if w != killed {
+			freezeCandidates = append(freezeCandidates, w)
+		}
+	}
 	WaitFor(ctx, t, "a worker tracking tasks", 2*time.Minute, func(ctx context.Context) error {
 		for _, svc := range freezeCandidates {
 			n, err := trackedTasks(ctx, svc)

@@ -15,11 +15,16 @@ type ProducedTask struct {
 	Region string
 	Expect string // "finished" or "failed"
 	Reason string // for failed
+	// Registered is false for a task the producer left unregistered (registered=no): only
+	// discovery can find it.
+	Registered bool
 }
 
 // ParseTasks reads the producer's TASK lines, by task id:
 //
-//	TASK n=<n> task=<id> action=<a> region=<r> expect=<finished|failed> [reason=<reason>]
+//	TASK n=<n> task=<id> action=<a> region=<r> [registered=<yes|no>] expect=<finished|failed> [reason=<reason>]
+//
+// A line without registered= is of a registered task.
 func ParseTasks(lines []string) (map[string]ProducedTask, error) {
 	tasks := map[string]ProducedTask{}
 	for _, l := range lines {
@@ -27,7 +32,8 @@ func ParseTasks(lines []string) (map[string]ProducedTask, error) {
 			continue
 		}
 		kv := fields(l)
-		p := ProducedTask{N: kv["n"], TaskID: kv["task"], Action: kv["action"], Region: kv["region"], Expect: kv["expect"], Reason: kv["reason"]}
+		p := ProducedTask{N: kv["n"], TaskID: kv["task"], Action: kv["action"], Region: kv["region"], Expect: kv["expect"], Reason: kv["reason"],
+			Registered: kv["registered"] != "no"}
 		if p.TaskID == "" || p.Action == "" || p.Region == "" || p.Expect == "" {
 			return nil, fmt.Errorf("malformed producer line %q", l)
 		}
