@@ -35,6 +35,19 @@ func ID(region, task string, kind Kind, ordinal int, status, process string) (st
 	return "", fmt.Errorf("id of a %q event of %s: %w", kind, base, ErrUnknownKind)
 }
 
+// RegistrationMsgID returns the Nats-Msg-Id of a registration, by region and task and by who
+// registers: "register/<region>/<task>" for a producer's, "discover/<region>/<task>" for
+// discovery's. Within the registrations stream's duplicate window a producer retrying, or
+// discovery listing a task again, stores it once; a producer's registration after discovery's
+// is stored too, so that the worker adopts its metadata (a discovered task has none).
+func RegistrationMsgID(r Registration) string {
+	who := "register/"
+	if r.Origin == OriginDiscovered {
+		who = "discover/"
+	}
+	return who + r.RegionID + "/" + r.TaskID
+}
+
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9%._-]`)
 
 // idToken keeps an untrusted value (a status or process ECS reported) fit for an id and a

@@ -43,3 +43,16 @@ func TestIDRefusesAnUnknownKind(t *testing.T) {
 		}
 	}
 }
+
+// Discovery's registrations and a producer's have message ids of their own, by region and
+// task, so the stream stores a producer's after discovery's.
+func TestRegistrationMsgIDs(t *testing.T) {
+	prod := Registration{RegionID: "cn-hangzhou", TaskID: "t-1"}
+	disc := Registration{RegionID: "cn-hangzhou", TaskID: "t-1", Origin: OriginDiscovered}
+	if got := RegistrationMsgID(prod); got != "register/cn-hangzhou/t-1" {
+		t.Errorf("producer's id %q", got)
+	}
+	if got := RegistrationMsgID(disc); got != "discover/cn-hangzhou/t-1" {
+		t.Errorf("discovery's id %q", got)
+	}
+}

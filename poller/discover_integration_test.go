@@ -144,3 +144,33 @@ func TestDiscoveredTasksEndOnceThroughAKilledHolder(t *testing.T) {
 		t.Errorf("the surviving worker still tracks %d tasks", other.w.Tracked())
 	}
 }
+
+// A producer's registration that comes after discovery's adopts the task: the task is
+// tracked once and announced once, and its events from then on carry the producer's metadata
+// and origin registered (discovery's registration has none), the terminal one included.
+func TestAProducersRegistrationAdoptsADiscoveredTask(t *testing.T) {
+	e := newEnv(t, ecsemu.WithDurations("ModifyDiskSpec", 500*time.Millisecond, 8*time.Second))
+	_, js := e.connect()
+	c := e.collect(js)
+	a := e.startDiscovering(fastConfig(), poller.DiscoverConfig{Regions: []string{region}, Interval: time.Second, Lookback: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, err := e.api.ModifyDiskSpec(ctx, region, "d-bp1adopt0001", "cloud_essd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the discovered task's first event", c.changed, func() bool { return len(c.forTask(id)) > 0 })
+	if got := c.forTask(id)[0].Event.Data; got.Origin != events.OriginDiscovered || got.Metadata != nil {
+		t.Fatalf("first event says origin %q, metadata %s; want discovered, none", got.Origin, got.Metadata)
+	}
+	e.register(js, id, `{"by":"producer"}`)
+	waitFor(t, 30*time.Second, "the task's terminal event", c.changed, func() bool { return len(terminals(c.forTask(id))) > 0 })
+	term := terminals(c.forTask(id))
+	if len(term) != 1 {
+		t.Fatalf("%d terminal events, want 1", len(term))
+	}
+	if d := term[0].Event.Data; d.Origin != events.OriginRegistered || string(d.Metadata) != `{"by":"producer"}` {
+		t.Errorf("terminal event says origin %q, metadata %s; want registered, the producer's", d.Origin, d.Metadata)
+	}
+	waitFor(t, 20*time.Second, "the worker to let go of the ended task", ticks(t, 50*time.Millisecond), func() bool { return a.w.Tracked() == 0 })
+}

@@ -153,7 +153,7 @@ func (w *Worker) expire(ctx context.Context, t *tracked, code string, err error,
 	}
 	msg := fmt.Sprintf("task not finished %s after registration, and ECS could not be asked since the deadline (%s); last status %q",
 		w.cfg.TaskTimeout, callError(err), prev.Task.Status)
-	n := failure(prev, t.reg, events.ReasonTimeout, code, clipField(msg), t.reg.Metadata, now)
+	n := failure(prev, t.registration(), events.ReasonTimeout, code, clipField(msg), t.registration().Metadata, now)
 	n.Cancel = canceled
 	w.logger(t).Warn("task timed out while ECS could not be asked", zap.String("code", code), zap.Error(err))
 	w.end(ctx, t, prev, n, now)
@@ -196,7 +196,7 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 	if eta, ok := t.prog.estimate(); ok && !task.Status.Terminal() {
 		task.EstimatedFinish = eta
 	}
-	notices, seen := transitions(t.seen(), task, t.reg.Metadata, now)
+	notices, seen := transitions(t.seen(), task, t.registration().Metadata, now)
 	if !task.Status.Terminal() && !now.Before(w.deadline(t)) {
 		canceled := w.cancelAtDeadline(ctx, t, task)
 		if ctx.Err() != nil {
@@ -204,7 +204,7 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 		}
 		notices = append(notices, Notice{
 			Kind: events.KindFailed, Task: seen.Task, PreviousStatus: t.state.Status, Ordinal: seen.Ordinal,
-			Metadata: t.reg.Metadata, Reason: events.ReasonTimeout, ObservedAt: now, Cancel: canceled,
+			Metadata: t.registration().Metadata, Reason: events.ReasonTimeout, ObservedAt: now, Cancel: canceled,
 			ErrorMessage: fmt.Sprintf("task not finished %s after registration; last status %q", w.cfg.TaskTimeout, task.Status),
 		})
 	}
@@ -225,7 +225,7 @@ func (w *Worker) observe(ctx context.Context, t *tracked, task Task, now time.Ti
 // fail ends a task that ECS did not end itself (not found, invalid region).
 func (w *Worker) fail(ctx context.Context, t *tracked, reason events.Reason, code, msg string, now time.Time) {
 	prev := t.seen()
-	n := failure(prev, t.reg, reason, code, msg, t.reg.Metadata, now)
+	n := failure(prev, t.registration(), reason, code, msg, t.registration().Metadata, now)
 	w.logger(t).Info("task failed", zap.String("reason", string(reason)), zap.String("code", code))
 	w.end(ctx, t, prev, n, now)
 }
@@ -264,7 +264,7 @@ func (w *Worker) announce(ctx context.Context, t *tracked, seen observed, notice
 // nothing is pending it acks a terminal task's registration, or schedules the next poll.
 func (w *Worker) flush(ctx context.Context, t *tracked, now time.Time) {
 	for fenced := 0; t.state.Outbox != nil; {
-		n := t.state.Outbox.notice(0, t.reg)
+		n := t.state.Outbox.notice(0, t.registration())
 		pos, err := w.pub.Publish(ctx, n, t.state.LastEvent)
 		switch {
 		case err == nil:

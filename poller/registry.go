@@ -127,9 +127,10 @@ func (r *registry) leaseOf(t *tracked) Lease {
 	return t.lease
 }
 
-// swapLease gives the task tracked under key a new lease of its registration (it was leased
-// again while tracked) and returns the one it replaces; ok is false, and nothing changes,
-// when key is not tracked.
+// swapLease gives the task tracked under key a new lease (it was leased again while tracked,
+// or a producer's registration adopted it) and returns the one it replaces; the task's events
+// describe the new lease's registration from now on (tracked.registration). ok is false, and
+// nothing changes, when key is not tracked.
 func (r *registry) swapLease(key string, lease Lease) (old Lease, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -138,6 +139,9 @@ func (r *registry) swapLease(key string, lease Lease) (old Lease, ok bool) {
 		return nil, false
 	}
 	old, t.lease = t.lease, lease
+	if reg := lease.Registration(); reg.Origin != t.registration().Origin || string(reg.Metadata) != string(t.registration().Metadata) {
+		t.adopted.Store(&reg)
+	}
 	return old, true
 }
 

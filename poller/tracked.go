@@ -14,7 +14,8 @@ import (
 // and Ordinal plus detail (see seen).
 //
 // Its fields fall under three owners, one embedded part each; key and reg are set before the
-// task is tracked and never change:
+// task is tracked and never change (adopted, an atomic, replaces reg's metadata and origin
+// when a producer's registration adopts a discovered task: read reg through registration):
 //   - ownedByPoll: the goroutine processing its key only (the scheduler hands a key to one
 //     goroutine at a time), so they need no lock;
 //   - sharedWithBatch: atomics, written and read by that goroutine and the batch checker;
@@ -22,9 +23,21 @@ import (
 type tracked struct {
 	key string
 	reg events.Registration
+	// adopted is the registration that replaced reg's lease (swapLease), nil if none; only its
+	// Metadata and Origin differ from reg's (same region and task). Safe for concurrent use.
+	adopted atomic.Pointer[events.Registration]
 	ownedByPoll
 	sharedWithBatch
 	heldByRegistry
+}
+
+// registration is the task's registration as its events describe it: reg, or the one that
+// adopted the task since. Safe for concurrent use.
+func (t *tracked) registration() events.Registration {
+	if r := t.adopted.Load(); r != nil {
+		return *r
+	}
+	return t.reg
 }
 
 // ownedByPoll is the part of a tracked task that only the goroutine processing its key uses

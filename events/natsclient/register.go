@@ -22,8 +22,9 @@ type Registered struct {
 }
 
 // Register publishes r for the workers of subjects and returns once JetStream has stored it.
-// r is validated first, as a worker would. Publishing the same registration again within the
-// registrations stream's duplicate window stores it once (Duplicate); later it is a new
+// r is validated first, as a worker would. Publishing a registration of the same task with
+// the same origin again within the registrations stream's duplicate window stores it once
+// (Duplicate; the message id is events.RegistrationMsgID); later it is a new
 // registration, which a worker settles without polling if the task is tracked or ended.
 func Register(ctx context.Context, js jetstream.JetStream, subjects events.Subjects, r events.Registration) (Registered, error) {
 	body, err := r.Payload()
@@ -34,7 +35,7 @@ func Register(ctx context.Context, js jetstream.JetStream, subjects events.Subje
 		return Registered{}, err
 	}
 	ack, err := js.Publish(ctx, subjects.Registered(), body,
-		jetstream.WithMsgID("register/"+r.RegionID+"/"+r.TaskID),
+		jetstream.WithMsgID(events.RegistrationMsgID(r)),
 		jetstream.WithExpectStream(subjects.StreamName(events.RegistrationsRole)))
 	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
 		return Registered{}, fmt.Errorf("register %s: %w", r.TaskID, errors.Join(ErrNoWorkers, err))

@@ -9,15 +9,16 @@ import (
 	"github.com/taskpoller/taskpoller/poller"
 )
 
-// Registrations is the registrations stream's de-duplication: a registration of a task
-// published within Window of an earlier one is a duplicate and is not stored, as JetStream's
-// duplicate window does with the message id natsclient.Register gives it (one per region and
-// task). What is stored is handed to a Registrar's deliver function: a worker's Source, say.
+// Registrations is the registrations stream's de-duplication: a registration published within
+// Window of an earlier one with the same message id (events.RegistrationMsgID: by region, task
+// and whether discovery or a producer registers) is a duplicate and is not stored, as
+// JetStream's duplicate window does. What is stored is handed to a Registrar's deliver
+// function: a worker's Source, say.
 type Registrations struct {
 	window time.Duration
 
 	mu     sync.Mutex
-	stored map[string]time.Time // registration key → when it was stored
+	stored map[string]time.Time // message id → when it was stored
 	count  int
 	down   bool
 }
@@ -53,7 +54,7 @@ type registrar struct {
 }
 
 // Register implements poller.Registrar: it validates reg as a worker would, and stores it
-// unless a registration of the task was stored within the window.
+// unless a registration with its message id was stored within the window.
 func (g registrar) Register(_ context.Context, reg events.Registration) (bool, error) {
 	b, err := reg.Payload()
 	if err != nil {
@@ -69,7 +70,8 @@ func (g registrar) Register(_ context.Context, reg events.Registration) (bool, e
 		return false, ErrDown
 	}
 	now := time.Now()
-	if at, ok := r.stored[reg.Key()]; ok && now.Sub(at) < r.window {
+	id := events.RegistrationMsgID(reg)
+	if at, ok := r.stored[id]; ok && now.Sub(at) < r.window {
 		r.mu.Unlock()
 		return true, nil
 	}
@@ -80,7 +82,7 @@ func (g registrar) Register(_ context.Context, reg events.Registration) (bool, e
 			}
 		}
 	}
-	r.stored[reg.Key()] = now
+	r.stored[id] = now
 	r.count++
 	r.mu.Unlock()
 	g.deliver(reg)

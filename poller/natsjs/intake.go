@@ -99,12 +99,9 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	_, err = s.assets().Tasks.Create(ctx, taskKey(reg), b)
+	err = s.store(ctx, reg, seq, b)
 	switch {
 	case err == nil:
-	case errors.Is(err, jetstream.ErrKeyExists):
-		s.log.Info("registration of a task already tracked; acked as a duplicate",
-			zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID), zap.Uint64("stream_seq", seq))
 	default:
 		if ctx.Err() != nil {
 			_ = msg.Nak()
@@ -119,6 +116,51 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 		// Recorded: a redelivery finds the record and is acked as a duplicate.
 		s.log.Warn("cannot ack a recorded registration", zap.Uint64("stream_seq", seq), zap.Error(err))
 	}
+}
+
+// store records reg (its message at stream sequence seq, encoded as b) in the tasks bucket. A
+// task recorded already keeps its record, with one exception: a producer's registration
+// replaces discovery's (adopt), so the task's later events carry the producer's metadata and
+// origin. Either way the registration is done with: nil.
+func (s *Source) store(ctx context.Context, reg events.Registration, seq uint64, b []byte) error {
+	key := taskKey(reg)
+	log := s.log.With(zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID), zap.Uint64("stream_seq", seq))
+	for range 3 {
+		_, err := s.assets().Tasks.Create(ctx, key, b)
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return err
+		}
+		e, err := s.assets().Tasks.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			continue // ended and deleted meanwhile: record it anew
+		case err != nil:
+			return fmt.Errorf("read the record of %s: %w", key, err)
+		}
+		_, cur, err := decodeRecord(e.Value())
+		if err != nil || !adopts(reg, cur) {
+			log.Info("registration of a task already tracked; acked as a duplicate")
+			return nil
+		}
+		_, err = s.assets().Tasks.Update(ctx, key, b, e.Revision())
+		if err == nil {
+			log.Info("a producer's registration adopts a discovered task: its events carry the producer's metadata from now on")
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongLastSequence(err) {
+			return fmt.Errorf("adopt %s: %w", key, err)
+		}
+	}
+	return fmt.Errorf("record of %s: %w", key, errRecordChanging)
+}
+
+// errRecordChanging says a task's record kept changing while a registration was recorded.
+var errRecordChanging = errors.New("the task's record kept changing")
+
+// adopts reports whether registration reg replaces cur, the one recorded for its task: a
+// producer's replaces discovery's, nothing else replaces anything.
+func adopts(reg, cur events.Registration) bool {
+	return cur.Origin == events.OriginDiscovered && reg.Origin != events.OriginDiscovered
 }
 
 func (s *Source) iterator() (jetstream.MessagesContext, error) {

@@ -22,3 +22,26 @@ func TestTaskRecordKeepsTheOrigin(t *testing.T) {
 		}
 	}
 }
+
+// Only a producer's registration replaces the one recorded for a task, and only discovery's.
+func TestAdoptsOnlyADiscoveredRecordForAProducersRegistration(t *testing.T) {
+	prod := events.Registration{RegionID: "cn-hangzhou", TaskID: "t-1", Metadata: []byte(`{"a":1}`)}
+	named := prod
+	named.Origin = events.OriginRegistered
+	disc := events.Registration{RegionID: "cn-hangzhou", TaskID: "t-1", Origin: events.OriginDiscovered}
+	for _, tt := range []struct {
+		name     string
+		reg, cur events.Registration
+		want     bool
+	}{
+		{"producer after discovery", prod, disc, true},
+		{"producer naming its origin after discovery", named, disc, true},
+		{"discovery after a producer", disc, prod, false},
+		{"discovery after discovery", disc, disc, false},
+		{"producer after a producer", prod, named, false},
+	} {
+		if got := adopts(tt.reg, tt.cur); got != tt.want {
+			t.Errorf("%s: adopts = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

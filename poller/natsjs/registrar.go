@@ -13,9 +13,12 @@ import (
 var _ poller.Registrar = (*Registrar)(nil)
 
 // Registrar is poller.Registrar through natsclient.Register, the producers' path: the same
-// subject and stream, the same validation, the message id "register/<region>/<task>", so that
-// the registrations stream stores a task once within its duplicate window, whether a producer
-// or discovery registers it first. Safe for concurrent use.
+// subject and stream, the same validation, and a message id per region and task
+// (events.RegistrationMsgID: "discover/<region>/<task>" for discovery's), so that the
+// registrations stream stores discovery's registration of a task once within its duplicate
+// window, however often the task is listed. A producer's registration of the same task is
+// stored too and adopts the task (see Source's record): tracked once, announced once, with
+// the producer's metadata. Safe for concurrent use.
 type Registrar struct {
 	js   jetstream.JetStream
 	s    events.Subjects

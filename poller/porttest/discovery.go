@@ -162,9 +162,11 @@ func DiscoveryStore(t *testing.T, newStore func(t *testing.T) poller.DiscoverySt
 
 // Registrar checks a poller.Registrar made fresh by newReg for each clause, with stored
 // returning what its stream holds: a registration is stored with its origin and metadata; a
-// task registered again within the duplicate window — by a producer after discovery, or the
-// other way round — is a duplicate and stored once; an invalid registration is refused and
-// nothing is stored.
+// task registered again within the duplicate window by the same kind of registrant (discovery
+// listing it again, a producer retrying) is a duplicate and stored once; a producer's
+// registration after discovery's, or discovery's after a producer's, is stored too (their
+// message ids differ: the worker's record decides, and a producer's adopts a discovered
+// task); an invalid registration is refused and nothing is stored.
 func Registrar(t *testing.T, newReg func(t *testing.T) (reg poller.Registrar, stored func() []events.Registration)) {
 	ctx := context.Background()
 	found := events.Registration{RegionID: region, TaskID: "t-porttest-found", Origin: events.OriginDiscovered}
@@ -190,16 +192,28 @@ func Registrar(t *testing.T, newReg func(t *testing.T) (reg poller.Registrar, st
 		}
 	})
 	t.Run("a task registered again is a duplicate, stored once", func(t *testing.T) {
+		for _, reg := range []events.Registration{found, byProducer} {
+			r, stored := newReg(t)
+			if _, err := r.Register(ctx, reg); err != nil {
+				t.Fatal(err)
+			}
+			if dup, err := r.Register(ctx, reg); err != nil || !dup {
+				t.Errorf("%s registered again: duplicate %v, %v; want a duplicate", reg.Origin.OrRegistered(), dup, err)
+			}
+			only(t, stored)
+		}
+	})
+	t.Run("a producer's registration and discovery's are stored apart", func(t *testing.T) {
 		for _, order := range [][2]events.Registration{{found, byProducer}, {byProducer, found}} {
 			r, stored := newReg(t)
 			if _, err := r.Register(ctx, order[0]); err != nil {
 				t.Fatal(err)
 			}
-			if dup, err := r.Register(ctx, order[1]); err != nil || !dup {
-				t.Errorf("the same task registered again: duplicate %v, %v; want a duplicate", dup, err)
+			if dup, err := r.Register(ctx, order[1]); err != nil || dup {
+				t.Errorf("%s after %s: duplicate %v, %v; want stored", order[1].Origin.OrRegistered(), order[0].Origin.OrRegistered(), dup, err)
 			}
-			if g := only(t, stored); g.Origin.OrRegistered() != order[0].Origin.OrRegistered() {
-				t.Errorf("stored the origin %q, want the first registration's %q", g.Origin, order[0].Origin.OrRegistered())
+			if got := stored(); len(got) != 2 {
+				t.Errorf("stored %d registrations, want both: %+v", len(got), got)
 			}
 		}
 	})
