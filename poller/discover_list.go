@@ -38,6 +38,23 @@ type regionListing struct {
 	// complete window, those it did not list are dropped: windows only move on.
 	seen   map[string]uint64
 	window uint64
+	// serverAt is the earliest ECS clock (TaskPage.ServerTime) of the current window's pages;
+	// zero: none known. skewed: the last window found ECS's clock and this worker's apart by
+	// more than maxSkew (warned once, when it starts).
+	serverAt time.Time
+	skewed   bool
+}
+
+// maxSkew is how far ECS's clock and the worker's may drift apart before discovery warns: half
+// the overlap, which covers a worker's clock behind ECS's (and the cursor, never past ECS's
+// clock, covers one ahead).
+const maxSkew = discoverOverlap / 2
+
+// noteServerTime keeps the earliest ECS clock of the window's pages.
+func (st *regionListing) noteServerTime(at time.Time) {
+	if !at.IsZero() && (st.serverAt.IsZero() || at.Before(st.serverAt)) {
+		st.serverAt = at
+	}
 }
 
 func newRegionListing() *regionListing { return &regionListing{seen: map[string]uint64{}} }
@@ -85,6 +102,7 @@ func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionLis
 			zap.Time("listed_until", cur.At), zap.Time("resumes_from", win.start), zap.Duration("lookback", w.disc.cfg.Lookback))
 	}
 	st.window++
+	st.serverAt = time.Time{}
 	end := win.end
 	for _, action := range w.disc.cfg.filters() {
 		e, err := w.listAction(ctx, l.Region, action, win.start, win.end, st)
@@ -93,6 +111,7 @@ func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionLis
 		}
 		end = minTime(end, e)
 	}
+	end = w.clampToServer(end, now, st, log)
 	for id, n := range st.seen {
 		if n < st.window {
 			delete(st.seen, id)
@@ -140,6 +159,7 @@ func (w *Worker) listPass(ctx context.Context, q ListQuery, st *regionListing) (
 		if err != nil {
 			return false, err
 		}
+		st.noteServerTime(p.ServerTime)
 		if err := w.registerListed(ctx, q.RegionID, p.Tasks, st); err != nil {
 			return false, err
 		}
@@ -226,6 +246,27 @@ func (w *Worker) saveCursor(ctx context.Context, l DiscoveryLease, cur Cursor, e
 		}
 	}
 	return time.Time{}, ErrCursorConflict
+}
+
+// clampToServer returns the end a window's listing is complete to, end, but never past ECS's
+// clock when it answered (st.serverAt, to the second): a worker whose clock runs ahead of ECS's
+// would otherwise move the cursor past tasks ECS had not created yet, and lose those created
+// in between once the skew passes the overlap. It warns once when the two clocks drift more
+// than maxSkew apart, and once when they agree again. now is when the window was made.
+func (w *Worker) clampToServer(end, now time.Time, st *regionListing, log *zap.Logger) time.Time {
+	if st.serverAt.IsZero() {
+		return end
+	}
+	skew := now.Sub(st.serverAt) // > 0: this worker's clock is ahead (give or take a call's time)
+	switch far := skew > maxSkew || skew < -maxSkew; {
+	case far && !st.skewed:
+		log.Warn("this worker's clock and ECS's are far apart: discovery's cursor follows ECS's clock; fix the worker's time sync (NTP)",
+			zap.Duration("worker_ahead_by", skew.Round(time.Second)), zap.Time("ecs_time", st.serverAt))
+	case !far && st.skewed:
+		log.Info("this worker's clock and ECS's agree again", zap.Duration("worker_ahead_by", skew.Round(time.Second)))
+	}
+	st.skewed = skew > maxSkew || skew < -maxSkew
+	return minTime(end, st.serverAt.Truncate(time.Second))
 }
 
 func minTime(a, b time.Time) time.Time {

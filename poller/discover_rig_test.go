@@ -23,6 +23,9 @@ type fakeLister struct {
 	tasks []poller.ListedTask
 	calls []listCall
 	hook  func(n int, q poller.ListQuery) error
+	// behind, when set, is how far ECS's clock is behind the worker's: every page says so in
+	// its ServerTime (else it has none).
+	behind time.Duration
 }
 
 type listCall struct {
@@ -77,6 +80,9 @@ func (f *fakeLister) ListTasks(_ context.Context, q poller.ListQuery) (poller.Ta
 	}
 	slices.SortStableFunc(all, func(a, b poller.ListedTask) int { return b.CreationTime.Compare(a.CreationTime) })
 	page := poller.TaskPage{TotalCount: len(all)}
+	if f.behind != 0 {
+		page.ServerTime = time.Now().Add(-f.behind).UTC().Truncate(time.Second)
+	}
 	from := (q.PageNumber - 1) * q.PageSize
 	for i := from; i < len(all) && i < from+q.PageSize; i++ {
 		page.Tasks = append(page.Tasks, all[i])

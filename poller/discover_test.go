@@ -350,3 +350,30 @@ func TestNewWorkerRefusesDiscoveryWithoutItsMeans(t *testing.T) {
 		t.Errorf("discovery defaults: interval %s, lookback %s (%v); want 30s and 24h", c.Interval, c.Lookback, c.Validate())
 	}
 }
+
+// A worker whose clock runs ten minutes ahead of ECS's (far more than the overlap) loses no
+// task: the cursor follows ECS's clock (the pages' ServerTime), not the worker's, so a task
+// ECS creates after one listing is in the next one's window.
+func TestDiscoveryCursorFollowsECSClockWhenTheWorkerIsAhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		const behind = 10 * time.Minute
+		d.lister.behind = behind
+		ecsNow := func() time.Time { return time.Now().Add(-behind) }
+		d.lister.add("t-before", ecsNow().Add(-time.Minute))
+		d.api.script("t-before", answers(finished(), 1)...)
+		d.start(discoverConfig())
+		settle(time.Second)
+		cur, _ := d.store.LoadCursor(context.Background(), testRegion)
+		if want := ecsNow().Truncate(time.Second); cur.At.After(want) {
+			t.Errorf("cursor at %s, past ECS's clock %s", cur.At, want)
+		}
+		time.Sleep(5 * time.Second)
+		d.lister.add("t-after", ecsNow()) // after the first listing, in ECS's time
+		d.api.script("t-after", answers(finished(), 1)...)
+		settle(2 * 30 * time.Second)
+		for _, id := range []string{"t-before", "t-after"} {
+			d.checkConsistent(id)
+		}
+	})
+}

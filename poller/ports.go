@@ -183,6 +183,10 @@ type ListQuery struct {
 type TaskPage struct {
 	Tasks      []ListedTask
 	TotalCount int // tasks in the whole listing, all pages together
+	// ServerTime is ECS's clock when it answered (its Date header, to the second); zero when
+	// unknown. Discovery's cursor never passes it, so a worker's clock ahead of ECS's loses no
+	// task (see listWindow).
+	ServerTime time.Time
 }
 
 // ListedTask is one task of a listing.

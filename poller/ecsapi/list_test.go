@@ -103,6 +103,7 @@ func TestListTasks(t *testing.T) {
 	done := r.add(t, 70*time.Second, ecsemu.Script{Action: "ImportImage", Steps: []ecsemu.Step{{Status: "Finished"}}})
 	other := r.add(t, 75*time.Second, ecsemu.Script{RegionID: "cn-beijing"})
 	before := r.emu.CallCount("DescribeTasks")
+	r.setClock(r.base.Add(80 * time.Second))
 	p := r.list(t, poller.ListQuery{Start: r.base, End: r.base.Add(2 * time.Minute)})
 	want := []poller.ListedTask{
 		{TaskStatus: poller.TaskStatus{TaskID: done, Action: poller.ActionImportImage, Status: poller.StatusFinished},
@@ -118,6 +119,9 @@ func TestListTasks(t *testing.T) {
 	}
 	if got := r.emu.CallCount("DescribeTasks") - before; got != 1 {
 		t.Errorf("the emulator counted %d DescribeTasks calls for one ListTasks, want 1", got)
+	}
+	if want := r.base.Add(80 * time.Second); !p.ServerTime.Equal(want) {
+		t.Errorf("ServerTime = %s, want the emulator's clock from its Date header: %s", p.ServerTime, want)
 	}
 	if got := taskIDs(r.list(t, poller.ListQuery{Action: poller.ActionExportImage})); !slices.Equal(got, []string{exp}) {
 		t.Errorf("Action ExportImage listed %v, want [%s]", got, exp)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"time"
 
@@ -90,13 +91,26 @@ func (c *Client) ListTasks(ctx context.Context, q poller.ListQuery) (poller.Task
 	if resp == nil || resp.Body == nil {
 		return poller.TaskPage{}, noBody("DescribeTasks")
 	}
-	page := poller.TaskPage{TotalCount: int(tea.Int32Value(resp.Body.TotalCount))}
+	page := poller.TaskPage{TotalCount: int(tea.Int32Value(resp.Body.TotalCount)), ServerTime: dateHeader(resp.Headers)}
 	for _, t := range taskSet(resp.Body) {
 		page.Tasks = append(page.Tasks, poller.ListedTask{
 			TaskStatus: toTaskStatus(t), CreationTime: parseTime(tea.StringValue(t.CreationTime)),
 		})
 	}
 	return page, nil
+}
+
+// dateHeader is the HTTP Date of an answer (the SDK keeps the headers by their lower-case
+// names), zero if there is none or it does not parse.
+func dateHeader(h map[string]*string) time.Time {
+	for _, k := range []string{"date", "Date"} {
+		if v := tea.StringValue(h[k]); v != "" {
+			if t, err := http.ParseTime(v); err == nil {
+				return t.UTC()
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // timeLayout is the format of StartTime and EndTime (UTC).

@@ -63,6 +63,9 @@ type errorBody struct {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.now()
 	requestID := newRequestID()
+	// The Date header, as ECS sends one, from the emulator's clock: clients that compare
+	// their clock with ECS's (discovery's cursor) see the emulated one.
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	body, aerr := readBody(w, r, s.cfg.maxBodyBytes)
 	var req *request
 	if aerr == nil {
