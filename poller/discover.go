@@ -82,6 +82,7 @@ func (w *Worker) discover(ctx context.Context) error {
 // discoverRegion tries to take region's lease until ctx ends, and holds it whenever it can.
 func (w *Worker) discoverRegion(ctx context.Context, region string) {
 	log := w.disc.log.With(zap.String("region_id", region))
+	var unreachable storeTrouble // the store refusing Acquire: warned once per spell
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -94,11 +95,15 @@ func (w *Worker) discoverRegion(ctx context.Context, region string) {
 			l, err := w.disc.store.Acquire(ctx, region, w.tokens.base)
 			switch {
 			case err == nil:
+				unreachable.ok(log)
 				w.holdRegion(ctx, l, log)
 			case ctx.Err() != nil:
 				return
-			case !errors.Is(err, ErrDiscoveryHeld):
-				log.Debug("cannot take the region's discovery lease; trying again", zap.Error(err))
+			case errors.Is(err, ErrDiscoveryHeld):
+				unreachable.ok(log)
+			default:
+				w.metrics.Discovery.Errors.WithLabelValues(region).Inc()
+				unreachable.failed(log, "cannot take the region's discovery lease; trying again", err)
 			}
 		}
 		timer.Reset(w.disc.store.LeaseTTL() / 3)
@@ -114,6 +119,8 @@ func (w *Worker) holdRegion(ctx context.Context, l DiscoveryLease, log *zap.Logg
 	log.Info("took the region's discovery lease: listing its tasks")
 	w.setHeld(region, true)
 	st := newRegionListing()
+	st.since.Store(time.Now().UnixNano())
+	w.reportLag(region, st, time.Now())
 	lctx, stopListing := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { w.listRegion(lctx, l, st, log) })
@@ -147,7 +154,9 @@ func (w *Worker) holdRegion(ctx context.Context, l DiscoveryLease, log *zap.Logg
 		case now.Sub(renewed) >= ttl:
 			why = "not renewed within its TTL"
 		default:
-			log.Debug("cannot renew the region's discovery lease; retrying", zap.Error(err))
+			w.metrics.Discovery.Errors.WithLabelValues(region).Inc()
+			log.Warn("cannot renew the region's discovery lease; retrying until it runs out", zap.Error(err),
+				zap.Duration("runs_out_in", max(0, ttl-now.Sub(renewed))))
 		}
 	}
 	stopListing()
@@ -156,7 +165,8 @@ func (w *Worker) holdRegion(ctx context.Context, l DiscoveryLease, log *zap.Logg
 	if release {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		if err := w.disc.store.Release(rctx, l); err != nil {
-			log.Debug("cannot give the region's discovery lease up; it runs out by itself", zap.Error(err))
+			log.Warn("cannot give the region's discovery lease up; it runs out by itself", zap.Error(err),
+				zap.Duration("within", w.disc.store.LeaseTTL()))
 		}
 		cancel()
 	}
@@ -193,9 +203,33 @@ func (w *Worker) listsRegion(region string) bool {
 	return w.disc.held[region]
 }
 
-// reportLag sets the region's lag from the latest cursor its listing knows.
+// reportLag sets the region's lag from the latest cursor its listing knows or, before it knows
+// one (the store is out of reach, or the region was never listed to the end), from when this
+// worker took the lease: a holder whose listings never complete shows a growing lag, for
+// TaskpollerDiscoveryBehind to fire.
 func (w *Worker) reportLag(region string, st *regionListing, now time.Time) {
-	if c := st.cursor.Load(); c != 0 {
-		w.metrics.Discovery.Lag.WithLabelValues(region).Set(max(0, now.Sub(time.Unix(0, c)).Seconds())) // a cursor of a clock ahead: 0
+	c := st.cursor.Load()
+	if c == 0 {
+		c = st.since.Load()
 	}
+	w.metrics.Discovery.Lag.WithLabelValues(region).Set(max(0, now.Sub(time.Unix(0, c)).Seconds())) // a cursor of a clock ahead: 0
+}
+
+// storeTrouble logs a DiscoveryStore failing as a warning once per spell of failures, and
+// once at Info when it works again: a worker trying every few seconds does not flood the log,
+// and a store out of reach is never silent. Used by one goroutine.
+type storeTrouble struct{ failing bool }
+
+func (s *storeTrouble) failed(log *zap.Logger, msg string, err error) {
+	if !s.failing {
+		log.Warn(msg+" (warned once until it works again)", zap.Error(err))
+	}
+	s.failing = true
+}
+
+func (s *storeTrouble) ok(log *zap.Logger) {
+	if s.failing {
+		log.Info("the discovery store answers again")
+	}
+	s.failing = false
 }

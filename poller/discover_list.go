@@ -33,6 +33,7 @@ var errIncomplete = errors.New("the listing's TotalCount kept changing, or its p
 // used by the region's listing goroutine; cursor is also read by its lease keeper.
 type regionListing struct {
 	cursor atomic.Int64 // unix nanoseconds of the latest cursor known; 0: none
+	since  atomic.Int64 // unix nanoseconds of when this holder took the lease
 	// seen holds the tasks this holder registered, with the number of the latest window that
 	// listed each: a task listed again (windows overlap) is not published again. After a
 	// complete window, those it did not list are dropped: windows only move on.

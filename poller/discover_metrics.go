@@ -8,7 +8,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type DiscoveryMetrics struct {
 	Discovered *prometheus.CounterVec // registrations published that the stream did not hold yet
 	Lag        *prometheus.GaugeVec   // seconds from the cursor (how far the listing is complete) to now, on the holder
-	Errors     *prometheus.CounterVec // listings that failed: a call, a registration, the cursor, an inconsistent listing
+	Errors     *prometheus.CounterVec // listings that failed (a call, a registration, the cursor, an inconsistent listing), and lease store failures
 	Leases     *prometheus.GaugeVec   // 1 while this worker holds the region's discovery lease, else 0
 	Gaps       *prometheus.CounterVec // listings that resumed past the lookback: tasks may have been missed
 	Calls      *prometheus.CounterVec // DescribeTasks calls made to list the region
@@ -23,11 +23,11 @@ func newDiscoveryMetrics(reg prometheus.Registerer) DiscoveryMetrics {
 		}, region),
 		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "taskpoller_discovery_lag_seconds",
-			Help: "Seconds from the region's discovery cursor (every task created before it, less two minutes, is registered) to now; only on the worker holding the region's lease.",
+			Help: "Seconds from the region's discovery cursor (every task created before it, less two minutes, is registered) to now, or from when the lease was taken while the holder knows no cursor; only on the worker holding the region's lease.",
 		}, region),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskpoller_discovery_errors_total",
-			Help: "Listings of the region that failed (a DescribeTasks call, a registration, the cursor, a listing whose TotalCount kept changing); the cursor stays where it was.",
+			Help: "Listings of the region that failed (a DescribeTasks call, a registration, the cursor, a listing whose TotalCount kept changing; the cursor stays where it was), and calls to its discovery lease that failed.",
 		}, region),
 		Leases: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "taskpoller_discovery_leases",

@@ -377,3 +377,26 @@ func TestDiscoveryCursorFollowsECSClockWhenTheWorkerIsAhead(t *testing.T) {
 		}
 	})
 }
+
+// A holder whose listings never complete shows a lag growing from when it took the lease,
+// though it knows no cursor: TaskpollerDiscoveryBehind can fire on a fleet that never listed a
+// region to the end.
+func TestDiscoveryLagGrowsWhenNoListingEverCompletes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		d.lister.setHook(func(int, poller.ListQuery) error { return errCutOff })
+		w := d.start(discoverConfig())
+		settle(time.Second)
+		if got := testutil.ToFloat64(w.metrics.Discovery.Leases.WithLabelValues(testRegion)); got != 1 {
+			t.Fatalf("taskpoller_discovery_leases = %v, want 1", got)
+		}
+		settle(5 * time.Minute)
+		lag := testutil.ToFloat64(w.metrics.Discovery.Lag.WithLabelValues(testRegion))
+		if lag < 4*60 || lag > 5*60+1 {
+			t.Errorf("taskpoller_discovery_lag_seconds = %v after five minutes of failed listings, want about 300", lag)
+		}
+		if got := testutil.ToFloat64(w.metrics.Discovery.Errors.WithLabelValues(testRegion)); got < 9 {
+			t.Errorf("taskpoller_discovery_errors_total = %v, want one per failed listing (about 10)", got)
+		}
+	})
+}

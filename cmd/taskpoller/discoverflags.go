@@ -38,7 +38,7 @@ func (d *discoverFlags) register(fs *flag.FlagSet) {
 	fs.Var(&d.Actions, "discover-actions", "discovery: the TaskActions listed, comma-separated ("+strings.Join(poller.KnownTaskActions(), ", ")+"), one DescribeTasks listing each per interval; empty: every action, in one listing")
 	def := poller.DiscoverConfig{}.WithDefaults()
 	durationVar(fs, &d.Interval, "discover-interval", def.Interval, positive, "discovery: how often each region is listed (at least 1s); a task created in a listed region is registered within about this long")
-	durationVar(fs, &d.Lookback, "discover-lookback", def.Lookback, positive, "discovery: at the first start, tasks created this long ago are listed too; after an outage longer than this, the listing resumes this far back and a gap may have been missed")
+	durationVar(fs, &d.Lookback, "discover-lookback", def.Lookback, positive, "discovery: at the first start, tasks created this long ago are listed too; after an outage longer than this, the listing resumes this far back and a gap may have been missed; at most --events-max-age")
 }
 
 // validate refuses what the flags cannot do together (the regions and actions are checked as

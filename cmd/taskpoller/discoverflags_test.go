@@ -38,6 +38,9 @@ func TestDiscoverFlags(t *testing.T) {
 		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "500ms"}, invalid: "--discover-interval must be at least 1s"},
 		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-interval", "1m", "--discover-lookback", "1m"}, invalid: "must be longer than --discover-interval"},
 		{args: []string{"--discover-actions", "ExportImage"}, invalid: "without --discover-regions"},
+		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-lookback", "200h"}, invalid: "must not exceed --events-max-age"},
+		{args: []string{"--discover-regions", "cn-hangzhou", "--discover-lookback", "200h", "--events-max-age", "300h", "--state-ttl", "400h"},
+			regions: []string{"cn-hangzhou"}, interval: 30 * time.Second, lookback: 200 * time.Hour},
 	}
 	for _, tt := range tests {
 		for k, v := range tt.env {

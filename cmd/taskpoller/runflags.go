@@ -80,6 +80,11 @@ func (c *runConfig) Validate() error {
 	if c.Setup.EventsMaxAge <= c.Poll.TaskTimeout {
 		errs = append(errs, fmt.Errorf("--events-max-age (%s) must exceed --task-timeout (%s): a task's events are what keep it from ending twice", c.Setup.EventsMaxAge, c.Poll.TaskTimeout))
 	}
+	if len(c.Discover.Regions.items) > 0 && c.Discover.Lookback > c.Setup.EventsMaxAge {
+		// A task is listed while it was created within the lookback; its terminal event,
+		// published after its creation, must still be stored then, or it is announced again.
+		errs = append(errs, fmt.Errorf("--discover-lookback (%s) must not exceed --events-max-age (%s): a task listed after its events expired would end a second time", c.Discover.Lookback, c.Setup.EventsMaxAge))
+	}
 	return errors.Join(errs...)
 }
 
