@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,8 +35,10 @@ func (c *watchConfig) Validate() error {
 	return c.natsClient.validate()
 }
 
-// watch prints events until ctx ends.
-func watch(ctx context.Context, cfg watchConfig, out, _ io.Writer) error {
+// watch prints events until ctx ends, in the order the server delivers them: one channel
+// takes every subject's messages, so a task's events print in the order they were published.
+// It first says on stderr what it waits on, so that a silent terminal is not a mystery.
+func watch(ctx context.Context, cfg watchConfig, out, stderr io.Writer) error {
 	d, err := cfg.dial("taskpoller watch")
 	if err != nil {
 		return err
@@ -46,30 +49,27 @@ func watch(ctx context.Context, cfg watchConfig, out, _ io.Writer) error {
 	if len(filter) == 0 {
 		filter = subjects.AllEvents()
 	}
-	lines := make(chan string, 256)
-	print := func(subject string, data []byte) {
-		l := string(data)
-		if !cfg.JSON {
-			l = formatLine(subject, data)
-		}
-		select {
-		case lines <- l:
-		case <-ctx.Done():
-		}
-	}
+	msgs := make(chan *nats.Msg, 256)
+	what := "new events only (--replay prints the stored ones first)"
 	if cfg.Replay {
 		cons, err := js.OrderedConsumer(ctx, subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{FilterSubjects: filter})
 		if err != nil {
 			return fmt.Errorf("read the events stream: %w", err)
 		}
-		cc, err := cons.Consume(func(m jetstream.Msg) { print(m.Subject(), m.Data()) })
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			select {
+			case msgs <- &nats.Msg{Subject: m.Subject(), Data: m.Data()}:
+			case <-ctx.Done():
+			}
+		})
 		if err != nil {
 			return fmt.Errorf("read the events stream: %w", err)
 		}
 		defer cc.Stop()
+		what = "the events stored in stream " + subjects.StreamName(events.EventsRole) + ", then new ones"
 	} else {
 		for _, s := range filter {
-			sub, err := nc.Subscribe(s, func(m *nats.Msg) { print(m.Subject, m.Data) })
+			sub, err := nc.ChanSubscribe(s, msgs)
 			if err != nil {
 				return fmt.Errorf("subscribe %s: %w", s, err)
 			}
@@ -79,9 +79,15 @@ func watch(ctx context.Context, cfg watchConfig, out, _ io.Writer) error {
 			return fmt.Errorf("subscribe: %w", err)
 		}
 	}
+	fmt.Fprintf(stderr, "watching %s on %s: %s; one line per event as workers publish them; Ctrl-C to stop\n",
+		strings.Join(filter, " "), nc.ConnectedUrlRedacted(), what)
 	for {
 		select {
-		case l := <-lines:
+		case m := <-msgs:
+			l := string(m.Data)
+			if !cfg.JSON {
+				l = formatLine(m.Subject, m.Data)
+			}
 			fmt.Fprintln(out, l)
 		case <-ctx.Done():
 			return nil
