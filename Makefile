@@ -7,9 +7,9 @@ PROMTOOL    ?= promtool
 
 .PHONY: demo test vet lint rules schemas build bench bench-scale bench-scale-100k fuzz clean help
 
-## demo: embedded NATS + ECS emulator + a worker, with a live view of the events
+## demo: embedded NATS + ECS emulator + a worker, with a live view of the events (DEMO_ARGS=--keep keeps it running)
 demo:
-	$(GO) run ./cmd/taskpoller demo
+	$(GO) run ./cmd/taskpoller demo $(DEMO_ARGS)
 
 ## test: go vet, staticcheck, and every test with the race detector
 test: vet lint

@@ -61,8 +61,10 @@ func (c *demoConfig) Validate() error {
 
 const (
 	demoRegion = "cn-hangzhou"
-	demoAK     = "demo-access-key"
-	demoSecret = "demo-secret"
+	// The ECS emulator's default key (cmd/ecs-emulator --access-keys), as in the README's first
+	// loop and the compose stack: one demo credential everywhere.
+	demoAK     = "test-ak"
+	demoSecret = "test-secret"
 )
 
 // demo runs NATS, the ECS emulator and a worker in this process, creates tasks through the
@@ -183,7 +185,11 @@ func demoScenario(ctx context.Context, cfg demoConfig, srv *server.Server, emu *
 	for !view.done() {
 		select {
 		case m := <-incoming:
-			ev := view.apply(m.Subject(), m.Data())
+			var stored time.Time
+			if meta, err := m.Metadata(); err == nil {
+				stored = meta.Timestamp
+			}
+			ev := view.apply(m.Subject(), m.Data(), stored)
 			if t := view.task(ev.Data.TaskID); t != nil && t.Cancel && !canceled && ev.Data.TaskStatus == "Processing" {
 				canceled = true
 				if err := api.CancelTask(ctx, demoRegion, t.ID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +44,44 @@ func TestDemoShowsADiscoveredTask(t *testing.T) {
 	}
 	if !strings.Contains(text, "registered 6 of them") || !strings.Contains(text, "1 is left for discovery") {
 		t.Errorf("the header does not say one task is left for discovery:\n%s", text)
+	}
+	checkDemoShowsTheWorker(t, text, summary)
+}
+
+// checkDemoShowsTheWorker: the header names both kinds of ECS reads and the way to keep the
+// demo running; the summary counts batch checks, detail reads and listings apart, each
+// non-zero; the event lines are in time order.
+func checkDemoShowsTheWorker(t *testing.T, text, summary string) {
+	t.Helper()
+	head, _, _ := strings.Cut(text, "Created ")
+	for _, want := range []string{"DescribeTasks (batch checks)", "DescribeTaskAttribute", "--keep", "make demo DEMO_ARGS=--keep"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("the header does not say %q:\n%s", want, head)
+		}
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`[1-9]\d* DescribeTasks batch checks`),
+		regexp.MustCompile(`[1-9]\d* DescribeTaskAttribute detail reads`),
+		regexp.MustCompile(`[1-9]\d* DescribeTasks listings \(discovery\)`),
+	} {
+		if !want.MatchString(summary) {
+			t.Errorf("the summary does not match %s:\n%s", want, summary)
+		}
+	}
+	line := regexp.MustCompile(`^  (\d\d:\d\d:\d\d\.\d\d\d)  t-`)
+	last, n := "", 0
+	for l := range strings.SplitSeq(text, "\n") {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n++
+		if m[1] < last && !(last >= "23:59" && m[1] < "00:01") { // (a run across midnight starts again)
+			t.Errorf("event line at %s after one at %s: not in time order:\n%s", m[1], last, l)
+		}
+		last = max(last, m[1])
+	}
+	if n < 7 {
+		t.Errorf("only %d event lines", n)
 	}
 }

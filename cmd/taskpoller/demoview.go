@@ -81,11 +81,15 @@ func (v *demoView) header() {
 	fmt.Fprintf(v.out, "%s\n", v.style("taskpoller demo", bold))
 	fmt.Fprintf(v.out, "  NATS (embedded, JetStream)  %s\n", v.natsURL)
 	fmt.Fprintf(v.out, "  ECS emulator                %s  (tasks run %gx faster than real ECS; some calls throttled or 5xx on purpose)\n", v.emuURL, v.scale)
-	fmt.Fprintf(v.out, "  Worker                      in-process, polling DescribeTaskAttribute through the official SDK,\n")
-	fmt.Fprintf(v.out, "                              and listing %s's tasks with DescribeTasks every 2s (discovery)\n\n", demoRegion)
-	fmt.Fprintf(v.out, "  While it runs, from another terminal:\n")
+	fmt.Fprintf(v.out, "  Worker                      in-process, calling ECS through the official SDK: it checks its tasks\n")
+	fmt.Fprintf(v.out, "                              100 at a time with DescribeTasks (batch checks), reads a task's details\n")
+	fmt.Fprintf(v.out, "                              with DescribeTaskAttribute when it changed or its backoff is due, and\n")
+	fmt.Fprintf(v.out, "                              lists %s's tasks with DescribeTasks every 2s (discovery)\n\n", demoRegion)
+	fmt.Fprintf(v.out, "  While it runs (it stops when every task has ended, ~25s; --keep keeps it running:\n")
+	fmt.Fprintf(v.out, "  make demo DEMO_ARGS=--keep), from another terminal:\n")
 	fmt.Fprintf(v.out, "    nats --server %s sub 'ecs.tasks.>'          (the nats CLI)\n", v.natsURL)
 	fmt.Fprintf(v.out, "    go run ./cmd/taskpoller watch --nats-url %s --replay\n\n", v.natsURL)
+	fmt.Fprintf(v.out, "  Each event's line gives the time it was published (stored in the events stream).\n\n")
 	unregistered := 0
 	for _, t := range v.tasks {
 		if t.Unregistered {
@@ -112,7 +116,9 @@ func (v *demoView) task(id string) *demoTask {
 }
 
 // apply takes one event of the events stream and shows it.
-func (v *demoView) apply(subject string, data []byte) events.Event {
+// apply takes one event of the events stream, stored at stored: the line printed gives that
+// time, so that the lines, in stream order, are in time order.
+func (v *demoView) apply(subject string, data []byte, stored time.Time) events.Event {
 	var ev events.Event
 	_ = json.Unmarshal(data, &ev)
 	v.counts[ev.Type]++
@@ -135,7 +141,7 @@ func (v *demoView) apply(subject string, data []byte) events.Event {
 			v.terminal++
 		}
 	}
-	line := formatLine(subject, data)
+	line := formatLineAt(subject, data, stored)
 	if !v.live {
 		fmt.Fprintln(v.out, "  "+line)
 		return ev
@@ -247,11 +253,16 @@ func (v *demoView) summary(st ecsemu.Stats) {
 			faults = append(faults, fmt.Sprintf("%s ×%d", c, n))
 		}
 	}
-	fmt.Fprintf(v.out, "  ECS calls: %d DescribeTaskAttribute, %d DescribeTasks (batch checks and discovery's listings)", st.Actions["DescribeTaskAttribute"], st.Actions["DescribeTasks"])
+	listings := 0
+	for _, n := range st.Listings {
+		listings += n
+	}
+	fmt.Fprintf(v.out, "  ECS calls: %d DescribeTasks batch checks (up to 100 tasks a call), %d DescribeTaskAttribute detail reads,\n"+
+		"  %d DescribeTasks listings (discovery)", st.Actions["DescribeTasks"]-listings, st.Actions["DescribeTaskAttribute"], listings)
 	if len(faults) > 0 {
 		fmt.Fprintf(v.out, "; injected errors %s — retried with backoff, no task failed because of them", strings.Join(faults, ", "))
 	}
-	fmt.Fprintf(v.out, "\n\n  Next: run a worker yourself (go run ./cmd/taskpoller run), register a task\n")
-	fmt.Fprintf(v.out, "  (go run ./cmd/taskpoller register --region cn-hangzhou --task t-...), and watch ecs.tasks.> with\n")
+	fmt.Fprintf(v.out, "\n\n  Next: README.md, \"Using it\", runs a worker of your own against the ECS emulator, step by step;\n")
+	fmt.Fprintf(v.out, "  make demo DEMO_ARGS=--keep keeps this one running after its tasks end, to explore it with\n")
 	fmt.Fprintf(v.out, "  'nats sub' or 'taskpoller watch'. The README explains the events and their subjects.\n")
 }

@@ -9,15 +9,23 @@ import (
 	"github.com/taskpoller/taskpoller/events"
 )
 
-// formatLine renders one event as a line for people: time, task, region, action, what
-// happened, progress, and the OSS objects or the failure reason.
-func formatLine(subject string, data []byte) string {
+// formatLine renders one event as a line for people: time (the event's own: when the worker
+// observed it), task, region, action, what happened, progress, and the OSS objects or the
+// failure reason.
+func formatLine(subject string, data []byte) string { return formatLineAt(subject, data, time.Time{}) }
+
+// formatLineAt is formatLine with the time at instead of the event's own (unless at is zero):
+// when it was stored, say, so that lines read in stream order are in time order too.
+func formatLineAt(subject string, data []byte, at time.Time) string {
 	var probe struct {
 		Type string    `json:"type"`
 		Time time.Time `json:"time"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return fmt.Sprintf("%s  (not JSON) %q", subject, clipString(string(data), 120))
+	}
+	if !at.IsZero() {
+		probe.Time = at
 	}
 	ts := probe.Time.Local().Format("15:04:05.000")
 	if probe.Type == events.TypeInvalid {
