@@ -17,7 +17,7 @@ func eventHeaders() (Schema, error) {
 		Required: []string{"Content-Type", "Nats-Msg-Id"},
 		Properties: map[string]property{
 			"Content-Type": {Const: events.ContentType, Description: "CloudEvents in structured mode: the payload is the whole event."},
-			"Nats-Msg-Id": {Type: "string", Description: "The event's id (its CloudEvents id): deterministic per task and transition, so JetStream stores a republished event once."},
+			"Nats-Msg-Id":  {Type: "string", Description: "The event's id (its CloudEvents id): deterministic per task and transition, so JetStream stores a republished event once."},
 		},
 	})
 }
