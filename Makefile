@@ -5,7 +5,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 PROMTOOL    ?= promtool
 
-.PHONY: demo test vet lint rules schemas build bench bench-scale bench-scale-100k fuzz clean help
+.PHONY: demo test vet lint rules schemas asyncapi build bench bench-scale bench-scale-100k fuzz clean help
 
 ## demo: embedded NATS + ECS emulator + a worker, with a live view of the events (DEMO_ARGS=--keep keeps it running)
 demo:
@@ -30,6 +30,10 @@ rules:
 ## schemas: a demo's events, and broken ones, through Debian's python3-jsonschema and Ajv 6 (apt-get install python3-jsonschema node-ajv); the README's Python example on them
 schemas:
 	bash deploy/schemacheck/run.sh
+
+## asyncapi: write docs/asyncapi.yaml, the AsyncAPI 3.0 document of the default prefix (a test checks it is up to date)
+asyncapi:
+	$(GO) run ./cmd/taskpoller asyncapi --format yaml > docs/asyncapi.yaml.tmp && mv docs/asyncapi.yaml.tmp docs/asyncapi.yaml
 
 ## build: static binaries of taskpoller and ecs-emulator in ./bin
 build:

@@ -5,7 +5,7 @@
 // Registration). The same contract is written as JSON Schemas (draft 2020-12) for consumers in
 // other languages: Schemas holds them, and each event's dataschema is the $id of the schema of
 // its data (Kind.DataSchema, SchemaID). Package events/schematest validates JSON against them,
-// for tests.
+// for tests; package events/asyncapi writes the whole contract as an AsyncAPI 3.0 document.
 //
 // It imports neither NATS nor the worker: a downstream service that only wants the event
 // types compiles this package alone (check with `go list -deps`). The JetStream side is

@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "cancel", synopsis: "[flags]", summary: "cancel an ImportImage or ExportImage task with ECS CancelTask: --region R --task T", start: runs(cancelTask)},
 		{name: "demo", synopsis: "[flags]", summary: "embedded NATS + ECS emulator + worker, with a live view", start: runs(demo)},
 		{name: "schema", synopsis: "[name]", summary: "list the JSON Schemas of registrations and events, or print one", help: schemaHelp, start: runs(schema)},
+		{name: "asyncapi", synopsis: "[flags]", summary: "print the AsyncAPI 3.0 document of the subjects, messages and schemas: [--format json]", help: asyncapiHelp, start: runs(printAsyncAPI)},
 	}
 }
 

@@ -34,8 +34,8 @@ func TestUsageIsTheCommandTable(t *testing.T) {
 			t.Errorf("%s --help: exit %d, %q; want exit 0 starting %q", c.name, code, firstLine(stderr.String()), want)
 		}
 	}
-	if len(cmds) != 8 {
-		t.Errorf("%d commands, want 8 (run, register, watch, tasks, status, cancel, demo, schema)", len(cmds))
+	if len(cmds) != 9 {
+		t.Errorf("%d commands, want 9 (run, register, watch, tasks, status, cancel, demo, schema, asyncapi)", len(cmds))
 	}
 }
 

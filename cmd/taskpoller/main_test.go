@@ -83,7 +83,7 @@ func TestHelpDocumentsEveryFlagWithItsEnvironmentVariable(t *testing.T) {
 		}
 	}
 	usage, _ := cli(t, nil, "--help")
-	for _, sub := range []string{"run", "register", "watch", "demo", "schema", "tasks", "status", "cancel"} {
+	for _, sub := range []string{"run", "register", "watch", "demo", "schema", "asyncapi", "tasks", "status", "cancel"} {
 		if !strings.Contains(usage, "taskpoller "+sub+" ") {
 			t.Errorf("usage lacks %s:\n%s", sub, usage)
 		}
