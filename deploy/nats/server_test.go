@@ -109,7 +109,7 @@ func (c client) violation(t *testing.T, op, subject string) {
 			if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(strings.ToLower(err.Error()), op) && strings.Contains(err.Error(), `"`+subject+`"`) {
 				return
 			}
-			t.Logf("other async error: %v", err)
+			t.Errorf("unexpected async error: %v", err)
 		case <-deadline:
 			t.Fatalf("%s on %s not refused with a permissions violation", op, subject)
 		}
