@@ -88,7 +88,8 @@ func TestChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := fmt.Sprintf("nats://127.0.0.1:%s,nats://127.0.0.1:%s,nats://127.0.0.1:%s", port("TP_NATS1_PORT"), port("TP_NATS2_PORT"), port("TP_NATS3_PORT"))
+	// As admin (deploy/nats/users.conf): the soak steps stream leaders down.
+	url := composetest.NATSURL("admin", port("TP_NATS1_PORT"), port("TP_NATS2_PORT"), port("TP_NATS3_PORT"))
 	nc, err := nats.Connect(url, nats.Name("chaos"), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

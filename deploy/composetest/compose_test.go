@@ -88,7 +88,8 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := fmt.Sprintf("nats://127.0.0.1:%s,nats://127.0.0.1:%s,nats://127.0.0.1:%s", port("TP_NATS1_PORT"), port("TP_NATS2_PORT"), port("TP_NATS3_PORT"))
+	// As ops (deploy/nats/users.conf): the test only reads, as ops do.
+	url := NATSURL("ops", port("TP_NATS1_PORT"), port("TP_NATS2_PORT"), port("TP_NATS3_PORT"))
 	nc, err := nats.Connect(url, nats.Name("compose-test"), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
