@@ -59,3 +59,47 @@ func TestEventsCarryTheRegistrationsTraceContext(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteSpanContext(t *testing.T) {
+	tests := []struct {
+		parent, state  string
+		valid, sampled bool
+		traceState     string
+	}{
+		{traceParent, "", true, true, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", "", true, false, ""},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03", "", true, true, ""}, // unknown flags dropped
+		{traceParent, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", true, true, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"},
+		{traceParent, "not a list member", true, true, ""}, // a tracestate a tracer refuses is left out
+		{"", "", false, false, ""},
+		{"00-00000000000000000000000000000000-00f067aa0ba902b7-01", "", false, false, ""},
+	}
+	for _, tt := range tests {
+		sc := remoteSpanContext(tt.parent, tt.state)
+		if sc.IsValid() != tt.valid || sc.IsSampled() != tt.sampled || sc.TraceState().String() != tt.traceState {
+			t.Errorf("%q, %q: valid %v sampled %v tracestate %q; want %v, %v, %q", tt.parent, tt.state,
+				sc.IsValid(), sc.IsSampled(), sc.TraceState().String(), tt.valid, tt.sampled, tt.traceState)
+		}
+		if tt.valid && (!sc.IsRemote() || sc.TraceID().String() != tt.parent[3:35] || sc.SpanID().String() != tt.parent[36:52]) {
+			t.Errorf("%q: got %v", tt.parent, sc)
+		}
+	}
+}
+
+// Without a TracerProvider the worker makes no span and wraps nothing (the fakes are
+// bench_test.go's).
+func TestNoTracerProviderNoSpans(t *testing.T) {
+	w, err := NewWorker(Config{WorkerID: "w"}, nopAPI{}, nopPub{}, nopStore{}, nopSource{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.traced() {
+		t.Error("a worker without a TracerProvider traces")
+	}
+	if _, ok := w.pub.(nopPub); !ok {
+		t.Errorf("publisher wrapped: %T", w.pub)
+	}
+	if _, ok := w.api.(reachAPI); !ok {
+		t.Errorf("api = %T, want reachAPI over the API as given", w.api)
+	}
+}
