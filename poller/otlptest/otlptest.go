@@ -5,10 +5,10 @@ package otlptest
 import (
 	"compress/gzip"
 	"encoding/hex"
-	"strconv"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
