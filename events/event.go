@@ -36,7 +36,12 @@ type Event struct {
 	Time            time.Time `json:"time"`
 	DataContentType string    `json:"datacontenttype"`
 	DataSchema      string    `json:"dataschema"` // Kind.DataSchema of the event's kind
-	Data            Data      `json:"data"`
+	// TraceParent and TraceState are the CloudEvents distributed tracing extension: the W3C
+	// trace context of the task's registration, the same in every event of the task; absent
+	// when the registration carried none.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
+	Data        Data   `json:"data"`
 }
 
 // Data is the payload of a task event. Field names are part of the contract.

@@ -65,6 +65,8 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		"finished, truncated, with resource": func(e *events.Event) { e.Data.Truncated, e.Data.ResourceID = true, "m-bp1abc" },
 		"finished, discovered":               func(e *events.Event) { e.Data.Origin = events.OriginDiscovered },
 		"finished, registered":               func(e *events.Event) { e.Data.Origin = events.OriginRegistered },
+		"finished, traced":                   func(e *events.Event) { e.TraceParent = tp },
+		"finished, traced with a tracestate": func(e *events.Event) { e.TraceParent, e.TraceState = tp, "rojo=00f067aa0ba902b7" },
 		"status_changed, first": func(e *events.Event) {
 			e.Type, e.DataSchema, e.ID = events.TypeStatusChanged, events.KindStatusChanged.DataSchema(), "cn-hangzhou/t-bp1hc3ejzkd8zy3g0x5j/status/1/Waiting"
 			e.Data.TaskStatus, e.Data.PreviousStatus, e.Data.StatusOrdinal, e.Data.TaskProcess = "Waiting", "", 1, ""
@@ -154,6 +156,8 @@ func TestSchemasRefuseBrokenEvents(t *testing.T) {
 		"action empty":                    func(m map[string]any) { data(m)["task_action"] = "" },
 		"status over 1 KiB":               func(m map[string]any) { data(m)["previous_status"] = strings.Repeat("x", 1025) },
 		"unknown type":                    func(m map[string]any) { m["type"] = "ecs.task.exploded" },
+		"malformed traceparent":           func(m map[string]any) { m["traceparent"] = "00-abc-01" },
+		"tracestate without traceparent":  func(m map[string]any) { m["tracestate"] = "rojo=1" },
 		"no subject":                      func(m map[string]any) { delete(m, "subject") },
 		"bad time":                        func(m map[string]any) { m["time"] = "yesterday" },
 		"wrong specversion":               func(m map[string]any) { m["specversion"] = "0.3" },

@@ -30,6 +30,10 @@ type RegistrationMessage struct {
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 	// Origin says how the task came to be tracked; absent (producers) means registered.
 	Origin Origin `json:"origin,omitempty"`
+	// TraceParent and TraceState are the W3C trace context of whatever asked for the task
+	// (see ValidTraceParent); every event of the task carries them.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
 }
 
 // Registration is a validated request to track one task.
@@ -38,6 +42,10 @@ type Registration struct {
 	TaskID   string
 	Metadata json.RawMessage // a JSON object, compacted; nil when none
 	Origin   Origin          // "" or OriginRegistered: a producer's; OriginDiscovered: a worker's discovery
+	// TraceParent is a valid W3C traceparent (ValidTraceParent) or ""; TraceState qualifies
+	// it ("" when TraceParent is).
+	TraceParent string
+	TraceState  string
 }
 
 // Key identifies a task across workers and registrations: "<region>.<task>".
@@ -79,7 +87,25 @@ func ParseRegistration(payload []byte) (Registration, error) {
 	if !m.Origin.Valid() {
 		return Registration{}, invalidf("origin %q: want %q or %q (or none)", clip(string(m.Origin)), OriginRegistered, OriginDiscovered)
 	}
-	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md, Origin: m.Origin}, nil
+	tp, ts, err := checkTrace(m.TraceParent, m.TraceState)
+	if err != nil {
+		return Registration{}, err
+	}
+	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md, Origin: m.Origin, TraceParent: tp, TraceState: ts}, nil
+}
+
+// WithTrace returns r carrying the trace context parent and state (a traceparent NATS header
+// on the registration message, say) when r carries none of its own and parent is valid
+// (ValidTraceParent); a tracestate that is not valid is left out. It reports whether r took it.
+func (r Registration) WithTrace(parent, state string) (Registration, bool) {
+	if r.TraceParent != "" || !ValidTraceParent(parent) {
+		return r, false
+	}
+	r.TraceParent = parent
+	if ValidTraceState(state) {
+		r.TraceState = state
+	}
+	return r, true
 }
 
 // ValidRegion reports whether regionID has the form of an ECS region id, as ValidateIDs

@@ -28,7 +28,7 @@ func beyondSchema(payload []byte) string {
 		return ""
 	}
 	for k, v := range top {
-		for _, field := range []string{"region_id", "task_id", "metadata", "origin"} {
+		for _, field := range []string{"region_id", "task_id", "metadata", "origin", "traceparent", "tracestate"} {
 			if k != field && strings.EqualFold(k, field) {
 				return "field name " + k + " taken for " + field
 			}
@@ -83,7 +83,10 @@ func TestRegistrationSchemaAgreesOnCombinations(t *testing.T) {
 		`"t-é"`, `"T-1"`, `"x-1"`, `"t-` + strings.Repeat("z", 62) + `"`, `"t-` + strings.Repeat("z", 63) + `"`, `""`, `null`, `7`}
 	metas := []string{"", `,"metadata":null`, `,"metadata":{}`, `,"metadata":{"a":{"b":[1,2.5e3,null,true]}}`,
 		`,"metadata":[]`, `,"metadata":"x"`, `,"metadata":0`, `,"metadata":{"k":"` + strings.Repeat("v", events.MaxMetadataBytes) + `"}`,
-		`,"other":1`}
+		`,"other":1`, `,"traceparent":"` + tp + `"`, `,"traceparent":"` + tp + `","tracestate":"a=1"`,
+		`,"traceparent":"` + tp + `","tracestate":"\u0007"`, `,"tracestate":"\u0007"`, `,"traceparent":null,"tracestate":"\u0007"`,
+		`,"traceparent":"00-` + strings.Repeat("0", 32) + `-00f067aa0ba902b7-01"`, `,"traceparent":"` + tp[:54] + `"`,
+		`,"traceparent":["` + tp + `"]`}
 	n := 0
 	for _, r := range regions {
 		for _, tk := range tasks {

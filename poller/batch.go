@@ -157,7 +157,7 @@ func (w *Worker) checkBatch(ctx context.Context, api BatchTaskAPI, region string
 	for i, it := range chunk {
 		ids[i] = it.t.reg.TaskID
 	}
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
+	cctx, cancel := context.WithTimeout(withBatchLinks(ctx, w.batchLinks(chunk)), w.cfg.APITimeout)
 	got, err := api.DescribeTasks(cctx, region, ids)
 	cancel()
 	now := time.Now()

@@ -55,7 +55,7 @@ func (w *Worker) cancelAtDeadline(ctx context.Context, t *tracked, task Task) st
 	if !Cancelable(task) {
 		return events.CancelNotSupported
 	}
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
+	cctx, cancel := context.WithTimeout(w.taskContext(ctx, t), w.cfg.APITimeout)
 	err := w.canceler.CancelTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()
 	outcome := cancelOutcome(err)

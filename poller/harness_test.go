@@ -45,6 +45,8 @@ type env struct {
 	workers  atomic.Int64 // workers started, for their ids
 	// wrapStore, if set, gives the workers started another view of the state store.
 	wrapStore func(poller.StateStore) poller.StateStore
+	// opts are more options of the workers started (WithTracerProvider, say).
+	opts []poller.Option
 }
 
 func newEnv(t *testing.T, emuOpts ...ecsemu.Option) *env {
@@ -133,7 +135,7 @@ func (e *env) startWorkerVia(cfg poller.Config, url string) *worker {
 	heal := natsjs.WithHealer(natsjs.NewHealer(js, e.subjects, e.setup, assets, log))
 	pub := natsjs.NewPublisher(js, e.subjects, heal)
 	metrics := poller.NewMetrics(prometheus.NewRegistry())
-	opts := []poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}
+	opts := append([]poller.Option{poller.WithLogger(log), poller.WithMetrics(metrics)}, e.opts...)
 	srcOpts := []natsjs.Option{heal}
 	var presence *natsjs.Presence
 	if e.fleet {

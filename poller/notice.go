@@ -29,9 +29,13 @@ type Notice struct {
 	ErrorMessage string
 	// Cancel, in a failed notice with reason timeout, is what became of the CancelTask call
 	// made at the deadline (events.Data.Cancel); "" when none was considered.
-	Cancel     string
-	Origin     events.Origin // how the task came to be tracked: the registration's ("": registered)
-	ObservedAt time.Time
+	Cancel string
+	Origin events.Origin // how the task came to be tracked: the registration's ("": registered)
+	// TraceParent and TraceState are the registration's W3C trace context ("" if none),
+	// carried into the event as the CloudEvents distributed tracing extension.
+	TraceParent string
+	TraceState  string
+	ObservedAt  time.Time
 }
 
 // ID returns the deterministic id of the event announcing n (events.ID). It is built from
@@ -86,6 +90,8 @@ func (n Notice) Event() events.Event {
 		Time:            at.UTC(),
 		DataContentType: "application/json",
 		DataSchema:      n.Kind.DataSchema(),
+		TraceParent:     n.TraceParent,
+		TraceState:      n.TraceState,
 		Data: events.Data{
 			TaskID:              t.TaskID,
 			RegionID:            t.RegionID,

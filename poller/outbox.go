@@ -45,7 +45,8 @@ func newOutbox(ns []Notice) *Outbox {
 	return o
 }
 
-// notice rebuilds item i as a Notice of registration r (whose ids, metadata and origin it carries).
+// notice rebuilds item i as a Notice of registration r (whose ids, metadata, origin and trace
+// context it carries).
 func (o *Outbox) notice(i int, r events.Registration) Notice {
 	p := o.Items[i]
 	t := o.Task
@@ -53,7 +54,7 @@ func (o *Outbox) notice(i int, r events.Registration) Notice {
 	return Notice{
 		Kind: p.Kind, Task: t, PreviousStatus: o.PreviousStatus, Ordinal: p.Ordinal,
 		Metadata: r.Metadata, Reason: p.Reason, ErrorCode: p.ErrorCode, ErrorMessage: p.ErrorMessage,
-		Cancel: p.Cancel, Origin: r.Origin, ObservedAt: o.ObservedAt,
+		Cancel: p.Cancel, Origin: r.Origin, TraceParent: r.TraceParent, TraceState: r.TraceState, ObservedAt: o.ObservedAt,
 	}
 }
 

@@ -64,7 +64,7 @@ func (w *Worker) process(ctx context.Context, key string) {
 		return
 	}
 	t.waiting.Store(false)
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.APITimeout)
+	cctx, cancel := context.WithTimeout(w.taskContext(ctx, t), w.cfg.APITimeout)
 	task, err := w.api.DescribeTask(cctx, t.reg.RegionID, t.reg.TaskID)
 	cancel()
 	w.metrics.APILatency.Observe(time.Since(now).Seconds())

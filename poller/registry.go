@@ -139,7 +139,8 @@ func (r *registry) swapLease(key string, lease Lease) (old Lease, ok bool) {
 		return nil, false
 	}
 	old, t.lease = t.lease, lease
-	if reg := lease.Registration(); reg.Origin != t.registration().Origin || string(reg.Metadata) != string(t.registration().Metadata) {
+	if reg, cur := lease.Registration(), t.registration(); reg.Origin != cur.Origin || string(reg.Metadata) != string(cur.Metadata) ||
+		reg.TraceParent != cur.TraceParent || reg.TraceState != cur.TraceState {
 		t.adopted.Store(&reg)
 	}
 	return old, true

@@ -24,7 +24,8 @@ type tracked struct {
 	key string
 	reg events.Registration
 	// adopted is the registration that replaced reg's lease (swapLease), nil if none; only its
-	// Metadata and Origin differ from reg's (same region and task). Safe for concurrent use.
+	// Metadata, Origin and trace context differ from reg's (same region and task). Safe for
+	// concurrent use.
 	adopted atomic.Pointer[events.Registration]
 	ownedByPoll
 	sharedWithBatch

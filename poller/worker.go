@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 )
@@ -38,6 +39,7 @@ type Worker struct {
 	health     *health       // worker-level errors: refused credentials, permissions, clock
 	reach      *reach        // whether ECS answers, per region; every call through api reports to it
 	fleet      fleetLinks
+	tracer     trace.Tracer // spans of ECS calls and publishes (trace.go); a no-op one unless WithTracerProvider
 }
 
 // ports are the worker's dependencies: set by NewWorker and only read after, each safe for
@@ -120,9 +122,18 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		sched: newScheduler(), tokens: leaseTokens{base: cfg.WorkerID + "/" + randomToken()},
 		gate: newRegionGate(cfg.Concurrency), limits: newQuotaLimits(cfg.APIQPS, cfg.APIBurst, cfg.ThrottleQuiet),
 		batchCheck: batchCheck{batchLimits: newQuotaLimits(cfg.BatchQPS, max(1, int(cfg.BatchQPS)), cfg.ThrottleQuiet)},
+		tracer:     noopTracer(),
 	}
 	for _, o := range opts {
 		o(w)
+	}
+	calls := api // what reach watches: api, with a span of each call when traced
+	if w.traced() {
+		calls = traceAPI(api, w.tracer)
+		w.pub = tracedPublisher{Publisher: pub, tracer: w.tracer}
+		if canceler != nil {
+			w.canceler = tracedCanceler{c: canceler, tracer: w.tracer}
+		}
 	}
 	if w.metrics == nil {
 		w.metrics = NewMetrics(prometheus.NewRegistry())
@@ -135,7 +146,7 @@ func NewWorker(cfg Config, api TaskAPI, pub Publisher, store StateStore, src Sou
 		endpoint = e.Endpoint
 	}
 	w.reach = newReach(w.log, cfg.UnreachableAfter, w.metrics.Unreachable, endpoint)
-	w.api = watchReach(api, w.reach)
+	w.api = watchReach(calls, w.reach)
 	if err := w.initDiscovery(api); err != nil {
 		return nil, err
 	}

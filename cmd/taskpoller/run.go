@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"go.uber.org/zap"
@@ -20,6 +22,23 @@ import (
 func run(ctx context.Context, cfg runConfig, _, logOut io.Writer) error {
 	log := cfg.Log.build(logOut)
 	defer func() { _ = log.Sync() }()
+	traces, err := tracingFrom(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	tp, stopTracing, err := newTracerProvider(ctx, traces, cfg.Poll.WorkerID)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// What is left of the spans is flushed, within a bound: the exporter may be gone.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracingFlushTimeout)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("cannot flush the last spans", zap.Error(err))
+		}
+	}()
+	log.Info("tracing", zap.Bool("export", traces.on), zap.String("traces", traces.reason))
 	url := cfg.NATS.URL
 	if url == "" {
 		srv, err := startEmbedded(cfg.NATSListen, filepath.Join(cfg.DataDir, "jetstream"))
@@ -30,8 +49,12 @@ func run(ctx context.Context, cfg runConfig, _, logOut io.Writer) error {
 		url = srv.ClientURL()
 		log.Info("embedded NATS server started", zap.String("url", url), zap.String("store", cfg.DataDir))
 	}
-	return runWorker(ctx, cfg, url, nil, log)
+	return runWorker(ctx, cfg, url, nil, log, withTracerProvider(tp))
 }
+
+// tracingFlushTimeout bounds how long `taskpoller run` waits at exit for its last spans to be
+// exported.
+const tracingFlushTimeout = 5 * time.Second
 
 func startEmbedded(listen, storeDir string) (*server.Server, error) {
 	host, p, _ := net.SplitHostPort(listen)

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -80,7 +81,7 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 	svc.presence = natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)
 	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(svc.presence))
 	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
-		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence),
+		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence), poller.WithTracerProvider(o.tracer),
 		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)),
 		poller.WithDiscovery(cfg.Discover.config(), natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(js, subjects, natsjs.WithHealer(healer))))
 	if err != nil {
@@ -92,6 +93,7 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 
 type serviceOptions struct {
 	credential ecsapi.Credential
+	tracer     trace.TracerProvider // nil: the worker makes no span
 }
 
 type serviceOption func(*serviceOptions)
@@ -99,6 +101,11 @@ type serviceOption func(*serviceOptions)
 // withCredential signs ECS calls with a fixed credential (the demo's emulator keys).
 func withCredential(c ecsapi.Credential) serviceOption {
 	return func(o *serviceOptions) { o.credential = c }
+}
+
+// withTracerProvider has the worker trace its ECS calls and publishes with tp (tracing.go).
+func withTracerProvider(tp trace.TracerProvider) serviceOption {
+	return func(o *serviceOptions) { o.tracer = tp }
 }
 
 // ensureAssets runs natsjs.Setup until it succeeds or ctx ends. While NATS is out of reach,

@@ -18,6 +18,7 @@ import sys
 
 V1 = "urn:taskpoller:events:v1:"
 CLOUDEVENT, REGISTRATION = V1 + "cloudevent", V1 + "registration"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"  # W3C Trace Context's example
 
 INVALID_EVENT = {
     "specversion": "1.0",
@@ -63,6 +64,9 @@ def broken_events(first):
     yield case("status_changed: the id of a progress event", stat, lambda e: e.update(id=first(prog)["id"]))
     yield case("status_changed: source of another region's shape", stat, lambda e: e.update(source="/taskpoller/ecs/CN"))
     yield case("status_changed: an unknown type", stat, lambda e: e.update(type="ecs.task.nope"))
+    yield case("finished: a traceparent in upper case", fin, lambda e: e.update(traceparent=TRACEPARENT.upper()))
+    yield case("finished: a traceparent with a final newline", fin, lambda e: e.update(traceparent=TRACEPARENT + "\n"))
+    yield case("finished: a tracestate without a traceparent", fin, lambda e: e.update(tracestate="rojo=1"))
 
 
 def broken_invalid_events():
@@ -84,6 +88,12 @@ def broken_registrations(reg):
         ("registration: task_id over 64 characters", lambda r: r.update(task_id="t-" + "a" * 63)),
         ("registration: metadata an array", lambda r: r.update(metadata=[1])),
         ("registration: no task_id", lambda r: r.pop("task_id")),
+        ("registration: a traceparent of version 01", lambda r: r.update(traceparent="01" + TRACEPARENT[2:])),
+        ("registration: a traceparent with an all-zero trace id", lambda r: r.update(traceparent="00-" + "0" * 32 + TRACEPARENT[35:])),
+        ("registration: a traceparent with an all-zero parent id", lambda r: r.update(traceparent=TRACEPARENT[:36] + "0" * 16 + "-01")),
+        ("registration: a traceparent with a final newline", lambda r: r.update(traceparent=TRACEPARENT + "\n")),
+        ("registration: a tracestate with a final newline", lambda r: r.update(traceparent=TRACEPARENT, tracestate="a=1\n")),
+        ("registration: a tracestate over 512 characters", lambda r: r.update(traceparent=TRACEPARENT, tracestate="a=" + "b" * 511)),
     ]:
         r = copy.deepcopy(reg)
         change(r)
@@ -115,6 +125,10 @@ def main():
         out(REGISTRATION, r, True, f"registration of {r['task_id']}")
     some = next(iter(regs.values()))
     out(REGISTRATION, {"region_id": some["region_id"], "task_id": some["task_id"]}, True, "registration without metadata")
+    out(REGISTRATION, dict(some, traceparent=TRACEPARENT, tracestate="rojo=00f067aa0ba902b7"), True, "registration with a trace context")
+    out(REGISTRATION, dict(some, tracestate="\u0007"), True, "registration with a tracestate and no traceparent (dropped)")
+    traced = dict(first("ecs.task.finished"), traceparent=TRACEPARENT, tracestate="rojo=00f067aa0ba902b7")
+    out(CLOUDEVENT, traced, True, "event with a trace context")
     for why, ev in list(broken_events(first)) + list(broken_invalid_events()):
         out(CLOUDEVENT, ev, False, why)
     for why, r in broken_registrations(some):

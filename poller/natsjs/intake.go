@@ -94,6 +94,7 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 		s.refuse(ctx, msg, seq, perr)
 		return
 	}
+	reg = s.headerTrace(reg, msg, seq)
 	b, err := encodeRecord(seq, reg)
 	if err != nil {
 		_ = msg.Term()
@@ -116,6 +117,39 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 		// Recorded: a redelivery finds the record and is acked as a duplicate.
 		s.log.Warn("cannot ack a recorded registration", zap.Uint64("stream_seq", seq), zap.Error(err))
 	}
+}
+
+// The W3C trace context headers a registration message may carry (lowercase, as W3C writes
+// them and as OpenTelemetry's NATS propagation sets them).
+const (
+	headerTraceParent = "traceparent"
+	headerTraceState  = "tracestate"
+)
+
+// headerTrace returns reg with the trace context of msg's traceparent header when its payload
+// carries none (the payload's own wins). A header that is not a valid traceparent is ignored
+// with a warning: the registration itself is valid, and the header may have been set by
+// middleware its producer does not control.
+func (s *Source) headerTrace(reg events.Registration, msg jetstream.Msg, seq uint64) events.Registration {
+	h := msg.Headers()
+	parent := h.Get(headerTraceParent)
+	if parent == "" || reg.TraceParent != "" {
+		return reg
+	}
+	reg, took := reg.WithTrace(parent, h.Get(headerTraceState))
+	if !took {
+		s.log.Warn("ignoring a malformed traceparent header on a registration", zap.Uint64("stream_seq", seq),
+			zap.String("task_id", reg.TaskID), zap.String("region_id", reg.RegionID), zap.String("traceparent", clipHeader(parent)))
+	}
+	return reg
+}
+
+// clipHeader bounds a header value for the log.
+func clipHeader(v string) string {
+	if len(v) > 80 {
+		return v[:80] + "..."
+	}
+	return v
 }
 
 // store records reg (its message at stream sequence seq, encoded as b) in the tasks bucket. A
