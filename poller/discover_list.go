@@ -16,7 +16,7 @@ import (
 
 const (
 	// listAttempts is how many times one action's listing of a window is paged when it comes
-	// back inconsistent (TotalCount changed between pages, a page short, ids missing); the
+	// back inconsistent (TotalCount shrank between pages, a page short, ids missing); the
 	// attempts after the first end at steadyEnd.
 	listAttempts = 3
 	// pageTries is how many times a page whose call failed transiently (or was throttled) is
@@ -27,7 +27,7 @@ const (
 )
 
 // errIncomplete: a listing stayed inconsistent for listAttempts attempts.
-var errIncomplete = errors.New("the listing's TotalCount kept changing, or its pages came short")
+var errIncomplete = errors.New("the listing kept shrinking while it was paged, or its pages came short")
 
 // regionListing is what the holder of a region's lease keeps between its listings. It is
 // used by the region's listing goroutine; cursor is also read by its lease keeper.
@@ -150,10 +150,20 @@ func (w *Worker) listAction(ctx context.Context, region, action string, start, e
 }
 
 // listPass pages q from page 1 to the last page TotalCount calls for, registering each page's
-// tasks, and reports whether the listing was complete: the same TotalCount on every page,
-// every page but the last full, and as many distinct tasks as TotalCount.
+// tasks, and reports whether the listing was complete: every task the window held when page 1
+// was answered was on a page read.
+//
+// Tasks created while it pages only add to TotalCount: ECS lists newest first, so they come
+// first and push the others to later pages, which the pass reads too, following the latest
+// TotalCount (a task may be read twice, none is skipped; were ECS to list oldest first, they
+// would come last, read alike). Those it does not read were created after page 1's answer,
+// within the window's last minute or after it: the next window, which starts discoverOverlap
+// before this one's end, lists them. So a region creating tasks without pause still gets
+// complete listings up to now. What can skip a task is the listing shrinking (a task gone
+// from ECS's list while paged shifts the others to earlier pages) or a page coming short:
+// those make the pass incomplete, to be listed again.
 func (w *Worker) listPass(ctx context.Context, q ListQuery, st *regionListing) (bool, error) {
-	total := -1
+	first, total := -1, -1
 	ids := map[string]struct{}{}
 	for q.PageNumber = 1; ; q.PageNumber++ {
 		p, err := w.listPage(ctx, q)
@@ -167,15 +177,16 @@ func (w *Worker) listPass(ctx context.Context, q ListQuery, st *regionListing) (
 		for _, t := range p.Tasks {
 			ids[t.TaskID] = struct{}{}
 		}
-		if total < 0 {
-			total = p.TotalCount
+		if first < 0 {
+			first, total = p.TotalCount, p.TotalCount
 		}
-		last := q.PageNumber*q.PageSize >= total
+		if p.TotalCount < total {
+			return false, nil // shrunk while paged
+		}
+		total = p.TotalCount
 		switch {
-		case p.TotalCount != total:
-			return false, nil
-		case last:
-			return len(ids) == total, nil
+		case q.PageNumber*q.PageSize >= total:
+			return len(ids) >= first, nil
 		case len(p.Tasks) < q.PageSize:
 			return false, nil
 		}

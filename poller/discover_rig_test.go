@@ -54,6 +54,13 @@ func (f *fakeLister) addLocked(id, action string, created time.Time) {
 		CreationTime: created})
 }
 
+// remove takes task id out of the listing, as ECS forgetting an old task would.
+func (f *fakeLister) remove(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tasks = slices.DeleteFunc(f.tasks, func(t poller.ListedTask) bool { return t.TaskID == id })
+}
+
 func (f *fakeLister) setHook(h func(n int, q poller.ListQuery) error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

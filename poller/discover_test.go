@@ -108,12 +108,12 @@ func TestDiscoveryPagesToTotalCountAndCostsOneCallPerInterval(t *testing.T) {
 	}
 }
 
-// A task created while a window is paged, that joins it (ECS compares minute-precise
-// creation times), makes TotalCount change: the window is listed again from page 1, to a
-// minute ECS cannot add to, and the cursor moves only to there. A listing whose TotalCount
-// never settles moves no cursor and counts an error; the next one starts from the same
-// cursor.
-func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
+// A task created while a window is paged joins it (ECS compares minute-precise creation
+// times) at the front (newest first): TotalCount grows, the later pages shift, and the pass
+// reads to the new TotalCount, complete in one pass — tasks created without pause never keep
+// the cursor behind. The joined task, not on a page read, is listed by the next window, which
+// reaches back before the cursor.
+func TestDiscoveryListingFollowsTasksCreatedWhilePaged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := newDiscoveryRig(newRig(t))
 		time.Sleep(90 * time.Second) // 00:01:30: a window ending now reaches into this minute
@@ -130,6 +130,47 @@ func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
 		})
 		w := d.start(discoverConfig())
 		settle(time.Second)
+		if got := d.lister.windows(); len(got) != 1 || !got[0].End.Equal(now) {
+			t.Fatalf("passes %+v, want one, ending now (%s)", got, now)
+		}
+		if n := len(d.lister.queries()); n != 2 {
+			t.Errorf("%d calls, want 2 pages", n)
+		}
+		if cur, _ := d.store.LoadCursor(context.Background(), testRegion); !cur.At.Equal(now) {
+			t.Errorf("cursor at %s, want the window's end %s", cur.At, now)
+		}
+		if got := d.regs.Stored(); got != 150 {
+			t.Errorf("%d registrations, want 150 (the task that joined came first, on a page already read)", got)
+		}
+		settle(30 * time.Second)
+		d.checkConsistent("t-joined") // listed by the next window
+		if got := testutil.ToFloat64(w.metrics.Discovery.Errors.WithLabelValues(testRegion)); got != 0 {
+			t.Errorf("taskpoller_discovery_errors_total = %v, want 0", got)
+		}
+	})
+}
+
+// A listing that shrinks while it is paged (a task gone from ECS's list shifts the others to
+// earlier pages: one may be skipped) is listed again from page 1, to a minute ECS cannot add
+// to, and the cursor moves only to there. A listing that shrinks at every page never settles:
+// it moves no cursor and counts an error; the next one starts from the same cursor.
+func TestDiscoveryListsAgainWhenTheListingShrinks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDiscoveryRig(newRig(t))
+		time.Sleep(90 * time.Second)
+		now := time.Now().UTC()
+		for i := range 150 {
+			d.lister.add(fmt.Sprintf("t-a%03d", i), now.Add(-time.Minute))
+			d.api.script(fmt.Sprintf("t-a%03d", i), answers(finished(), 1)...)
+		}
+		d.lister.setHook(func(n int, q poller.ListQuery) error {
+			if n == 2 {
+				d.lister.remove("t-a149") // the newest: on page 1, already read
+			}
+			return nil
+		})
+		w := d.start(discoverConfig())
+		settle(time.Second)
 		got := d.lister.windows()
 		if len(got) != 2 {
 			t.Fatalf("%d passes, want 2 (the second from page 1): %+v", len(got), d.lister.queries())
@@ -138,19 +179,17 @@ func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
 		if !got[0].End.Equal(now) || !got[1].End.Equal(steady) {
 			t.Errorf("passes end at %s and %s, want %s then the minute before: %s", got[0].End, got[1].End, now, steady)
 		}
-		if n := len(d.lister.queries()); n != 4 {
-			t.Errorf("%d calls, want 4: 2 pages, twice", n)
-		}
 		if cur, _ := d.store.LoadCursor(context.Background(), testRegion); !cur.At.Equal(steady) {
 			t.Errorf("cursor at %s, want %s", cur.At, steady)
 		}
-		if got := d.regs.Stored(); got != 150 {
-			t.Errorf("%d registrations, want 150 (the task that joined is after the cursor)", got)
-		}
 
-		// Now TotalCount changes at every page: no pass is complete.
+		// Now it shrinks at every page: no pass is complete.
+		left := 100
 		d.lister.setHook(func(n int, q poller.ListQuery) error {
-			d.lister.addAction(fmt.Sprintf("t-busy%d", n), poller.ActionExportImage, q.End)
+			if left > 0 {
+				left--
+				d.lister.remove(fmt.Sprintf("t-a%03d", left))
+			}
 			return nil
 		})
 		before, _ := d.store.LoadCursor(context.Background(), testRegion)
@@ -175,7 +214,6 @@ func TestDiscoveryListsAgainWhenTotalCountChanges(t *testing.T) {
 		if after, _ := d.store.LoadCursor(context.Background(), testRegion); after.Revision == before.Revision {
 			t.Error("the cursor did not move once the listing settled")
 		}
-		d.checkConsistent("t-joined") // listed by the next windows
 	})
 }
 
