@@ -127,7 +127,7 @@ func accountSubjects(base events.Subjects, af ecsapi.AccountsFile) (map[string]e
 // accountSetup is what newAccountWorker needs besides the run's configuration.
 type accountSetup struct {
 	account  ecsapi.Account
-	first    bool                      // the default account: it takes registrations naming none, and forwards the others'
+	first    bool                       // the default account: it takes registrations naming none, and forwards the others'
 	subjects map[string]events.Subjects // of every account, by name
 	nc       *nats.Conn
 	js       jetstream.JetStream
