@@ -11,8 +11,19 @@ const SpecVersion = "1.0"
 // ContentType is the NATS Content-Type header of every event (CloudEvents structured mode).
 const ContentType = "application/cloudevents+json"
 
-// EventSource is the CloudEvents source of events about tasks of a region.
+// EventSource is the CloudEvents source of events about tasks of a region of the default
+// account.
 func EventSource(regionID string) string { return "/taskpoller/ecs/" + regionID }
+
+// AccountEventSource is the CloudEvents source of events about tasks of a region of account:
+// "/taskpoller/ecs/<account>/<region>", or EventSource's for "" (a fleet without an accounts
+// file).
+func AccountEventSource(account, regionID string) string {
+	if account == "" {
+		return EventSource(regionID)
+	}
+	return "/taskpoller/ecs/" + account + "/" + regionID
+}
 
 // Event types, one per subject family.
 const (
@@ -46,6 +57,9 @@ type Event struct {
 
 // Data is the payload of a task event. Field names are part of the contract.
 type Data struct {
+	// Account is the account of the task, as the fleet's accounts file names it (taskpoller
+	// run --accounts); absent without one.
+	Account        string          `json:"account,omitempty"`
 	TaskID         string          `json:"task_id"`
 	RegionID       string          `json:"region_id"`
 	TaskAction     string          `json:"task_action"`

@@ -66,6 +66,9 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		"finished, discovered":               func(e *events.Event) { e.Data.Origin = events.OriginDiscovered },
 		"finished, registered":               func(e *events.Event) { e.Data.Origin = events.OriginRegistered },
 		"finished, traced":                   func(e *events.Event) { e.TraceParent = tp },
+		"finished, of an account": func(e *events.Event) {
+			e.Data.Account, e.Source = "prod-eu", events.AccountEventSource("prod-eu", e.Data.RegionID)
+		},
 		"finished, traced with a tracestate": func(e *events.Event) { e.TraceParent, e.TraceState = tp, "rojo=00f067aa0ba902b7" },
 		"status_changed, first": func(e *events.Event) {
 			e.Type, e.DataSchema, e.ID = events.TypeStatusChanged, events.KindStatusChanged.DataSchema(), "cn-hangzhou/t-bp1hc3ejzkd8zy3g0x5j/status/1/Waiting"
@@ -148,6 +151,9 @@ func TestSchemasRefuseBrokenEvents(t *testing.T) {
 		"operation without related_items": func(m map[string]any) { delete(data(m)["operations"].([]any)[0].(map[string]any), "related_items") },
 		"bad task id":                     func(m map[string]any) { data(m)["task_id"] = "t-a.b" },
 		"bad region id":                   func(m map[string]any) { data(m)["region_id"] = "cn_hangzhou" },
+		"bad account":                     func(m map[string]any) { data(m)["account"] = "Prod EU" },
+		"empty account":                   func(m map[string]any) { data(m)["account"] = "" },
+		"source of a bad account":         func(m map[string]any) { m["source"] = "/taskpoller/ecs/Prod/cn-hangzhou" },
 		"finished, not Finished":          func(m map[string]any) { data(m)["task_status"] = "Processing" },
 		"finished with failed operations": func(m map[string]any) { data(m)["failed_count"] = 1 },
 		"finished with a reason":          func(m map[string]any) { data(m)["reason"] = "task_failed" },

@@ -35,15 +35,20 @@ func ID(region, task string, kind Kind, ordinal int, status, process string) (st
 	return "", fmt.Errorf("id of a %q event of %s: %w", kind, base, ErrUnknownKind)
 }
 
-// RegistrationMsgID returns the Nats-Msg-Id of a registration, by region and task and by who
-// registers: "register/<region>/<task>" for a producer's, "discover/<region>/<task>" for
-// discovery's. Within the registrations stream's duplicate window a producer retrying, or
-// discovery listing a task again, stores it once; a producer's registration after discovery's
-// is stored too, so that the worker adopts its metadata (a discovered task has none).
+// RegistrationMsgID returns the Nats-Msg-Id of a registration, by account, region and task
+// and by who registers: "register/[<account>/]<region>/<task>" for a producer's,
+// "discover/[<account>/]<region>/<task>" for discovery's (the account only when the
+// registration names one). Within the registrations stream's duplicate window a producer
+// retrying, or discovery listing a task again, stores it once; a producer's registration after
+// discovery's is stored too, so that the worker adopts its metadata (a discovered task has
+// none); the same task id in two accounts is two tasks.
 func RegistrationMsgID(r Registration) string {
 	who := "register/"
 	if r.Origin == OriginDiscovered {
 		who = "discover/"
+	}
+	if r.Account != "" {
+		who += r.Account + "/"
 	}
 	return who + r.RegionID + "/" + r.TaskID
 }

@@ -56,3 +56,41 @@ func TestRegistrationMsgIDs(t *testing.T) {
 		t.Errorf("discovery's id %q", got)
 	}
 }
+
+// A registration naming an account has message ids of its own: the same task id in two
+// accounts is two registrations.
+func TestRegistrationMsgIDsNameTheAccount(t *testing.T) {
+	prod := Registration{Account: "prod-eu", RegionID: "cn-hangzhou", TaskID: "t-1"}
+	disc := Registration{Account: "prod-eu", RegionID: "cn-hangzhou", TaskID: "t-1", Origin: OriginDiscovered}
+	if got := RegistrationMsgID(prod); got != "register/prod-eu/cn-hangzhou/t-1" {
+		t.Errorf("producer's id %q", got)
+	}
+	if got := RegistrationMsgID(disc); got != "discover/prod-eu/cn-hangzhou/t-1" {
+		t.Errorf("discovery's id %q", got)
+	}
+}
+
+func TestSubjectsForAccount(t *testing.T) {
+	s, _ := NewSubjects(DefaultPrefix)
+	a, err := s.ForAccount("prod-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Event(KindFinished, "cn-hangzhou", "ExportImage", "t-1"); got != "ecs.tasks.account.prod-eu.finished.cn-hangzhou.ExportImage.t-1" {
+		t.Errorf("event subject %q", got)
+	}
+	if got := a.StreamName(EventsRole); got != "ECS_TASKS_ACCOUNT_PROD_EU_EVENTS" {
+		t.Errorf("stream %q", got)
+	}
+	for _, bad := range []string{"", "Prod", "a.b", "abcdefghijabcdefghijabcdefghijabc"} {
+		if _, err := s.ForAccount(bad); err == nil {
+			t.Errorf("ForAccount(%q) accepted", bad)
+		}
+	}
+	if got := AccountEventSource("prod-eu", "cn-hangzhou"); got != "/taskpoller/ecs/prod-eu/cn-hangzhou" {
+		t.Errorf("source %q", got)
+	}
+	if got := AccountEventSource("", "cn-hangzhou"); got != EventSource("cn-hangzhou") {
+		t.Errorf("default account's source %q", got)
+	}
+}

@@ -19,12 +19,17 @@ const (
 var (
 	// regionPattern: ECS region ids, e.g. cn-hangzhou, ap-southeast-1.
 	regionPattern = regexp.MustCompile(`^[a-z]{2,8}(-[a-z0-9]{1,16}){1,4}$`)
+	// accountPattern: names of accounts in an accounts file, e.g. prod-eu.
+	accountPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 	// taskPattern: ECS task ids, e.g. t-bp1hc3ejzkd8zy3g0x5j.
 	taskPattern = regexp.MustCompile(`^t-[A-Za-z0-9_-]{1,62}$`)
 )
 
 // RegistrationMessage is the JSON payload on <prefix>.registered.
 type RegistrationMessage struct {
+	// Account names the account of the task (taskpoller run --accounts); absent: the
+	// fleet's default account.
+	Account  string          `json:"account,omitempty"`
 	RegionID string          `json:"region_id"`
 	TaskID   string          `json:"task_id"`
 	Metadata json.RawMessage `json:"metadata,omitempty"`
@@ -38,6 +43,7 @@ type RegistrationMessage struct {
 
 // Registration is a validated request to track one task.
 type Registration struct {
+	Account  string // "" : the fleet's default account; else a name of its accounts file (ValidAccount)
 	RegionID string
 	TaskID   string
 	Metadata json.RawMessage // a JSON object, compacted; nil when none
@@ -91,7 +97,10 @@ func ParseRegistration(payload []byte) (Registration, error) {
 	if err != nil {
 		return Registration{}, err
 	}
-	return Registration{RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md, Origin: m.Origin, TraceParent: tp, TraceState: ts}, nil
+	if m.Account != "" && !ValidAccount(m.Account) {
+		return Registration{}, invalidf("account %q is malformed: want 1 to 32 of a-z, 0-9 and '-'", clip(m.Account))
+	}
+	return Registration{Account: m.Account, RegionID: m.RegionID, TaskID: m.TaskID, Metadata: md, Origin: m.Origin, TraceParent: tp, TraceState: ts}, nil
 }
 
 // WithTrace returns r carrying the trace context parent and state (a traceparent NATS header
@@ -107,6 +116,10 @@ func (r Registration) WithTrace(parent, state string) (Registration, bool) {
 	}
 	return r, true
 }
+
+// ValidAccount reports whether name can name an account: 1 to 32 of a-z, 0-9 and '-' (it
+// becomes a subject token and part of JetStream names).
+func ValidAccount(name string) bool { return accountPattern.MatchString(name) }
 
 // ValidRegion reports whether regionID has the form of an ECS region id, as ValidateIDs
 // requires.

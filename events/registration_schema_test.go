@@ -28,7 +28,7 @@ func beyondSchema(payload []byte) string {
 		return ""
 	}
 	for k, v := range top {
-		for _, field := range []string{"region_id", "task_id", "metadata", "origin", "traceparent", "tracestate"} {
+		for _, field := range []string{"account", "region_id", "task_id", "metadata", "origin", "traceparent", "tracestate"} {
 			if k != field && strings.EqualFold(k, field) {
 				return "field name " + k + " taken for " + field
 			}

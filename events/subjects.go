@@ -25,6 +25,18 @@ func NewSubjects(prefix string) (Subjects, error) {
 	return Subjects{prefix: prefix}, nil
 }
 
+// ForAccount returns the subjects of account name, an account of the fleet other than its
+// default one: under "<prefix>.account.<name>", so every subject, stream and bucket of the
+// account is apart from the default account's (whose subjects stay as they are) and from
+// every other account's. Consumers follow one account with "<prefix>.account.<name>.>", every
+// named account's events of a kind with "<prefix>.account.*.<kind>.>".
+func (s Subjects) ForAccount(name string) (Subjects, error) {
+	if !ValidAccount(name) {
+		return Subjects{}, fmt.Errorf("account %q: want 1 to 32 of a-z, 0-9 and '-'", name)
+	}
+	return NewSubjects(s.prefix + ".account." + name)
+}
+
 // Prefix returns the configured prefix.
 func (s Subjects) Prefix() string { return s.prefix }
 

@@ -31,6 +31,9 @@ type Notice struct {
 	// made at the deadline (events.Data.Cancel); "" when none was considered.
 	Cancel string
 	Origin events.Origin // how the task came to be tracked: the registration's ("": registered)
+	// Account is the registration's account ("" without an accounts file): in the event's data
+	// and its CloudEvents source.
+	Account string
 	// TraceParent and TraceState are the registration's W3C trace context ("" if none),
 	// carried into the event as the CloudEvents distributed tracing extension.
 	TraceParent string
@@ -84,7 +87,7 @@ func (n Notice) Event() events.Event {
 	return events.Event{
 		SpecVersion:     events.SpecVersion,
 		ID:              n.ID(),
-		Source:          events.EventSource(t.RegionID),
+		Source:          events.AccountEventSource(n.Account, t.RegionID),
 		Type:            n.Kind.Type(),
 		Subject:         t.TaskID,
 		Time:            at.UTC(),
@@ -93,6 +96,7 @@ func (n Notice) Event() events.Event {
 		TraceParent:     n.TraceParent,
 		TraceState:      n.TraceState,
 		Data: events.Data{
+			Account:             n.Account,
 			TaskID:              t.TaskID,
 			RegionID:            t.RegionID,
 			TaskAction:          n.Action(),

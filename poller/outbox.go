@@ -54,7 +54,7 @@ func (o *Outbox) notice(i int, r events.Registration) Notice {
 	return Notice{
 		Kind: p.Kind, Task: t, PreviousStatus: o.PreviousStatus, Ordinal: p.Ordinal,
 		Metadata: r.Metadata, Reason: p.Reason, ErrorCode: p.ErrorCode, ErrorMessage: p.ErrorMessage,
-		Cancel: p.Cancel, Origin: r.Origin, TraceParent: r.TraceParent, TraceState: r.TraceState, ObservedAt: o.ObservedAt,
+		Cancel: p.Cancel, Origin: r.Origin, Account: r.Account, TraceParent: r.TraceParent, TraceState: r.TraceState, ObservedAt: o.ObservedAt,
 	}
 }
 

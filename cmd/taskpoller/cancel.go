@@ -17,7 +17,9 @@ import (
 type cancelConfig struct {
 	ECSEndpoint string
 	taskFlags
-	Timeout time.Duration
+	Timeout      time.Duration
+	AccountsPath string // --accounts: sign with an account's credential of this file
+	Account      string // --account: which one; empty: the file's first
 }
 
 func (c *cancelConfig) flags() *flag.FlagSet {
@@ -25,18 +27,50 @@ func (c *cancelConfig) flags() *flag.FlagSet {
 	registerECSEndpoint(fs, &c.ECSEndpoint)
 	c.taskFlags.register(fs)
 	durationVar(fs, &c.Timeout, "api-timeout", poller.DefaultConfig().APITimeout, positive, "timeout of the CancelTask call")
+	fs.StringVar(&c.AccountsPath, "accounts", "", "accounts file (as taskpoller run --accounts): sign the call with the credential of --account (or of the file's first account); empty: the default credential chain")
+	fs.StringVar(&c.Account, "account", "", "account of --accounts whose task this is; empty: the file's first")
 	return fs
 }
 
-// Validate checks the ids as a worker would; --api-timeout refuses what is not positive
-// itself.
-func (c *cancelConfig) Validate() error { return c.taskFlags.validate() }
+// Validate checks the ids as a worker would, and that --account names an account of
+// --accounts; --api-timeout refuses what is not positive itself.
+func (c *cancelConfig) Validate() error {
+	err := c.taskFlags.validate()
+	if c.Account != "" && c.AccountsPath == "" {
+		err = errors.Join(err, errors.New("--account needs --accounts: the file holds the account's credential"))
+	}
+	return err
+}
+
+// credential is the credential of --account in --accounts; nil (the default chain) without
+// --accounts.
+func (c *cancelConfig) credential() (ecsapi.Credential, error) {
+	if c.AccountsPath == "" {
+		return nil, nil
+	}
+	f, err := ecsapi.LoadAccounts(c.AccountsPath)
+	if err != nil {
+		return nil, fmt.Errorf("--accounts: %w", err)
+	}
+	a := f.Accounts[0]
+	if c.Account != "" {
+		var ok bool
+		if a, ok = f.Account(c.Account); !ok {
+			return nil, fmt.Errorf("--account %q is not an account of %s: want one of %v", c.Account, c.AccountsPath, f.Names())
+		}
+	}
+	return ecsapi.NewAccountCredential(a)
+}
 
 // cancelTask asks ECS to cancel one task (CancelTask), signed by the default credential chain
-// as the worker's calls are. The worker tracking the task sees it Deleted and publishes failed
+// as the worker's calls are, or by an account's credential of --accounts. The worker tracking the task sees it Deleted and publishes failed
 // with reason task_canceled.
 func cancelTask(ctx context.Context, cfg cancelConfig, out, _ io.Writer) error {
-	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Timeout: cfg.Timeout})
+	cred, err := cfg.credential()
+	if err != nil {
+		return err
+	}
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Timeout: cfg.Timeout, Credential: cred})
 	if err != nil {
 		return err
 	}

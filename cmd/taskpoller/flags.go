@@ -130,19 +130,43 @@ func (q qpsFor) apply(p *poller.Config) {
 type natsClient struct {
 	NATS          natsclient.ConnConfig
 	SubjectPrefix string
+	// Account is --account: the subjects, streams and buckets of that account of the fleet's
+	// accounts file (events.Subjects.ForAccount) instead of the default account's; for
+	// register, the account the registration names (it is published for the default account,
+	// whose workers forward it).
+	Account string
+	// namesAccount: --account goes into what the command publishes, not into its subjects.
+	namesAccount bool
 }
 
 func (c *natsClient) register(fs *flag.FlagSet) {
 	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
+	fs.StringVar(&c.Account, "account", "", "account of the fleet's accounts file (taskpoller run --accounts) whose tasks this is about; empty: the default account (the file's first, or the only one without a file), whose subjects are the prefix's own")
 }
 
 func (c *natsClient) validate() error {
-	_, err := events.NewSubjects(c.SubjectPrefix)
-	if err != nil {
-		err = fmt.Errorf("--subject-prefix: %w", err)
-	}
+	_, err := c.subjects()
 	return errors.Join(err, c.NATS.Validate())
+}
+
+// subjects are the subjects the command uses: the prefix's, or --account's.
+func (c *natsClient) subjects() (events.Subjects, error) {
+	s, err := events.NewSubjects(c.SubjectPrefix)
+	if err != nil {
+		return s, fmt.Errorf("--subject-prefix: %w", err)
+	}
+	if c.Account == "" || c.namesAccount {
+		if c.Account != "" && !events.ValidAccount(c.Account) {
+			return s, fmt.Errorf("--account %q: want 1 to 32 of a-z, 0-9 and '-'", c.Account)
+		}
+		return s, nil
+	}
+	a, err := s.ForAccount(c.Account)
+	if err != nil {
+		return s, fmt.Errorf("--account: %w", err)
+	}
+	return a, nil
 }
 
 // deployment is a connection to a running deployment.
@@ -158,7 +182,7 @@ func (d deployment) inspector() *natsjs.Inspector { return natsjs.NewInspector(d
 // dial connects as name (the command, for the server's connection list). The caller closes
 // the connection (d.nc).
 func (c *natsClient) dial(name string) (deployment, error) {
-	subjects, err := events.NewSubjects(c.SubjectPrefix)
+	subjects, err := c.subjects()
 	if err != nil {
 		return deployment{}, err
 	}

@@ -47,7 +47,7 @@ func (p *probes) healthy() error {
 // detail says how the worker works when it differs from the normal, or "".
 func (p *probes) detail() string {
 	if svc := p.svc.Load(); svc != nil {
-		return svc.worker.Detail()
+		return svc.detail()
 	}
 	return ""
 }

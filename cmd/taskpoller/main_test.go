@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -23,6 +25,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "taskpoller")
+	// Trust the ECS emulator's test certificate (read once, by crypto/x509): credentials-go
+	// calls STS over HTTPS only, and the accounts test assumes a role at the emulator.
+	cert, err := ecsemu.WriteTestCertificate(dir)
+	if err == nil {
+		err = os.Setenv("SSL_CERT_FILE", cert)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if out, err := exec.Command("go", "build", "-race", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build taskpoller: %v\n%s", err, out)
 		os.Exit(1)

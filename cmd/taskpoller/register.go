@@ -24,6 +24,7 @@ type registerConfig struct {
 
 func (c *registerConfig) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
+	c.namesAccount = true
 	c.natsClient.register(fs)
 	c.taskFlags.register(fs)
 	fs.Var(&c.Meta, "meta", "metadata key=value echoed in every event of the task (repeatable)")
@@ -68,7 +69,7 @@ func register(ctx context.Context, cfg registerConfig, out, _ io.Writer) error {
 		return err
 	}
 	defer done()
-	got, err := natsclient.Register(ctx, d.js, d.subjects, events.Registration{RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
+	got, err := natsclient.Register(ctx, d.js, d.subjects, events.Registration{Account: cfg.Account, RegionID: cfg.Region, TaskID: cfg.Task, Metadata: md})
 	if err != nil {
 		return fmt.Errorf("registration not stored: %w", err)
 	}

@@ -34,6 +34,7 @@ type runConfig struct {
 	PProfAddr string
 	Log       logConfig
 	Discover  discoverFlags // discoverflags.go
+	Accounts  accountFlags  // accountflags.go
 }
 
 // flagGroup is a group of `taskpoller run`'s flags: register defines them on fs, each over its
@@ -49,7 +50,7 @@ type flagGroup interface {
 func (c *runConfig) groups() []flagGroup {
 	return []flagGroup{
 		natsFlags{c}, pollFlags{&c.Poll}, ecsFlags{c}, workerFlags{&c.Poll}, assetFlags{&c.Setup}, serveFlags{c}, logFlags{&c.Log},
-		&c.Discover,
+		&c.Discover, &c.Accounts,
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,34 +24,67 @@ import (
 	"github.com/taskpoller/taskpoller/poller/ecsapi"
 )
 
-// service is a wired worker: its NATS connection, JetStream assets and ECS client. It exists
-// only once the JetStream assets are ensured.
+// service is a wired worker: its NATS connection and, for each account it serves, the
+// account's worker (its JetStream assets, ECS client and presence). It exists only once the
+// JetStream assets of every account are ensured.
 type service struct {
-	link     *natsclient.Link
-	nc       *nats.Conn
+	link    *natsclient.Link
+	nc      *nats.Conn
+	workers []*accountWorker // the default account's first
+}
+
+// accountWorker is the worker of one account: a poller.Worker on the account's own subjects,
+// streams and buckets (events.Subjects.ForAccount; the default account's are the prefix's own),
+// calling ECS with the account's credential under its quotas.
+type accountWorker struct {
+	name     string // "" without an accounts file
 	worker   *poller.Worker
 	presence *natsjs.Presence
 }
 
-// run runs the worker and its presence in the fleet until ctx ends, and waits for both.
+// label names w in errors and logs.
+func (w *accountWorker) label() string {
+	if w.name == "" {
+		return "worker"
+	}
+	return "account " + w.name
+}
+
+// run runs every account's worker and presence in the fleet until ctx ends, and waits for
+// them all.
 func (s *service) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.presence.Run(gctx) })
-	g.Go(func() error { return s.worker.Run(gctx) })
+	for _, w := range s.workers {
+		g.Go(func() error { return s.wrap(w, w.presence.Run(gctx)) })
+		g.Go(func() error { return s.wrap(w, w.worker.Run(gctx)) })
+	}
 	return g.Wait()
 }
 
-// newService connects through link and ensures the JetStream assets, retrying both until
-// they succeed or ctx ends (workers may start before NATS, and a fresh cluster may take a while
-// to elect a leader; link warns of each cause meanwhile), and registers the worker's metrics
-// with reg. Without withCredential the default Alibaba Cloud credential chain signs ECS
-// calls.
+func (s *service) wrap(w *accountWorker, err error) error {
+	if err == nil || len(s.workers) == 1 {
+		return err
+	}
+	return fmt.Errorf("%s: %w", w.label(), err)
+}
+
+// newService connects through link and ensures the JetStream assets of every account,
+// retrying until they succeed or ctx ends (workers may start before NATS, and a fresh cluster
+// may take a while to elect a leader; link warns of each cause meanwhile), and registers the
+// workers' metrics with reg (labelled by account when there is an accounts file). Without
+// withCredential the default account's calls are signed by the default Alibaba Cloud
+// credential chain (or its credential of the accounts file).
 func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg prometheus.Registerer, log *zap.Logger, opts ...serviceOption) (*service, error) {
 	o := serviceOptions{}
 	for _, f := range opts {
 		f(&o)
 	}
-	subjects, err := events.NewSubjects(cfg.SubjectPrefix)
+	base, err := events.NewSubjects(cfg.SubjectPrefix)
+	if err != nil {
+		return nil, err
+	}
+	accounts := cfg.accounts()
+	subjects, err := accountSubjects(base, accounts)
 	if err != nil {
 		return nil, err
 	}
@@ -58,37 +93,118 @@ func newService(ctx context.Context, cfg runConfig, link *natsclient.Link, reg p
 		return nil, err
 	}
 	svc := &service{link: link, nc: nc}
+	for i, acct := range accounts.Accounts {
+		w, err := newAccountWorker(ctx, cfg, accountSetup{
+			account: acct, first: i == 0, subjects: subjects, nc: nc, js: js, link: link, reg: reg, log: log, opts: o,
+		})
+		if err != nil {
+			svc.close()
+			return nil, err
+		}
+		svc.workers = append(svc.workers, w)
+	}
+	return svc, nil
+}
+
+// accountSubjects returns the subjects of each account of af by name: the prefix's own for
+// the first (the default account), Subjects.ForAccount for the others.
+func accountSubjects(base events.Subjects, af ecsapi.AccountsFile) (map[string]events.Subjects, error) {
+	out := map[string]events.Subjects{}
+	for i, a := range af.Accounts {
+		if i == 0 {
+			out[a.Name] = base
+			continue
+		}
+		s, err := base.ForAccount(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("--accounts: %w", err)
+		}
+		out[a.Name] = s
+	}
+	return out, nil
+}
+
+// accountSetup is what newAccountWorker needs besides the run's configuration.
+type accountSetup struct {
+	account  ecsapi.Account
+	first    bool                       // the default account: it takes registrations naming none, and forwards the others'
+	subjects map[string]events.Subjects // of every account, by name
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	link     *natsclient.Link
+	reg      prometheus.Registerer
+	log      *zap.Logger
+	opts     serviceOptions
+}
+
+// newAccountWorker ensures the JetStream assets of one account and wires its worker.
+func newAccountWorker(ctx context.Context, cfg runConfig, a accountSetup) (*accountWorker, error) {
+	name := a.account.Name
+	subjects := a.subjects[name]
+	log, reg := a.log, a.reg
+	if name != "" {
+		log = log.With(zap.String("account", name))
+		reg = prometheus.WrapRegistererWith(prometheus.Labels{"account": name}, reg)
+	}
 	setup := cfg.Setup
-	assets, err := ensureAssets(ctx, js, subjects, setup, link, log)
+	assets, err := ensureAssets(ctx, a.js, subjects, setup, a.link, log)
 	if err != nil {
-		svc.close()
 		return nil, err
 	}
 	for _, k := range assets.Kept {
 		log.Warn("a shared JetStream asset keeps a safer setting than this worker's flags", zap.String("setting", k))
 	}
-	// The source renews its partition leases at the pace of the lease TTL in force: another
-	// worker may have set a longer one, which Setup never shortens.
-	poll := cfg.poll()
-	healer := natsjs.NewHealer(js, subjects, setup, assets, log)
-	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: o.credential, Timeout: cfg.Poll.APITimeout})
+	var cred ecsapi.Credential
+	if a.first {
+		cred = a.opts.credential // the demo's emulator keys
+	}
+	if cred == nil && name != "" {
+		if cred, err = ecsapi.NewAccountCredential(a.account); err != nil {
+			return nil, fmt.Errorf("--accounts: %w", err)
+		}
+	}
+	api, err := ecsapi.New(ecsapi.Config{Endpoint: cfg.ECSEndpoint, Credential: cred, Timeout: cfg.Poll.APITimeout})
 	if err != nil {
-		svc.close()
 		return nil, err
 	}
-	metrics := poller.NewMetrics(reg)
-	pub := natsjs.NewPublisher(js, subjects, natsjs.WithHealer(healer))
-	svc.presence = natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)
-	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(svc.presence))
-	svc.worker, err = poller.NewWorker(poll, api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
-		poller.WithLogger(log), poller.WithMetrics(metrics), poller.WithFleet(svc.presence), poller.WithTracerProvider(o.tracer),
-		poller.WithThrottles(natsjs.NewThrottles(nc, subjects, log)),
-		poller.WithDiscovery(cfg.Discover.config(), natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(js, subjects, natsjs.WithHealer(healer))))
+	healer := natsjs.NewHealer(a.js, subjects, setup, assets, log)
+	pub := natsjs.NewPublisher(a.js, subjects, natsjs.WithHealer(healer))
+	w := &accountWorker{name: name, presence: natsjs.NewPresence(assets, cfg.Poll.WorkerID, log)}
+	src := natsjs.NewSource(assets, pub, log, 0, natsjs.WithHealer(healer), natsjs.WithPresence(w.presence),
+		natsjs.WithAccounts(routing(a)))
+	w.worker, err = poller.NewWorker(cfg.pollFor(a.account), api, pub, natsjs.NewStateStore(assets.State, natsjs.WithHealer(healer)), src,
+		poller.WithLogger(log), poller.WithMetrics(poller.NewMetrics(reg)), poller.WithFleet(w.presence), poller.WithTracerProvider(a.opts.tracer),
+		poller.WithThrottles(natsjs.NewThrottles(a.nc, subjects, log)),
+		poller.WithDiscovery(cfg.discoverFor(a.account, a.first), natsjs.NewDiscoveryStore(assets, natsjs.WithHealer(healer)), natsjs.NewRegistrar(a.js, subjects, natsjs.WithHealer(healer))))
 	if err != nil {
-		svc.close()
 		return nil, err
 	}
-	return svc, nil
+	return w, nil
+}
+
+// routing is how the Source of a's account sorts registrations by account: the default
+// account's forwards those of every other account to its registrations stream; another
+// account's takes its own only.
+func routing(a accountSetup) natsjs.Accounts {
+	r := natsjs.Accounts{Self: a.account.Name}
+	if !a.first {
+		return r
+	}
+	for name := range a.subjects {
+		if name != r.Self {
+			r.Names = append(r.Names, name)
+		}
+	}
+	if len(r.Names) == 0 {
+		return r
+	}
+	slices.Sort(r.Names)
+	js, subjects := a.js, a.subjects
+	r.Forward = func(ctx context.Context, reg events.Registration) error {
+		_, err := natsclient.Register(ctx, js, subjects[reg.Account], reg)
+		return err
+	}
+	return r
 }
 
 type serviceOptions struct {
@@ -138,11 +254,18 @@ func ensureAssets(ctx context.Context, js jetstream.JetStream, s events.Subjects
 	}
 }
 
-// healthy reports whether the worker is stuck (taking registrations has failed for too long).
-func (s *service) healthy() error { return s.worker.Healthy() }
+// healthy reports whether a worker is stuck (taking registrations has failed for too long).
+func (s *service) healthy() error {
+	var errs []error
+	for _, w := range s.workers {
+		errs = append(errs, s.wrap(w, w.worker.Healthy()))
+	}
+	return errors.Join(errs...)
+}
 
-// ready reports whether the worker can do its job: connected, consuming, and ECS accepting
-// its calls (the assets are ensured before a service exists).
+// ready reports whether the workers can do their job: connected, consuming, and ECS accepting
+// their calls (the assets are ensured before a service exists); one account's trouble makes
+// the whole worker not ready, naming the account.
 func (s *service) ready() error {
 	if !s.nc.IsConnected() {
 		if err := s.link.Err(); err != nil {
@@ -150,7 +273,23 @@ func (s *service) ready() error {
 		}
 		return fmt.Errorf("not connected to NATS at %s", s.link.URL())
 	}
-	return s.worker.Ready()
+	var errs []error
+	for _, w := range s.workers {
+		errs = append(errs, s.wrap(w, w.worker.Ready()))
+	}
+	return errors.Join(errs...)
+}
+
+// detail is what /readyz says of the workers when ready.
+func (s *service) detail() string {
+	if len(s.workers) == 1 {
+		return s.workers[0].worker.Detail()
+	}
+	parts := make([]string, len(s.workers))
+	for i, w := range s.workers {
+		parts[i] = w.label() + ": " + w.worker.Detail()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // close sends what is buffered (the hand-back Naks, among others) and closes the connection.

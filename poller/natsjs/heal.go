@@ -77,6 +77,7 @@ type Option func(*options)
 type options struct {
 	healer   *Healer
 	presence *Presence
+	accounts Accounts
 }
 
 // WithHealer makes the adapter ask h to recreate missing assets when an error says one is gone.

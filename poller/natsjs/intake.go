@@ -94,6 +94,15 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 		s.refuse(ctx, msg, seq, perr)
 		return
 	}
+	reg, how, perr := s.opts.accounts.route(reg)
+	switch how {
+	case routeRefuse:
+		s.refuse(ctx, msg, seq, perr)
+		return
+	case routeForward:
+		s.forward(ctx, msg, reg)
+		return
+	}
 	reg = s.headerTrace(reg, msg, seq)
 	b, err := encodeRecord(seq, reg)
 	if err != nil {
@@ -195,6 +204,23 @@ var errRecordChanging = errors.New("the task's record kept changing")
 // producer's replaces discovery's, nothing else replaces anything.
 func adopts(reg, cur events.Registration) bool {
 	return cur.Origin == events.OriginDiscovered && reg.Origin != events.OriginDiscovered
+}
+
+// forward stores reg, a registration of another account the fleet serves, in that account's
+// registrations stream, then acks it; if it cannot, the registration is handed back.
+func (s *Source) forward(ctx context.Context, msg jetstream.Msg, reg events.Registration) {
+	if err := s.opts.accounts.Forward(ctx, reg); err != nil {
+		if ctx.Err() != nil {
+			_ = msg.Nak()
+			return
+		}
+		s.report(fmt.Errorf("forward registration of %s to account %s: %w", reg.Key(), reg.Account, err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot ack a forwarded registration", zap.String("account", reg.Account), zap.Error(err))
+	}
 }
 
 func (s *Source) iterator() (jetstream.MessagesContext, error) {
