@@ -3,6 +3,7 @@ package ecsemu_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +161,38 @@ func TestAccountOptionsAreChecked(t *testing.T) {
 	}
 	if _, err := srv.AddTimedTask(ecsemu.TimedTask{RegionID: "cn-hangzhou", Account: "prod"}); err == nil {
 		t.Error("timed task with a malformed account accepted")
+	}
+}
+
+// An observer sees every answered call with its action, account, region and code, throttled
+// ones and batch checks (which Calls does not keep) included.
+func TestCallObserverSeesEveryCall(t *testing.T) {
+	frozen := time.Now()
+	var mu sync.Mutex
+	var seen []ecsemu.Call
+	srv, a, b := twoAccounts(t, ecsemu.WithQuota(ecsemu.ActionDescribeTaskAttribute, 1), ecsemu.WithClock(func() time.Time { return frozen }),
+		ecsemu.WithCallObserver(func(c ecsemu.Call) { mu.Lock(); seen = append(seen, c); mu.Unlock() }))
+	ofA := addScripted(t, srv, accountA)
+	_, _ = describe(a, "cn-hangzhou", ofA)
+	_, _ = describe(a, "cn-hangzhou", ofA) // throttled
+	list(t, b, &ecs.DescribeTasksRequest{RegionId: tea.String("cn-shanghai"), TaskIds: tea.String(ofA)})
+
+	type key struct{ action, account, region, code string }
+	var got []key
+	mu.Lock()
+	for _, c := range seen {
+		if !c.Time.Equal(frozen) {
+			t.Errorf("call %+v: time %s, want the emulator's clock %s", c, c.Time, frozen)
+		}
+		got = append(got, key{c.Action, c.Account, c.RegionID, c.Code})
+	}
+	mu.Unlock()
+	want := []key{
+		{ecsemu.ActionDescribeTaskAttribute, accountA, "cn-hangzhou", ecsemu.CodeOK},
+		{ecsemu.ActionDescribeTaskAttribute, accountA, "cn-hangzhou", ecsemu.CodeThrottlingUser},
+		{ecsemu.ActionDescribeTasks, accountB, "cn-shanghai", ecsemu.CodeOK},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("observed %v, want %v", got, want)
 	}
 }

@@ -87,6 +87,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		call.Code = aerr.code
 	}
 	s.stats.record(call, listing)
+	if s.cfg.observer != nil {
+		s.cfg.observer(call)
+	}
 	if ce := s.log.Check(zap.DebugLevel, "call"); ce != nil {
 		ce.Write(zap.String("action", call.Action), zap.String("task_id", call.TaskID),
 			zap.String("region_id", call.RegionID), zap.String("code", call.Code), zap.String("request_id", requestID))

@@ -55,6 +55,7 @@ type config struct {
 	nonceCapacity int
 	callHistory   int
 	maxBodyBytes  int64
+	observer      func(Call) // nil: none
 }
 
 func defaultConfig() config {
@@ -218,3 +219,10 @@ func WithCallHistory(n int) Option { return func(c *config) { c.callHistory = n 
 // WithMaxBodyBytes bounds request bodies (default 1 MiB); larger requests
 // get 413 RequestEntityTooLarge.
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBodyBytes = n } }
+
+// WithCallObserver calls fn with every request the emulator answers, once it is counted (as
+// Stats counts it), from the goroutine serving the request: every action and answer, each
+// with its account and region, for a caller that needs more than the per-task history of
+// Calls (calls of an account per wall-clock second, say). fn must be safe for concurrent use
+// and return quickly: the answer waits for it.
+func WithCallObserver(fn func(Call)) Option { return func(c *config) { c.observer = fn } }
