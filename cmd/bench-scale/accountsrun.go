@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
+	"github.com/taskpoller/taskpoller/events"
+	"github.com/taskpoller/taskpoller/events/natsclient"
+	"github.com/taskpoller/taskpoller/poller/natsjs"
+)
+
+// accountsResult is what one run of `bench-scale accounts` measured.
+type accountsResult struct {
+	Accounts, Tasks, HotTasks int
+	// Hot and Quiet are the detection latencies (terminal event stored − the emulator's end)
+	// of the hot account's tasks and of every other account's, sorted.
+	Hot, Quiet         []time.Duration
+	Missing            int                      // tasks not seen ended by the deadline
+	NotOne             int                      // tasks with more than one terminal event
+	NotFinished        int                      // terminal events other than finished
+	Calls              map[string]*accountCalls // by account name
+	Startup            time.Duration            // process start to /readyz 200
+	StartupCPU         time.Duration            // the worker's CPU until then
+	ReadyRSSKiB        int64                    // the worker's resident set when ready
+	Idle               time.Duration            // how long the ready worker was watched with no task
+	IdleCPU            time.Duration            // its CPU meanwhile
+	MaxRSSKiB          int64
+	CPU                time.Duration // the worker's, over its whole life
+	Wall, Intake       time.Duration // first registration to last detection; registering
+	OtherLoad          float64
+	Streams, Consumers int // JetStream's, at the end of the run
+	HarnessCPU         time.Duration
+}
+
+// throttled is the run's throttled calls, over every account.
+func (r accountsResult) throttled() int {
+	n := 0
+	for _, a := range r.Calls {
+		n += a.Throttled
+	}
+	return n
+}
+
+// runAccounts measures one `taskpoller run --accounts` process serving the accounts of w.
+func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accountsWorkload) (accountsResult, error) {
+	res := accountsResult{Accounts: len(w.accounts), Tasks: len(w.tasks), HotTasks: w.counts[hotAccount], OtherLoad: -1}
+	dir := filepath.Join(env.dir, fmt.Sprintf("accounts-%d", len(w.accounts)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, err
+	}
+	tally := newQuotaTally()
+	emu, err := ecsemu.New(w.emulatorOptions(cfg.Quota, tally.observe)...)
+	if err != nil {
+		return res, err
+	}
+	defer emu.Close()
+	ns, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		return res, err
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	accountsPath := filepath.Join(dir, "accounts.json")
+	if err := w.writeAccountsFile(accountsPath, cfg.Quota); err != nil {
+		return res, err
+	}
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return res, err
+	}
+	args := []string{"run", "--nats-url", ns.ClientURL(), "--ecs-endpoint", emu.URL(), "--http-addr", httpAddr,
+		"--accounts", accountsPath, "--api-qps", strconv.FormatFloat(cfg.Quota, 'g', -1, 64),
+		"--max-tracked", strconv.Itoa(max(10000, slices.Max(w.counts))), "--max-ack-pending", strconv.Itoa(max(100000, len(w.tasks))),
+		"--worker-id", "bench", "--log-level", "warn"}
+	args = append(append(args, cfg.Backoff.args()...), cfg.TaskpollerArgs...)
+	fmt.Fprintf(env.log, "  taskpoller %s\n", strings.Join(args, " "))
+	logPath := filepath.Join(dir, "worker.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer logf.Close()
+	cmd := newWorkerCmd(env.taskpoller, args, logf)
+	cmd.Env = append(cmd.Env, w.env()...)
+	started := time.Now()
+	proc, err := startChild(cmd)
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = proc.stop(30 * time.Second) }()
+	h, err := connectHarness(ctx, ns.ClientURL(), proc.done)
+	if err != nil {
+		return res, fmt.Errorf("%w\nworker log:\n%s", err, tail(logPath, 2000))
+	}
+	defer h.close()
+	subjects, err := accountSubjects(h.subjects, w.accounts)
+	if err != nil {
+		return res, err
+	}
+	if err := waitReady(ctx, httpAddr, proc.done); err != nil {
+		return res, fmt.Errorf("%w\nworker log:\n%s", err, tail(logPath, 2000))
+	}
+	res.Startup = time.Since(started)
+	at := readProcUsage(cmd.Process.Pid)
+	res.StartupCPU, res.ReadyRSSKiB = at.CPU, at.RSSKiB
+	fmt.Fprintf(env.log, "  ready after %s (CPU %s, RSS %s)\n", res.Startup.Round(time.Millisecond), seconds(res.StartupCPU), mib(res.ReadyRSSKiB))
+	if cfg.Idle > 0 {
+		select {
+		case <-time.After(cfg.Idle):
+		case <-proc.done:
+			return res, fmt.Errorf("the worker exited while idle\nworker log:\n%s", tail(logPath, 2000))
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+		res.Idle, res.IdleCPU = cfg.Idle, readProcUsage(cmd.Process.Pid).CPU-at.CPU
+		fmt.Fprintf(env.log, "  idle %s: CPU %s\n", cfg.Idle, seconds(res.IdleCPU))
+	}
+
+	det := newDetections(len(w.tasks))
+	for _, s := range subjects {
+		stop, err := followTerminals(ctx, h.js, s, det)
+		if err != nil {
+			return res, err
+		}
+		defer stop()
+	}
+	start, mark := time.Now(), markCPU()
+	ids, err := registerAccounts(ctx, emu, h.js, h.subjects, w)
+	if err != nil {
+		return res, err
+	}
+	res.Intake = time.Since(start)
+	fmt.Fprintf(env.log, "  %s tasks created and registered in %s\n", thousands(len(ids)), res.Intake.Round(time.Millisecond))
+	waitErr := det.wait(ctx, len(ids), start.Add(w.lastEnd()+cfg.Grace), proc.done)
+	res.Wall = time.Since(start)
+	saveMetrics(httpAddr, filepath.Join(dir, "metrics.txt"))
+	if jsz, err := ns.Jsz(nil); err == nil && jsz != nil {
+		res.Streams, res.Consumers = jsz.Streams, jsz.Consumers
+	}
+	if err := proc.stop(60 * time.Second); err != nil {
+		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(logPath, 2000)))
+	}
+	end := markCPU()
+	if u := proc.rusage(); u != nil {
+		res.MaxRSSKiB, res.CPU = u.Maxrss, time.Duration(u.Utime.Nano()+u.Stime.Nano())
+		res.OtherLoad = otherLoad(mark, end, res.CPU-at.CPU-res.IdleCPU)
+	}
+	res.HarnessCPU = end.harness - mark.harness
+	if err := res.settle(ctx, emu, h.js, subjects, w, ids, det); err != nil {
+		return res, err
+	}
+	byID := tally.byAccount(cfg.Quota)
+	res.Calls = map[string]*accountCalls{}
+	for _, a := range w.accounts {
+		if c := byID[a.ID]; c != nil {
+			res.Calls[a.Name] = c
+		} else {
+			res.Calls[a.Name] = &accountCalls{Calls: map[string]int{}}
+		}
+	}
+	return res, waitErr
+}
+
+// accountSubjects are the subjects of each account of accts, in order: the prefix's own for
+// the first (the default account), events.Subjects.ForAccount for the others.
+func accountSubjects(base events.Subjects, accts []benchAccount) ([]events.Subjects, error) {
+	out := []events.Subjects{base}
+	for _, a := range accts[1:] {
+		s, err := base.ForAccount(a.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// waitReady waits until the worker at addr answers /readyz with 200.
+func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
+	c := http.Client{Timeout: 5 * time.Second}
+	deadline := time.NewTimer(10 * time.Minute)
+	defer deadline.Stop()
+	for !ready(&c, addr) {
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-exited:
+			return errors.New("the worker exited before it was ready")
+		case <-deadline.C:
+			return errors.New("the worker was not ready within 10 minutes")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// followTerminals records in det each terminal event of the events stream of s, at the time
+// the stream stored it; stop ends the reading.
+func followTerminals(ctx context.Context, js jetstream.JetStream, s events.Subjects, det *detections) (stop func(), err error) {
+	cons, err := js.OrderedConsumer(ctx, s.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{s.Kind(events.KindFinished), s.Kind(events.KindFailed)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.StreamName(events.EventsRole), err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		if kind, _, _, task, ok := s.ParseEvent(m.Subject()); ok {
+			det.add(task, meta.Timestamp, string(kind))
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.StreamName(events.EventsRole), err)
+	}
+	return cc.Stop, nil
+}
+
+// registerAccounts creates each task of w in its account and at once registers it on the
+// default account's subject, naming its account, registerParallel at a time; it returns the
+// task ids in w's order.
+func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, s events.Subjects, w accountsWorkload) ([]string, error) {
+	ids := make([]string, len(w.tasks))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(registerParallel)
+	for i, t := range w.tasks {
+		g.Go(func() error {
+			a := w.accounts[t.account]
+			id, err := emu.AddTimedTask(ecsemu.TimedTask{RegionID: t.region, Account: a.ID, Processing: t.life})
+			if err != nil {
+				return fmt.Errorf("create task %d: %w", i, err)
+			}
+			ids[i] = id
+			_, err = natsclient.Register(gctx, js, s, events.Registration{Account: a.Name, RegionID: t.region, TaskID: id})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	return ids, nil
+}
+
+// settle computes the latencies (hot and quiet apart), the outcomes and the terminal counts
+// of the tasks ids (in w's order).
+func (r *accountsResult) settle(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, subjects []events.Subjects, w accountsWorkload, ids []string, det *detections) error {
+	end, err := ends(emu, ids)
+	if err != nil {
+		return err
+	}
+	seen, outcome := det.snapshot()
+	hot, quiet := map[string]time.Time{}, map[string]time.Time{}
+	for i, id := range ids {
+		if w.tasks[i].account == hotAccount {
+			hot[id] = end[id]
+		} else {
+			quiet[id] = end[id]
+		}
+	}
+	var m1, m2 int
+	r.Hot, m1 = latencies(hot, seen)
+	r.Quiet, m2 = latencies(quiet, seen)
+	r.Missing = m1 + m2
+	for _, o := range outcome {
+		if o != string(events.KindFinished) {
+			r.NotFinished++
+		}
+	}
+	counts := map[string]int{}
+	for _, s := range subjects {
+		c, err := terminalCounts(ctx, js, s)
+		if err != nil {
+			return err
+		}
+		for id, n := range c {
+			counts[id] += n
+		}
+	}
+	for _, id := range ids {
+		if counts[id] > 1 {
+			r.NotOne++
+		}
+	}
+	return nil
+}
