@@ -5,7 +5,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 PROMTOOL    ?= promtool
 
-.PHONY: demo test vet lint rules schemas asyncapi build bench bench-scale bench-scale-100k fuzz clean help
+.PHONY: demo test vet lint rules schemas asyncapi build bench bench-scale bench-scale-100k bench-accounts fuzz clean help
 
 ## demo: embedded NATS + ECS emulator + a worker, with a live view of the events (DEMO_ARGS=--keep keeps it running)
 demo:
@@ -50,6 +50,10 @@ bench-scale:
 ## bench-scale-100k: taskpoller alone with 100,000 tasks ending 60-120 s after registration, its GOMEMLIMIT at 220MiB as in a 256 MiB container (~11 min); writes docs/bench-scale-100k.{md,svg}
 bench-scale-100k:
 	$(GO) run ./cmd/bench-scale --tasks 100000 --finish 60s-120s --quota 200 --pollers taskpoller --worker-gomemlimit 220MiB --svg docs/bench-scale-100k.svg --md docs/bench-scale-100k.md $(BENCH_SCALE_ARGS)
+
+## bench-accounts: one worker serving 50 accounts (and 10), each with its own key and quota of 20 calls/s per API and region, 20,000 tasks, half in one account (~10 min); writes docs/bench-accounts.{md,svg}
+bench-accounts:
+	$(GO) run ./cmd/bench-scale accounts --accounts 50,10 --tasks 20000 --hot-share 0.5 --finish 30s-90s --quota 20 --svg docs/bench-accounts.svg --md docs/bench-accounts.md $(BENCH_ACCOUNTS_ARGS)
 
 ## fuzz: fuzz the emulator's parameter parsing, the registration parser, and the registration schema against it, for 30s each
 fuzz:

@@ -203,3 +203,18 @@ func TestQuotaTally(t *testing.T) {
 		t.Errorf("account 2: %+v; want none throttled, at most 2 a second, none over", *b)
 	}
 }
+
+func TestIntakeLags(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ids := []string{"t-a", "t-b", "t-c"}
+	registered := []time.Time{t0, t0, t0.Add(time.Second)}
+	recorded := map[string]time.Time{"t-a": t0.Add(3 * time.Second), "t-c": t0.Add(1500 * time.Millisecond)} // t-b never
+	end := map[string]time.Time{"t-a": t0.Add(2 * time.Second), "t-b": t0, "t-c": t0.Add(time.Minute)}
+	got, late := intakeLags(ids, registered, recorded, end)
+	if want := []time.Duration{500 * time.Millisecond, 3 * time.Second}; !slices.Equal(got, want) || late != 1 {
+		t.Errorf("intakeLags = %v, %d late; want %v, 1 late (t-a recorded after its end)", got, late, want)
+	}
+	if k := taskOfKey("017.cn-hangzhou.t-abc"); k != "t-abc" {
+		t.Errorf("taskOfKey = %q, want t-abc", k)
+	}
+}

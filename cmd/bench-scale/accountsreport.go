@@ -17,18 +17,20 @@ import (
 
 // writeAccountsTable writes one row per run.
 func writeAccountsTable(w io.Writer, results []accountsResult) {
-	fmt.Fprintln(w, "| accounts | tasks (hot account) | hot p50 | hot p99 | hot max | quiet p50 | quiet p99 | quiet max | not detected | >1 terminal event | throttled | most calls in a second (API, account, region) | ready after (CPU) | idle CPU | peak RSS (ready) | worker CPU | wall (registering) | streams / consumers | other load |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| accounts | tasks (hot account) | hot p50 | hot p99 | hot max | quiet p50 | quiet p99 | quiet max | intake lag p50 / p99 / max (recorded after their end: quiet, hot) | not detected | >1 terminal event | throttled | most calls in a second (API, account, region) | ready after (CPU) | idle CPU | peak RSS (ready) | worker CPU | wall (registering) | streams / consumers | other load |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		most, at := mostPerSecond(r)
 		idle := "n/a"
 		if r.Idle > 0 {
 			idle = fmt.Sprintf("%.0f %% of a CPU", 100*r.IdleCPU.Seconds()/r.Idle.Seconds())
 		}
-		fmt.Fprintf(w, "| %d | %s (%s) | %s | %s | %s | %s | %s | %s | %d | %d | %s | %d (%s) | %s (%s) | %s | %s (%s) | %s | %s (%s) | %d / %d | %s |\n",
+		fmt.Fprintf(w, "| %d | %s (%s) | %s | %s | %s | %s | %s | %s | %s / %s / %s (%s, %s) | %d | %d | %s | %d (%s) | %s (%s) | %s | %s (%s) | %s | %s (%s) | %d / %d | %s |\n",
 			r.Accounts, thousands(r.Tasks), thousands(r.HotTasks),
 			latency(percentile(r.Hot, 50)), latency(percentile(r.Hot, 99)), latency(percentile(r.Hot, 100)),
 			latency(percentile(r.Quiet, 50)), latency(percentile(r.Quiet, 99)), latency(percentile(r.Quiet, 100)),
+			latency(percentile(r.IntakeLag, 50)), latency(percentile(r.IntakeLag, 99)), latency(percentile(r.IntakeLag, 100)),
+			thousands(r.LateIntakeQuiet), thousands(r.LateIntakeHot),
 			r.Missing, r.NotOne, thousands(r.throttled()), most, at,
 			seconds(r.Startup), seconds(r.StartupCPU), idle, mib(r.MaxRSSKiB), mib(r.ReadyRSSKiB), seconds(r.CPU),
 			seconds(r.Wall), seconds(r.Intake), r.Streams, r.Consumers, loadNote(r.OtherLoad))
@@ -110,7 +112,7 @@ func accountsReport(cfg accountsConfig, cmdline []string, table, targets string,
 	b.WriteString(table)
 	b.WriteString("\n" + targets + "\n")
 	b.WriteString("Detection latency: the terminal event's time in its account's events stream minus the task's end in the emulator; hot is the hot account's tasks, quiet every other account's. " +
-		"Throttled and calls per second: every DescribeTaskAttribute and DescribeTasks call the emulator answered, counted per account, API, region and wall-clock second as its quota counts them. " +
+		"Intake lag: a task's record in its account's tasks bucket (the worker has taken its registration in; for any account but the default, after the default account's workers forwarded it) minus the ack of its registration to the harness; a task recorded after its end is seen late whatever the polling. Throttled and calls per second: every DescribeTaskAttribute and DescribeTasks call the emulator answered, counted per account, API, region and wall-clock second as its quota counts them. " +
 		"Ready after: the worker's start to its first `/readyz` 200 (every account's streams, buckets and partitions), with the CPU it took; idle CPU: the ready worker's CPU before any task, the cost of holding the accounts. " +
 		"Peak RSS and CPU: the worker's process alone, over its whole life (the NATS server and the emulator run in the harness). " +
 		"Streams / consumers: JetStream's at the end (key-value buckets are streams). " +

@@ -42,6 +42,12 @@ type accountsResult struct {
 	OtherLoad          float64
 	Streams, Consumers int // JetStream's, at the end of the run
 	HarnessCPU         time.Duration
+	// IntakeLag is, per task, its record in its account's tasks bucket minus the ack of its
+	// registration to the harness, sorted: the default account's forwarding and the
+	// recording together. LateIntake counts the quiet and the hot tasks recorded only after
+	// they had ended, which no poller can see in time.
+	IntakeLag                      []time.Duration
+	LateIntakeQuiet, LateIntakeHot int
 }
 
 // throttled is the run's throttled calls, over every account.
@@ -127,16 +133,21 @@ func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accounts
 		fmt.Fprintf(env.log, "  idle %s: CPU %s\n", cfg.Idle, seconds(res.IdleCPU))
 	}
 
-	det := newDetections(len(w.tasks))
+	det, in := newDetections(len(w.tasks)), newIntake(len(w.tasks))
 	for _, s := range subjects {
 		stop, err := followTerminals(ctx, h.js, s, det)
 		if err != nil {
 			return res, err
 		}
 		defer stop()
+		stopWatch, err := watchTasks(ctx, h.js, s, in)
+		if err != nil {
+			return res, err
+		}
+		defer stopWatch()
 	}
 	start, mark := time.Now(), markCPU()
-	ids, err := registerAccounts(ctx, emu, h.js, h.subjects, w)
+	ids, registered, err := registerAccounts(ctx, emu, h.js, h.subjects, w)
 	if err != nil {
 		return res, err
 	}
@@ -158,6 +169,9 @@ func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accounts
 	}
 	res.HarnessCPU = end.harness - mark.harness
 	if err := res.settle(ctx, emu, h.js, subjects, w, ids, det); err != nil {
+		return res, err
+	}
+	if err := res.settleIntake(emu, w, ids, registered, in.snapshot()); err != nil {
 		return res, err
 	}
 	byID := tally.byAccount(cfg.Quota)
@@ -231,9 +245,9 @@ func followTerminals(ctx context.Context, js jetstream.JetStream, s events.Subje
 
 // registerAccounts creates each task of w in its account and at once registers it on the
 // default account's subject, naming its account, registerParallel at a time; it returns the
-// task ids in w's order.
-func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, s events.Subjects, w accountsWorkload) ([]string, error) {
-	ids := make([]string, len(w.tasks))
+// task ids in w's order, and when each registration was acked.
+func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, s events.Subjects, w accountsWorkload) ([]string, []time.Time, error) {
+	ids, acked := make([]string, len(w.tasks)), make([]time.Time, len(w.tasks))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(registerParallel)
 	for i, t := range w.tasks {
@@ -245,13 +259,37 @@ func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetS
 			}
 			ids[i] = id
 			_, err = natsclient.Register(gctx, js, s, events.Registration{Account: a.Name, RegionID: t.region, TaskID: id})
+			acked[i] = time.Now()
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("register: %w", err)
+		return nil, nil, fmt.Errorf("register: %w", err)
 	}
-	return ids, nil
+	return ids, acked, nil
+}
+
+// settleIntake computes the intake lags from the records' times, the hot and the quiet
+// tasks recorded after their end apart.
+func (r *accountsResult) settleIntake(emu *ecsemu.Server, w accountsWorkload, ids []string, registered []time.Time, recorded map[string]time.Time) error {
+	end, err := ends(emu, ids)
+	if err != nil {
+		return err
+	}
+	var hotIDs, quietIDs []string
+	var hotAt, quietAt []time.Time
+	for i, id := range ids {
+		if w.tasks[i].account == hotAccount {
+			hotIDs, hotAt = append(hotIDs, id), append(hotAt, registered[i])
+		} else {
+			quietIDs, quietAt = append(quietIDs, id), append(quietAt, registered[i])
+		}
+	}
+	hot, lateHot := intakeLags(hotIDs, hotAt, recorded, end)
+	quiet, lateQuiet := intakeLags(quietIDs, quietAt, recorded, end)
+	r.IntakeLag, r.LateIntakeHot, r.LateIntakeQuiet = append(hot, quiet...), lateHot, lateQuiet
+	slices.Sort(r.IntakeLag)
+	return nil
 }
 
 // settle computes the latencies (hot and quiet apart), the outcomes and the terminal counts
