@@ -196,7 +196,7 @@ func TestQuotaTally(t *testing.T) {
 	if a.Calls[ecsemu.ActionDescribeTaskAttribute] != 5 || a.Calls[ecsemu.ActionDescribeTasks] != 1 || a.Calls[ecsemu.ActionExportImage] != 0 {
 		t.Errorf("account 1 calls %v, want 5 DescribeTaskAttribute, 1 DescribeTasks, no ExportImage", a.Calls)
 	}
-	if a.Throttled != 1 || a.MaxPerSecond != 3 || a.MaxAt != "DescribeTaskAttribute cn-hangzhou" || a.OverSeconds != 1 {
+	if a.Throttled != 1 || a.MaxPerSecond != 3 || a.MaxAt != "DescribeTaskAttribute cn-hangzhou" || a.OverSeconds != 1 || a.FirstOver != 1000 {
 		t.Errorf("account 1: %+v; want 1 throttled, at most 3 a second (DescribeTaskAttribute cn-hangzhou), 1 second over", *a)
 	}
 	if b.Throttled != 0 || b.MaxPerSecond != 2 || b.OverSeconds != 0 {

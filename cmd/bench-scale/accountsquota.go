@@ -50,8 +50,10 @@ type accountCalls struct {
 	// one region in one wall-clock second; MaxAt names that API and region.
 	MaxPerSecond int
 	MaxAt        string
-	// OverSeconds counts the (API, region, second)s with more calls than the quota.
+	// OverSeconds counts the (API, region, second)s with more calls than the quota; FirstOver
+	// is the earliest of them (Unix seconds; 0: none).
 	OverSeconds int
+	FirstOver   int64
 }
 
 // byAccount sums the tally per account (by emulator account id); a second with more calls
@@ -79,6 +81,9 @@ func sumByAccount(counts map[quotaKey]secondCalls, quota float64) map[string]*ac
 		}
 		if s.calls > limit {
 			a.OverSeconds++
+			if a.FirstOver == 0 || k.sec < a.FirstOver {
+				a.FirstOver = k.sec
+			}
 		}
 	}
 	return out

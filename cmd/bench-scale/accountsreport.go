@@ -17,7 +17,7 @@ import (
 
 // writeAccountsTable writes one row per run.
 func writeAccountsTable(w io.Writer, results []accountsResult) {
-	fmt.Fprintln(w, "| accounts | tasks (hot account) | hot p50 | hot p99 | hot max | quiet p50 | quiet p99 | quiet max | intake lag p50 / p99 / max (recorded after their end: quiet, hot) | not detected | >1 terminal event | throttled | most calls in a second (API, account, region) | ready after (CPU) | idle CPU | peak RSS (ready) | worker CPU | wall (registering) | streams / consumers | other load |")
+	fmt.Fprintln(w, "| accounts | tasks (hot account) | hot p50 | hot p99 | hot max | quiet p50 | quiet p99 | quiet max | intake lag p50 / p99 / max (recorded after their end: quiet, hot) | not detected | >1 terminal event | throttled | most calls in a second (API, account, region) | ready after (CPU) | idle CPU | peak RSS (when ready) | worker CPU | wall (registering) | streams / consumers | other load |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		most, at := mostPerSecond(r)
@@ -89,9 +89,13 @@ func writeAccountCalls(w io.Writer, r accountsResult, counts []int, names []stri
 		case hotAccount:
 			label += " (hot)"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d (%s) | %d |\n", label, thousands(counts[i]),
+		over := fmt.Sprint(c.OverSeconds)
+		if c.FirstOver != 0 {
+			over += fmt.Sprintf(" (the first %d s after the first registration)", c.FirstOver-r.Start.Unix())
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d (%s) | %s |\n", label, thousands(counts[i]),
 			thousands(c.Calls[ecsemu.ActionDescribeTaskAttribute]), thousands(c.Calls[ecsemu.ActionDescribeTasks]),
-			c.Throttled, c.MaxPerSecond, c.MaxAt, c.OverSeconds)
+			c.Throttled, c.MaxPerSecond, c.MaxAt, over)
 	}
 }
 
@@ -114,7 +118,7 @@ func accountsReport(cfg accountsConfig, cmdline []string, table, targets string,
 	b.WriteString("Detection latency: the terminal event's time in its account's events stream minus the task's end in the emulator; hot is the hot account's tasks, quiet every other account's. " +
 		"Intake lag: a task's record in its account's tasks bucket (the worker has taken its registration in; for any account but the default, after the default account's workers forwarded it) minus the ack of its registration to the harness; a task recorded after its end is seen late whatever the polling. Throttled and calls per second: every DescribeTaskAttribute and DescribeTasks call the emulator answered, counted per account, API, region and wall-clock second as its quota counts them. " +
 		"Ready after: the worker's start to its first `/readyz` 200 (every account's streams, buckets and partitions), with the CPU it took; idle CPU: the ready worker's CPU before any task, the cost of holding the accounts. " +
-		"Peak RSS and CPU: the worker's process alone, over its whole life (the NATS server and the emulator run in the harness). " +
+		"Peak RSS: the worker's VmHWM just before it was stopped (not wait4's Maxrss, which Linux never reports below the harness's own peak at the worker's start); in brackets its RSS when ready. CPU: the worker's over its whole life. The NATS server and the emulator run in the harness. " +
 		"Streams / consumers: JetStream's at the end (key-value buckets are streams). " +
 		"Other load: the share of the machine's CPU that other processes took during the tasks' part of the run; the numbers are only comparable when it is low.\n")
 	if cfg.SVG != "" && cfg.MD != "" {

@@ -36,9 +36,9 @@ type accountsResult struct {
 	ReadyRSSKiB        int64                    // the worker's resident set when ready
 	Idle               time.Duration            // how long the ready worker was watched with no task
 	IdleCPU            time.Duration            // its CPU meanwhile
-	MaxRSSKiB          int64
-	CPU                time.Duration // the worker's, over its whole life
-	Wall, Intake       time.Duration // first registration to last detection; registering
+	MaxRSSKiB          int64                    // the worker's VmHWM just before it was stopped
+	CPU                time.Duration            // the worker's, over its whole life
+	Wall, Intake       time.Duration            // first registration to last detection; registering
 	OtherLoad          float64
 	Streams, Consumers int // JetStream's, at the end of the run
 	HarnessCPU         time.Duration
@@ -47,6 +47,7 @@ type accountsResult struct {
 	// recording together. LateIntake counts the quiet and the hot tasks recorded only after
 	// they had ended, which no poller can see in time.
 	IntakeLag                      []time.Duration
+	Start                          time.Time // of the registrations
 	LateIntakeQuiet, LateIntakeHot int
 }
 
@@ -159,12 +160,16 @@ func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accounts
 	if jsz, err := ns.Jsz(nil); err == nil && jsz != nil {
 		res.Streams, res.Consumers = jsz.Streams, jsz.Consumers
 	}
+	// The peak resident set of the worker's own image: wait4's Maxrss would be at least the
+	// harness's peak, which Linux carries over into a child at exec (exec_mmap folds the
+	// spawner's high-water mark into it, and Go starts children with vfork semantics).
+	res.MaxRSSKiB = readProcUsage(cmd.Process.Pid).HWM
 	if err := proc.stop(60 * time.Second); err != nil {
 		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(logPath, 2000)))
 	}
 	end := markCPU()
 	if u := proc.rusage(); u != nil {
-		res.MaxRSSKiB, res.CPU = u.Maxrss, time.Duration(u.Utime.Nano()+u.Stime.Nano())
+		res.CPU = time.Duration(u.Utime.Nano() + u.Stime.Nano())
 		res.OtherLoad = otherLoad(mark, end, res.CPU-at.CPU-res.IdleCPU)
 	}
 	res.HarnessCPU = end.harness - mark.harness
@@ -174,6 +179,7 @@ func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accounts
 	if err := res.settleIntake(emu, w, ids, registered, in.snapshot()); err != nil {
 		return res, err
 	}
+	res.Start = start
 	byID := tally.byAccount(cfg.Quota)
 	res.Calls = map[string]*accountCalls{}
 	for _, a := range w.accounts {
