@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -73,14 +74,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		out, aerr = s.dispatch(r, req, now, requestID)
 	}
 	call := Call{Time: now, Code: CodeOK}
+	listing := false
 	if req != nil {
+		listing = isListing(req)
 		call.Action, call.TaskID, call.RegionID = req.action, req.params.Get("TaskId"), req.params.Get("RegionId")
 		call.Account, call.AccessKeyID = req.account, req.accessKeyID
 	}
 	if aerr != nil {
 		call.Code = aerr.code
 	}
-	s.stats.record(call)
+	s.stats.record(call, listing)
 	if ce := s.log.Check(zap.DebugLevel, "call"); ce != nil {
 		ce.Write(zap.String("action", call.Action), zap.String("task_id", call.TaskID),
 			zap.String("region_id", call.RegionID), zap.String("code", call.Code), zap.String("request_id", requestID))
@@ -135,6 +138,12 @@ func (s *Server) dispatch(r *http.Request, req *request, now time.Time, requestI
 		return nil, errorFor(CodeThrottlingUser, "")
 	}
 	return handle(s, req, now, requestID)
+}
+
+// isListing reports whether req is a DescribeTasks listing: one naming no TaskIds (a batch
+// check names them; a listing pages by StartTime/EndTime).
+func isListing(req *request) bool {
+	return req.action == ActionDescribeTasks && strings.TrimSpace(req.params.Get("TaskIds")) == ""
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {

@@ -177,6 +177,11 @@ func (s *Server) CodeCount(code string) int { return s.stats.codeCount(code) }
 // TaskCallCount returns how many DescribeTaskAttribute calls named taskID.
 func (s *Server) TaskCallCount(taskID string) int { return s.stats.taskCount(taskID) }
 
+// Listings returns how many DescribeTasks listing calls (naming no TaskIds, any answer,
+// throttled ones included) the emulator answered in region: discovery's listings, not batch
+// checks.
+func (s *Server) Listings(region string) int { return s.stats.listingCount(region) }
+
 // Stats returns a snapshot of all counters.
 func (s *Server) Stats() Stats { return s.stats.snapshot() }
 

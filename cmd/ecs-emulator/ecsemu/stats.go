@@ -25,6 +25,10 @@ type Stats struct {
 	Actions map[string]int `json:"actions"` // calls per action (every request, any answer)
 	Codes   map[string]int `json:"codes"`   // answers per code ("OK" for success)
 	Tasks   map[string]int `json:"tasks"`   // DescribeTaskAttribute calls per task ID
+	// Listings are DescribeTasks listing calls per region (every request, any answer): those
+	// naming no TaskIds, as discovery lists a region by creation time; a batch check names
+	// TaskIds and is not one.
+	Listings map[string]int `json:"listings"`
 }
 
 // maxTrackedTasks bounds the task IDs with per-task counters and history, so
@@ -35,26 +39,31 @@ const maxTrackedTasks = 100000
 // recorder counts calls. The per-task history keeps the most recent limit
 // calls; counters are exact.
 type recorder struct {
-	mu      sync.Mutex
-	limit   int
-	actions map[string]int
-	codes   map[string]int
-	tasks   map[string]int
-	history map[string][]Call
+	mu       sync.Mutex
+	limit    int
+	actions  map[string]int
+	codes    map[string]int
+	tasks    map[string]int
+	listings map[string]int // per region
+	history  map[string][]Call
 }
 
 func newRecorder(limit int) *recorder {
 	return &recorder{
 		limit: limit, actions: map[string]int{}, codes: map[string]int{},
-		tasks: map[string]int{}, history: map[string][]Call{},
+		tasks: map[string]int{}, listings: map[string]int{}, history: map[string][]Call{},
 	}
 }
 
-func (r *recorder) record(c Call) {
+// record counts c; listing says c is a DescribeTasks listing call (see Stats.Listings).
+func (r *recorder) record(c Call, listing bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.actions[c.Action]++
 	r.codes[c.Code]++
+	if listing {
+		r.listings[c.RegionID]++
+	}
 	if c.Action != ActionDescribeTaskAttribute || c.TaskID == "" {
 		return
 	}
@@ -82,7 +91,7 @@ func (r *recorder) calls(taskID string) []Call {
 func (r *recorder) snapshot() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Stats{Actions: maps.Clone(r.actions), Codes: maps.Clone(r.codes), Tasks: maps.Clone(r.tasks)}
+	return Stats{Actions: maps.Clone(r.actions), Codes: maps.Clone(r.codes), Tasks: maps.Clone(r.tasks), Listings: maps.Clone(r.listings)}
 }
 
 func (r *recorder) actionCount(a string) int {
@@ -103,11 +112,18 @@ func (r *recorder) taskCount(id string) int {
 	return r.tasks[id]
 }
 
+func (r *recorder) listingCount(region string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.listings[region]
+}
+
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.actions)
 	clear(r.codes)
 	clear(r.tasks)
+	clear(r.listings)
 	clear(r.history)
 }
