@@ -1,0 +1,45 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestListingSamplesBetween(t *testing.T) {
+	s := listingSamples{
+		At:     []time.Duration{0, 10 * time.Second, 20 * time.Second, 30 * time.Second, 40 * time.Second},
+		Counts: [][]int{{1, 0}, {5, 1}, {9, 2}, {10, 3}, {11, 4}},
+	}
+	for _, tc := range []struct {
+		r        int
+		from, to time.Duration
+		want     int
+	}{
+		{0, 0, 40 * time.Second, 10},
+		{0, 10 * time.Second, 20 * time.Second, 4},
+		{0, 15 * time.Second, 25 * time.Second, 4}, // each bound to the sample before it: 9-5
+		{1, 30 * time.Second, time.Hour, 1},
+		{0, -time.Second, 0, 1}, // before the first sample: 0
+		{1, 20 * time.Second, 20 * time.Second, 0},
+	} {
+		if got := s.between(tc.r, tc.from, tc.to); got != tc.want {
+			t.Errorf("between(%d, %s, %s) = %d, want %d", tc.r, tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+func TestPerInterval(t *testing.T) {
+	for _, tc := range []struct {
+		calls              int
+		from, to, interval time.Duration
+		want               float64
+	}{
+		{4, 0, 2 * time.Minute, 30 * time.Second, 1},
+		{120, 0, 2 * time.Minute, 10 * time.Second, 10},
+		{3, time.Minute, time.Minute, 30 * time.Second, 0}, // empty span
+	} {
+		if got := perInterval(tc.calls, tc.from, tc.to, tc.interval); got != tc.want {
+			t.Errorf("perInterval(%d, %s, %s, %s) = %g, want %g", tc.calls, tc.from, tc.to, tc.interval, got, tc.want)
+		}
+	}
+}
