@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,6 +41,28 @@ func TestPerInterval(t *testing.T) {
 	} {
 		if got := perInterval(tc.calls, tc.from, tc.to, tc.interval); got != tc.want {
 			t.Errorf("perInterval(%d, %s, %s, %s) = %g, want %g", tc.calls, tc.from, tc.to, tc.interval, got, tc.want)
+		}
+	}
+}
+
+// The phases of a run split its samples at the last creation and at the start of idleness,
+// each region's calls scaled to the interval.
+func TestListingPhases(t *testing.T) {
+	s := listingSamples{At: []time.Duration{0, 60 * time.Second, 120 * time.Second, 180 * time.Second}}
+	s.Counts = [][]int{{0, 0}, {40, 20}, {44, 22}, {46, 24}}
+	got := listingPhases(s, 2, 30*time.Second, 60*time.Second, 120*time.Second, 180*time.Second)
+	want := []listingPhase{
+		{Name: "busy", From: 0, To: 60 * time.Second, PerRegion: []float64{20, 10}},
+		{Name: "tail", From: 60 * time.Second, To: 120 * time.Second, PerRegion: []float64{2, 1}},
+		{Name: "idle", From: 120 * time.Second, To: 180 * time.Second, PerRegion: []float64{1, 1}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d phases, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Name != w.Name || g.From != w.From || g.To != w.To || !slices.Equal(g.PerRegion, w.PerRegion) {
+			t.Errorf("phase %d = %+v, want %+v", i, g, w)
 		}
 	}
 }
