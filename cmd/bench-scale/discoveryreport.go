@@ -19,16 +19,17 @@ const maxListingPage = 100
 
 // writeDiscoveryTable writes one row per run: creation to first event, terminal events, calls.
 func writeDiscoveryTable(w io.Writer, results []discoveryResult) {
-	fmt.Fprintln(w, "| run | tasks | creation → first event p50 | p99 | max | no terminal event | >1 terminal event | other origin | DescribeTasks (listings) | DescribeTaskAttribute | throttled | wall |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| run | tasks | creation → first event p50 | p99 | max | creation → registration stored p50 | p99 | no terminal event | >1 terminal event | other origin | DescribeTasks (listings) | DescribeTaskAttribute | throttled | wall |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		listings := 0
 		for _, n := range r.Listings {
 			listings += n
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %d | %d | %s (%s) | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s (%s) | %s | %s | %s |\n",
 			r.name(), thousands(r.Tasks),
 			latency(percentile(r.FirstEvent, 50)), latency(percentile(r.FirstEvent, 99)), latency(percentile(r.FirstEvent, 100)),
+			latency(percentile(r.Registration, 50)), latency(percentile(r.Registration, 99)),
 			r.Missing, r.NotOne, r.WrongOrigin,
 			thousands(r.Calls[ecsemu.ActionDescribeTasks]), thousands(listings), thousands(r.Calls[ecsemu.ActionDescribeTaskAttribute]),
 			thousands(r.Throttled), seconds(r.Wall))
@@ -121,7 +122,8 @@ func discoveryReport(cfg discoveryConfig, cmdline []string, tables string, now t
 		strings.Join(cfg.Regions, ","), shortDuration(cfg.Lookback))
 	b.WriteString(tables)
 	b.WriteString("\n**Creation → first event**: when a task's first event of any kind (`status_changed`, `progress`, `finished`, `failed`) " +
-		"was stored in the events stream (its JetStream timestamp) minus when the harness created the task. " +
+		"was stored in the events stream (its JetStream timestamp) minus when the harness created the task; " +
+		"**creation → registration stored** the same for the task's registration in the registrations stream (discovery runs: when discovery had found it). " +
 		"**No terminal event**: tasks without `finished` or `failed` by the deadline; **>1 terminal event**: tasks with more than one stored; " +
 		"**other origin**: tasks whose first event's `origin` is not the run's (`discovered`, or `registered`). " +
 		"**DescribeTasks (listings)**: every DescribeTasks call the emulator answered, throttled ones included, and of them the listings " +

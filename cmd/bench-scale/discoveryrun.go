@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
@@ -32,16 +30,20 @@ type discoveryResult struct {
 	Tasks    int
 	// FirstEvent are, per task with an event, when its first event (any kind) was stored in
 	// the events stream minus when the harness created it: sorted, shortest first.
-	FirstEvent  []time.Duration
-	Missing     int            // tasks without a terminal event by the deadline
-	NotOne      int            // tasks with more than one terminal event stored
-	WrongOrigin int            // tasks whose first event has another origin than the run's
-	Calls       map[string]int // requests the emulator answered, by action (any answer)
-	Listings    map[string]int // of the DescribeTasks calls, the listings, by region
-	Throttled   int            // of all calls, answered Throttling.User
-	Regions     []string
-	Phases      []listingPhase // discovery runs: listing calls busy, in the tail, idle
-	Wall        time.Duration  // first creation to the last terminal event (or the deadline)
+	FirstEvent []time.Duration
+	// Registration are, per task registered, when its registration was stored in the
+	// registrations stream minus its creation: in discovery runs, how long discovery took to
+	// find it; sorted.
+	Registration []time.Duration
+	Missing      int            // tasks without a terminal event by the deadline
+	NotOne       int            // tasks with more than one terminal event stored
+	WrongOrigin  int            // tasks whose first event has another origin than the run's
+	Calls        map[string]int // requests the emulator answered, by action (any answer)
+	Listings     map[string]int // of the DescribeTasks calls, the listings, by region
+	Throttled    int            // of all calls, answered Throttling.User
+	Regions      []string
+	Phases       []listingPhase // discovery runs: listing calls busy, in the tail, idle
+	Wall         time.Duration  // first creation to the last terminal event (or the deadline)
 }
 
 // name is how the run is called in tables and plots.
@@ -122,12 +124,17 @@ func runDiscovery(ctx context.Context, cfg discoveryConfig, env runEnv, w discov
 	}
 	defer h.close()
 
-	first, terminal := newDetections(len(w.tasks)), newDetections(len(w.tasks))
+	first, terminal, registered := newDetections(len(w.tasks)), newDetections(len(w.tasks)), newDetections(len(w.tasks))
 	cc, err := consumeEvents(ctx, h, first, terminal)
 	if err != nil {
 		return res, err
 	}
 	defer cc.Stop()
+	rc, err := consumeRegistrations(ctx, h, registered)
+	if err != nil {
+		return res, err
+	}
+	defer rc.Stop()
 
 	start := time.Now()
 	sampler := &listingSampler{emu: emu, regions: cfg.Regions, start: start}
@@ -166,9 +173,14 @@ func runDiscovery(ctx context.Context, cfg discoveryConfig, env runEnv, w discov
 		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(sp.logPath, 2000)))
 	}
 	cc.Stop()
+	rc.Stop()
 	st := emu.Stats()
 	res.Calls, res.Listings, res.Throttled = st.Actions, st.Listings, st.Codes[throttledCode]
 	res.settle(ids, created, first, terminal)
+	res.Registration = sinceCreation(ids, created, registered)
+	if err := writeTaskTimes(filepath.Join(sp.dir, "tasks.csv"), w, ids, created, start, registered, first); err != nil {
+		fmt.Fprintf(env.log, "  tasks.csv: %v\n", err)
+	}
 	counts, err := terminalCounts(ctx, h.js, h.subjects)
 	if err != nil {
 		return res, err
@@ -217,41 +229,6 @@ func listingPhases(s listingSamples, regions int, interval, lastCreated, idleFro
 		}
 	}
 	return phases
-}
-
-// consumeEvents reads every event of the events stream: first records each task's first
-// event (when stored, and its origin), terminal its first finished or failed one.
-func consumeEvents(ctx context.Context, h harness, first, terminal *detections) (jetstream.ConsumeContext, error) {
-	cons, err := h.js.OrderedConsumer(ctx, h.subjects.StreamName(events.EventsRole), jetstream.OrderedConsumerConfig{
-		FilterSubjects: h.subjects.AllEvents(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the events stream: %w", err)
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		meta, err := m.Metadata()
-		if err != nil {
-			return
-		}
-		kind, _, _, task, ok := h.subjects.ParseEvent(m.Subject())
-		if !ok {
-			return
-		}
-		var ev struct {
-			Data struct {
-				Origin events.Origin `json:"origin"`
-			} `json:"data"`
-		}
-		_ = json.Unmarshal(m.Data(), &ev) // an event that does not parse counts as of no origin
-		first.add(task, meta.Timestamp, string(ev.Data.Origin.OrRegistered()))
-		if kind == events.KindFinished || kind == events.KindFailed {
-			terminal.add(task, meta.Timestamp, string(kind))
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the events stream: %w", err)
-	}
-	return cc, nil
 }
 
 // createPaced creates each task of w in emu at start plus its time and returns the ids and
