@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taskpoller/taskpoller/events"
@@ -49,30 +50,27 @@ func consumeEvents(ctx context.Context, h harness, first, terminal *detections) 
 	return cc, nil
 }
 
-// consumeRegistrations reads the registrations stream: registered records when each task's
-// first registration was stored.
-func consumeRegistrations(ctx context.Context, h harness, registered *detections) (jetstream.ConsumeContext, error) {
-	cons, err := h.js.OrderedConsumer(ctx, h.subjects.StreamName(events.RegistrationsRole), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{h.subjects.Registered()},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the registrations stream: %w", err)
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		meta, err := m.Metadata()
+// watchRegistrations subscribes to the subject registrations are published on (core NATS:
+// the registrations stream is a work queue, which no second consumer may read) and records
+// when each task's first registration reached the harness. A publish the stream keeps as a
+// duplicate is seen too; only the first counts.
+func watchRegistrations(h harness, registered *detections) (*nats.Subscription, error) {
+	sub, err := h.nc.Subscribe(h.subjects.Registered(), func(m *nats.Msg) {
+		at := time.Now()
+		r, err := events.ParseRegistration(m.Data)
 		if err != nil {
 			return
 		}
-		r, err := events.ParseRegistration(m.Data())
-		if err != nil {
-			return
-		}
-		registered.add(r.TaskID, meta.Timestamp, string(r.Origin.OrRegistered()))
+		registered.add(r.TaskID, at, string(r.Origin.OrRegistered()))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read the registrations stream: %w", err)
+		return nil, fmt.Errorf("watch the registrations: %w", err)
 	}
-	return cc, nil
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("watch the registrations: %w", err)
+	}
+	return sub, nil
 }
 
 // sinceCreation is, for each task of ids that d saw, when d saw it minus its creation: sorted.

@@ -19,7 +19,7 @@ const maxListingPage = 100
 
 // writeDiscoveryTable writes one row per run: creation to first event, terminal events, calls.
 func writeDiscoveryTable(w io.Writer, results []discoveryResult) {
-	fmt.Fprintln(w, "| run | tasks | creation → first event p50 | p99 | max | creation → registration stored p50 | p99 | no terminal event | >1 terminal event | other origin | DescribeTasks (listings) | DescribeTaskAttribute | throttled | wall |")
+	fmt.Fprintln(w, "| run | tasks | creation → first event p50 | p99 | max | creation → registration p50 | p99 | no terminal event | >1 terminal event | other origin | DescribeTasks (listings) | DescribeTaskAttribute | throttled | wall |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		listings := 0
@@ -123,7 +123,7 @@ func discoveryReport(cfg discoveryConfig, cmdline []string, tables string, now t
 	b.WriteString(tables)
 	b.WriteString("\n**Creation → first event**: when a task's first event of any kind (`status_changed`, `progress`, `finished`, `failed`) " +
 		"was stored in the events stream (its JetStream timestamp) minus when the harness created the task; " +
-		"**creation → registration stored** the same for the task's registration in the registrations stream (discovery runs: when discovery had found it). " +
+		"**creation → registration**: when the task's first registration reached the harness on the registrations subject (discovery runs: when discovery had found it). " +
 		"**No terminal event**: tasks without `finished` or `failed` by the deadline; **>1 terminal event**: tasks with more than one stored; " +
 		"**other origin**: tasks whose first event's `origin` is not the run's (`discovered`, or `registered`). " +
 		"**DescribeTasks (listings)**: every DescribeTasks call the emulator answered, throttled ones included, and of them the listings " +

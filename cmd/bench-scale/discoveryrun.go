@@ -31,9 +31,9 @@ type discoveryResult struct {
 	// FirstEvent are, per task with an event, when its first event (any kind) was stored in
 	// the events stream minus when the harness created it: sorted, shortest first.
 	FirstEvent []time.Duration
-	// Registration are, per task registered, when its registration was stored in the
-	// registrations stream minus its creation: in discovery runs, how long discovery took to
-	// find it; sorted.
+	// Registration are, per task registered, when its first registration reached the harness
+	// (published on the registrations subject) minus its creation: in discovery runs, how
+	// long discovery took to find it; sorted.
 	Registration []time.Duration
 	Missing      int            // tasks without a terminal event by the deadline
 	NotOne       int            // tasks with more than one terminal event stored
@@ -130,11 +130,11 @@ func runDiscovery(ctx context.Context, cfg discoveryConfig, env runEnv, w discov
 		return res, err
 	}
 	defer cc.Stop()
-	rc, err := consumeRegistrations(ctx, h, registered)
+	rsub, err := watchRegistrations(h, registered)
 	if err != nil {
 		return res, err
 	}
-	defer rc.Stop()
+	defer func() { _ = rsub.Unsubscribe() }()
 
 	start := time.Now()
 	sampler := &listingSampler{emu: emu, regions: cfg.Regions, start: start}
@@ -173,7 +173,7 @@ func runDiscovery(ctx context.Context, cfg discoveryConfig, env runEnv, w discov
 		waitErr = errors.Join(waitErr, fmt.Errorf("worker: %w\nworker log:\n%s", err, tail(sp.logPath, 2000)))
 	}
 	cc.Stop()
-	rc.Stop()
+	_ = rsub.Drain()
 	st := emu.Stats()
 	res.Calls, res.Listings, res.Throttled = st.Actions, st.Listings, st.Codes[throttledCode]
 	res.settle(ids, created, first, terminal)
