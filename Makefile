@@ -5,7 +5,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 PROMTOOL    ?= promtool
 
-.PHONY: demo test vet lint rules schemas asyncapi build bench bench-scale bench-scale-100k bench-accounts fuzz clean help
+.PHONY: demo test vet lint rules schemas asyncapi build bench bench-scale bench-scale-100k bench-discovery bench-accounts fuzz clean help
 
 ## demo: embedded NATS + ECS emulator + a worker, with a live view of the events (DEMO_ARGS=--keep keeps it running)
 demo:
@@ -50,6 +50,10 @@ bench-scale:
 ## bench-scale-100k: taskpoller alone with 100,000 tasks ending 60-120 s after registration, its GOMEMLIMIT at 220MiB as in a 256 MiB container (~11 min); writes docs/bench-scale-100k.{md,svg}
 bench-scale-100k:
 	$(GO) run ./cmd/bench-scale --tasks 100000 --finish 60s-120s --quota 200 --pollers taskpoller --worker-gomemlimit 220MiB --svg docs/bench-scale-100k.svg --md docs/bench-scale-100k.md $(BENCH_SCALE_ARGS)
+
+## bench-discovery: 10,000 tasks nobody registers over 2 min in 3 regions, found by discovery every 30 s and 10 s, against the same tasks registered (~20 min); writes docs/bench-discovery.{md,svg}
+bench-discovery:
+	$(GO) run ./cmd/bench-scale discovery --tasks 10000 --span 2m --finish 20s-60s --quota 200 --discover-interval 30s,10s --svg docs/bench-discovery.svg --md docs/bench-discovery.md $(BENCH_SCALE_ARGS)
 
 ## bench-accounts: one worker serving 50 accounts (and 10), each with its own key and quota of 20 calls/s per API and region, 20,000 tasks, half in one account (~10 min); writes docs/bench-accounts.{md,svg}
 bench-accounts:

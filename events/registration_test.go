@@ -135,7 +135,7 @@ func TestRegistrationWithTrace(t *testing.T) {
 		{"header taken", base, other, "k=v", true, other, "k=v"},
 		{"no header", base, "", "", false, "", ""},
 		{"invalid header ignored", base, "00-zz", "k=v", false, "", ""},
-		{"invalid tracestate left out", base, other, "k=", true, other, ""},
+		{"invalid tracestate left out", base, other, "k=\x01", true, other, ""},
 		{"the payload's own wins", own, other, "k=v", false, tp, ""},
 	}
 	for _, tt := range tests {

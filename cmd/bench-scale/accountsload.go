@@ -71,8 +71,8 @@ func splitTasks(tasks, n int, hotShare float64) ([]int, error) {
 	return out, nil
 }
 
-// plannedTask is one task of the run: its account (an index), region and life.
-type plannedTask struct {
+// accountTask is one task of the run: its account (an index), region and life.
+type accountTask struct {
 	account int
 	region  string
 	life    time.Duration
@@ -83,7 +83,7 @@ type plannedTask struct {
 type accountsWorkload struct {
 	accounts []benchAccount
 	counts   []int
-	tasks    []plannedTask
+	tasks    []accountTask
 }
 
 // newAccountsWorkload plans cfg's tasks over n accounts: account i's j-th task in region
@@ -94,11 +94,11 @@ func newAccountsWorkload(cfg accountsConfig, n int) (accountsWorkload, error) {
 		return accountsWorkload{}, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(n)))
-	w := accountsWorkload{accounts: benchAccounts(n), counts: counts, tasks: make([]plannedTask, 0, cfg.Tasks)}
+	w := accountsWorkload{accounts: benchAccounts(n), counts: counts, tasks: make([]accountTask, 0, cfg.Tasks)}
 	for a, c := range counts {
 		for j := range c {
 			life := cfg.Finish.Min + time.Duration(rng.Int64N(int64(cfg.Finish.Max-cfg.Finish.Min)+1))
-			w.tasks = append(w.tasks, plannedTask{account: a, region: cfg.Regions[j%len(cfg.Regions)], life: life})
+			w.tasks = append(w.tasks, accountTask{account: a, region: cfg.Regions[j%len(cfg.Regions)], life: life})
 		}
 	}
 	rng.Shuffle(len(w.tasks), func(i, j int) { w.tasks[i], w.tasks[j] = w.tasks[j], w.tasks[i] })

@@ -78,7 +78,7 @@ func writeAccountsTargets(w io.Writer, results []accountsResult, quota float64) 
 
 // writeAccountCalls writes a run's calls per account.
 func writeAccountCalls(w io.Writer, r accountsResult, counts []int, names []string) {
-	fmt.Fprintln(w, "| account | tasks | DescribeTaskAttribute | DescribeTasks | throttled | most calls in a second | seconds over the quota |")
+	fmt.Fprintln(w, "| account | tasks | DescribeTaskAttribute | DescribeTasks | throttled | most calls in a second | seconds over the quota (the first, after the first registration) |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for i, name := range names {
 		c := r.Calls[name]
@@ -91,7 +91,7 @@ func writeAccountCalls(w io.Writer, r accountsResult, counts []int, names []stri
 		}
 		over := fmt.Sprint(c.OverSeconds)
 		if c.FirstOver != 0 {
-			over += fmt.Sprintf(" (the first %d s after the first registration)", c.FirstOver-r.Start.Unix())
+			over += fmt.Sprintf(" (the first at +%d s)", c.FirstOver-r.Start.Unix())
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d (%s) | %s |\n", label, thousands(counts[i]),
 			thousands(c.Calls[ecsemu.ActionDescribeTaskAttribute]), thousands(c.Calls[ecsemu.ActionDescribeTasks]),

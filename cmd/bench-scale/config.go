@@ -193,6 +193,7 @@ func (c *Config) flags() *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench-scale [flags]            taskpoller against a naive poller (below)")
 		fmt.Fprintln(fs.Output(), "       bench-scale ownership [flags]  NATS messages/s a worker spends holding tasks (ownership --help)")
+		fmt.Fprintln(fs.Output(), "       bench-scale discovery [flags]  how soon discovery announces tasks nobody registered (discovery --help)")
 		fmt.Fprintln(fs.Output(), "       bench-scale accounts [flags]   one worker, many accounts each under its own quota (accounts --help)")
 		fs.PrintDefaults()
 	}

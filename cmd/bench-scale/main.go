@@ -6,8 +6,10 @@
 //	go run ./cmd/bench-scale --tasks 2000,20000 --finish 10s-60s
 //
 // `bench-scale ownership` measures the NATS messages per second a worker spends holding tasks
-// that do not change (`bench-scale ownership --help`). `bench-scale accounts` runs one worker
-// serving many accounts, each under its own quota, one of them holding half the tasks
+// that do not change (`bench-scale ownership --help`). `bench-scale discovery` measures how
+// soon a worker's discovery announces tasks nobody registered, against the same tasks
+// registered (`bench-scale discovery --help`). `bench-scale accounts` runs one worker serving
+// many accounts, each under its own quota, one of them holding half the tasks
 // (`bench-scale accounts --help`). `bench-scale naive` is the naive poller
 // itself, which the benchmark runs as a process of its own; it is not meant to be run by hand.
 package main
@@ -32,9 +34,10 @@ func main() {
 	os.Exit(code)
 }
 
-// realMain runs the benchmark, the naive poller for `bench-scale naive`, or the measure of
-// what holding tasks costs NATS for `bench-scale ownership`, or the many-accounts benchmark for
-// `bench-scale accounts`, and returns the exit code.
+// realMain runs the benchmark, the naive poller for `bench-scale naive`, the measure of
+// what holding tasks costs NATS for `bench-scale ownership`, that of discovery for
+// `bench-scale discovery`, or the many-accounts benchmark for `bench-scale accounts`, and
+// returns the exit code.
 func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	if len(args) > 0 && args[0] == "naive" {
@@ -49,6 +52,13 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
 			if err = cfg.Validate(); err == nil {
 				err = ownership(ctx, cfg, stdout, stderr)
+			}
+		}
+	} else if len(args) > 0 && args[0] == "discovery" {
+		var cfg discoveryConfig
+		if err = parse(cfg.flags(), args[1:], stderr); err == nil {
+			if err = cfg.Validate(); err == nil {
+				err = discovery(ctx, cfg, args, stdout, stderr)
 			}
 		}
 	} else if len(args) > 0 && args[0] == "accounts" {

@@ -35,10 +35,49 @@ func ecdf(sorted []time.Duration) plotter.XYs {
 // writePlot draws the latency distribution of every result into an SVG (or PNG, PDF: by the
 // extension of path).
 func writePlot(path, title string, results []result) error {
+	colors := map[string]color.Color{pollerTaskpoller: plotBlue, pollerNaive: plotRed}
+	sizes := map[int]int{}
+	for _, r := range results {
+		if _, ok := sizes[r.Tasks]; !ok {
+			sizes[r.Tasks] = len(sizes)
+		}
+	}
+	var lines []ecdfLine
+	for _, r := range results {
+		lines = append(lines, ecdfLine{
+			label:     fmt.Sprintf("%s, %s tasks (p99 %s)", r.Poller, thousands(r.Tasks), latency(percentile(r.Latencies, 99))),
+			color:     colors[r.Poller],
+			dashes:    plotDashes[sizes[r.Tasks]%len(plotDashes)],
+			latencies: r.Latencies,
+		})
+	}
+	return writeECDFs(path, title, "detection latency: seen ended − ended (s, log scale)", "share of tasks detected", lines)
+}
+
+// Line styles of the plots.
+var (
+	plotBlue   = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
+	plotRed    = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
+	plotGreen  = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
+	plotDashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}}
+)
+
+// ecdfLine is one distribution of a plot: sorted latencies, drawn as their empirical
+// distribution.
+type ecdfLine struct {
+	label     string
+	color     color.Color
+	dashes    []vg.Length
+	latencies []time.Duration
+}
+
+// writeECDFs draws lines (those with no latencies are left out) on a logarithmic x axis in
+// seconds into path (SVG, PNG or PDF: by its extension).
+func writeECDFs(path, title, xLabel, yLabel string, lines []ecdfLine) error {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "detection latency: seen ended − ended (s, log scale)"
-	p.Y.Label.Text = "share of tasks detected"
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Min, p.Y.Max = 0, 1
@@ -47,31 +86,22 @@ func writePlot(path, title string, results []result) error {
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(16)
 	p.Add(plotter.NewGrid())
-	colors := map[string]color.Color{
-		pollerTaskpoller: color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-		pollerNaive:      color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
-	}
-	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}}
-	sizes := map[int]int{}
-	for _, r := range results {
-		if _, ok := sizes[r.Tasks]; !ok {
-			sizes[r.Tasks] = len(sizes)
-		}
-	}
-	for _, r := range results {
-		pts := ecdf(r.Latencies)
+	for _, ln := range lines {
+		pts := ecdf(ln.latencies)
 		if len(pts) == 0 {
 			continue
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
-			return fmt.Errorf("plot %s: %w", r.Poller, err)
+			return fmt.Errorf("plot %s: %w", ln.label, err)
 		}
-		l.Color = colors[r.Poller]
+		if ln.color != nil {
+			l.Color = ln.color
+		}
 		l.Width = vg.Points(1.5)
-		l.Dashes = dashes[sizes[r.Tasks]%len(dashes)]
+		l.Dashes = ln.dashes
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s, %s tasks (p99 %s)", r.Poller, thousands(r.Tasks), latency(percentile(r.Latencies, 99))), l)
+		p.Legend.Add(ln.label, l)
 	}
 	if err := p.Save(9*vg.Inch, 5*vg.Inch, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -6,9 +6,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,33 +44,12 @@ func discoveryHolder(ctx context.Context, region, except string) (string, error)
 
 // leaseGauge reads taskpoller_discovery_leases{region="<region>"} from a worker's /metrics.
 func leaseGauge(ctx context.Context, svc, region string) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, workerURL(svc)+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s /metrics: %s", svc, resp.Status)
-	}
-	series := `taskpoller_discovery_leases{region="` + region + `"}`
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == series {
-			v, err := strconv.ParseFloat(f[1], 64)
-			return int(v), err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("%s: no series %s", svc, series)
+	var n int
+	err := readMetrics(ctx, svc, func(sc *bufio.Scanner) (err error) {
+		n, err = gauge(sc, `taskpoller_discovery_leases{region="`+region+`"}`)
+		return err
+	})
+	return n, err
 }
 
 // waitTakeover waits until a worker other than killed holds region's lease and logs how long

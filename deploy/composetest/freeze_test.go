@@ -133,24 +133,35 @@ func workerURL(svc string) string {
 
 // trackedTasks reads the gauge taskpoller_tracked_tasks from a worker's /metrics.
 func trackedTasks(ctx context.Context, svc string) (int, error) {
+	var n int
+	err := readMetrics(ctx, svc, func(sc *bufio.Scanner) (err error) {
+		n, err = gauge(sc, "taskpoller_tracked_tasks")
+		return err
+	})
+	return n, err
+}
+
+// readMetrics gets a worker's /metrics (within 5 s) and hands its lines to read.
+func readMetrics(ctx context.Context, svc string, read func(*bufio.Scanner) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, workerURL(svc)+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s /metrics: %s", svc, resp.Status)
+		return fmt.Errorf("%s /metrics: %s", svc, resp.Status)
 	}
-	return gauge(bufio.NewScanner(resp.Body), "taskpoller_tracked_tasks")
+	return read(bufio.NewScanner(resp.Body))
 }
 
-// gauge returns the value of an unlabelled metric in the Prometheus text format.
+// gauge returns the value of a metric with its labels as written, e.g.
+// taskpoller_discovery_leases{region="cn-hangzhou"}, in the Prometheus text format.
 func gauge(sc *bufio.Scanner, name string) (int, error) {
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
