@@ -18,6 +18,7 @@ type accountsConfig struct {
 	Finish   finishSpan
 	Quota    float64 // calls/s per API (DescribeTaskAttribute, DescribeTasks), account and region
 	Idle     time.Duration
+	Direct   bool // register on each account's own subject instead of the default account's
 	Backoff  backoffConfig
 	Seed     uint64
 	Grace    time.Duration
@@ -47,6 +48,7 @@ func (c *accountsConfig) flags() *flag.FlagSet {
 	fs.Var(&c.Finish, "finish", "tasks end uniformly spread over MIN-MAX after creation")
 	fs.Float64Var(&c.Quota, "quota", 20, "calls per second the emulator answers per API (DescribeTaskAttribute, DescribeTasks), account and region, counted per wall-clock second; each account's quotas in the accounts file")
 	fs.DurationVar(&c.Idle, "idle", 10*time.Second, "once the worker is ready, how long its CPU is measured before any task is registered: the cost of holding the accounts")
+	fs.BoolVar(&c.Direct, "register-direct", false, "register each task on its account's own subject (ecs.tasks.account.<name>.registered) instead of ecs.tasks.registered, which the default account forwards")
 	c.Backoff.register(fs)
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the task durations")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Minute, "how long after the last task's end to wait for every detection")

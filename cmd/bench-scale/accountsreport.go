@@ -109,9 +109,9 @@ func accountsReport(cfg accountsConfig, cmdline []string, table, targets string,
 		"The file's accounts are `acct-00` (the default account, subjects `ecs.tasks.*`), `acct-01` (the hot one) and quiet ones, each signing with its own access key and "+
 		"limited to `quotas: {DescribeTaskAttribute: %g, DescribeTasks: %g}`; the emulator answers %g calls/s per API, account and region, "+
 		"counted per wall-clock second, and throttles the rest. %s tasks over %s: the hot account holds %.0f %%, the others the rest evenly, "+
-		"each account's spread evenly over the regions; they are created and registered (on `ecs.tasks.registered`, naming their account) in a shuffled order, as fast as the harness can, "+
+		"each account's spread evenly over the regions; they are created and registered (on %s, naming their account) in a shuffled order, as fast as the harness can, "+
 		"and end uniformly %s after creation (seed %d). The worker backs off %s → %s ×%g ±%g %%.\n\n",
-		cfg.Quota, cfg.Quota, cfg.Quota, thousands(cfg.Tasks), strings.Join(cfg.Regions, ", "), 100*cfg.HotShare,
+		cfg.Quota, cfg.Quota, cfg.Quota, thousands(cfg.Tasks), strings.Join(cfg.Regions, ", "), 100*cfg.HotShare, registeredOn(cfg.Direct),
 		cfg.Finish.String(), cfg.Seed, shortDuration(cfg.Backoff.Initial), shortDuration(cfg.Backoff.Max), cfg.Backoff.Multiplier, 100*cfg.Backoff.Jitter)
 	b.WriteString(table)
 	b.WriteString("\n" + targets + "\n")
@@ -169,4 +169,12 @@ func writeAccountsPlot(path, title string, results []accountsResult) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// registeredOn says where the bench registers tasks.
+func registeredOn(direct bool) string {
+	if direct {
+		return "each account's own `ecs.tasks.account.<name>.registered`, the default account's on `ecs.tasks.registered`"
+	}
+	return "`ecs.tasks.registered`, which the default account's workers forward to the others"
 }

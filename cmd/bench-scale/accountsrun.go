@@ -148,7 +148,13 @@ func runAccounts(ctx context.Context, cfg accountsConfig, env runEnv, w accounts
 		defer stopWatch()
 	}
 	start, mark := time.Now(), markCPU()
-	ids, registered, err := registerAccounts(ctx, emu, h.js, h.subjects, w)
+	on := make([]events.Subjects, len(w.accounts)) // where each account's tasks are registered
+	for i := range on {
+		if on[i] = h.subjects; cfg.Direct {
+			on[i] = subjects[i]
+		}
+	}
+	ids, registered, err := registerAccounts(ctx, emu, h.js, on, w)
 	if err != nil {
 		return res, err
 	}
@@ -249,10 +255,11 @@ func followTerminals(ctx context.Context, js jetstream.JetStream, s events.Subje
 	return cc.Stop, nil
 }
 
-// registerAccounts creates each task of w in its account and at once registers it on the
-// default account's subject, naming its account, registerParallel at a time; it returns the
-// task ids in w's order, and when each registration was acked.
-func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, s events.Subjects, w accountsWorkload) ([]string, []time.Time, error) {
+// registerAccounts creates each task of w in its account and at once registers it, naming its
+// account, on the subjects on[account] (the default account's, or the account's own),
+// registerParallel at a time; it returns the task ids in w's order, and when each
+// registration was acked.
+func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetStream, on []events.Subjects, w accountsWorkload) ([]string, []time.Time, error) {
 	ids, acked := make([]string, len(w.tasks)), make([]time.Time, len(w.tasks))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(registerParallel)
@@ -264,7 +271,7 @@ func registerAccounts(ctx context.Context, emu *ecsemu.Server, js jetstream.JetS
 				return fmt.Errorf("create task %d: %w", i, err)
 			}
 			ids[i] = id
-			_, err = natsclient.Register(gctx, js, s, events.Registration{Account: a.Name, RegionID: t.region, TaskID: id})
+			_, err = natsclient.Register(gctx, js, on[t.account], events.Registration{Account: a.Name, RegionID: t.region, TaskID: id})
 			acked[i] = time.Now()
 			return err
 		})
