@@ -41,6 +41,7 @@ func TestAccountsConfigValidate(t *testing.T) {
 		want string // in the error; "" for none
 	}{
 		{[]string{"--accounts", "10,50"}, ""},
+		{[]string{"--register-direct", "--accounts", "2", "--tasks", "2"}, ""},
 		{[]string{"--accounts", "1"}, "want 2 to 100"},
 		{[]string{"--accounts", "101"}, "want 2 to 100"},
 		{[]string{"--regions", "cn-hangzhou,cn-hangzhou"}, "named twice"},
