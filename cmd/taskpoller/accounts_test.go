@@ -34,7 +34,8 @@ const (
 )
 
 // accountsFile is the file of the test: platform first (the default account), then staging
-// (its own key, its own quota) and prod (a role assumed with hub's key).
+// (its own key, its own quota) and prod (a role assumed with hub's key, discovering
+// cn-shanghai).
 func accountsFile(t *testing.T, sts string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -57,6 +58,7 @@ func accountsFile(t *testing.T, sts string) string {
       duration: 15m
       sts_endpoint: %s
       source: {kind: access_key, access_key_id: {env: HUB_AK_ID}, access_key_secret: {file: %s}}
+    discover_regions: [cn-shanghai]
 `, prodAccountID, sts, secret)
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -67,8 +69,9 @@ func accountsFile(t *testing.T, sts string) string {
 // One worker serves three accounts — the default chain, an access key, an STS role — each
 // under its own credential and quota: every task ends with one terminal event on its account's
 // subjects, every ECS call about a task is signed for the task's account (the role's by a
-// temporary key, refreshed mid-run), no account is throttled, and a registration naming an
-// account the fleet does not serve is refused.
+// temporary key, refreshed mid-run), no account is throttled, a task nobody registered is
+// discovered in its account's region under that account, and a registration naming an account
+// the fleet does not serve is refused.
 func TestOneWorkerServesThreeAccounts(t *testing.T) {
 	srv, err := natsjs.StartServer(natsjs.ServerConfig{Port: -1, StoreDir: t.TempDir()})
 	if err != nil {
@@ -154,6 +157,11 @@ func TestOneWorkerServesThreeAccounts(t *testing.T) {
 			}
 		}
 	}
+	found, err := emu.AddTimedTask(ecsemu.TimedTask{RegionID: "cn-shanghai", Account: prodAccountID, Action: "ExportImage", Processing: 15 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accountOf[found] = "prod" // never registered: prod's discovery lists cn-shanghai
 	if _, err := natsclient.Register(ctx, js, base, events.Registration{Account: "nobody", RegionID: "cn-hangzhou", TaskID: "t-nobodys"}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,14 +174,18 @@ func TestOneWorkerServesThreeAccounts(t *testing.T) {
 		return c.invalid() > 0
 	})
 
+	var prodKeys []string // the keys that signed the calls about prod's tasks
 	for id, name := range accountOf {
 		if n := c.terminals(id); n != 1 {
 			t.Errorf("task %s of %s: %d terminal events, want 1", id, name, n)
 		}
 		for _, ev := range c.events(id) {
-			wantSource := "/taskpoller/ecs/" + name + "/cn-hangzhou"
+			wantSource := "/taskpoller/ecs/" + name + "/" + ev.Data.RegionID
 			if ev.Data.Account != name || ev.Source != wantSource || ev.Data.TaskStatus == "" {
 				t.Errorf("task %s: %s event says account %q, source %q; want %q, %q", id, ev.Type, ev.Data.Account, ev.Source, name, wantSource)
+			}
+			if want := id == found; (ev.Data.Origin == events.OriginDiscovered) != want {
+				t.Errorf("task %s: %s event says origin %q", id, ev.Type, ev.Data.Origin)
 			}
 		}
 		c.mu.Lock()
@@ -182,18 +194,17 @@ func TestOneWorkerServesThreeAccounts(t *testing.T) {
 		if want := accountStream(name); stream != want {
 			t.Errorf("task %s of %s: events on the stream of account %q, want %q", id, name, stream, want)
 		}
-		var keys []string
 		for _, call := range emu.Calls(id) {
 			if call.Account != idOf[name] {
 				t.Errorf("task %s of %s: a %s call signed for account %s", id, name, call.Action, call.Account)
 			}
-			if !slices.Contains(keys, call.AccessKeyID) {
-				keys = append(keys, call.AccessKeyID)
+			if name == "prod" && !slices.Contains(prodKeys, call.AccessKeyID) {
+				prodKeys = append(prodKeys, call.AccessKeyID)
 			}
 		}
-		if name == "prod" && (len(keys) < 2 || slices.Contains(keys, "ak-hub")) {
-			t.Errorf("task %s of prod: its calls were signed with %v; want temporary keys of the role, renewed mid-run", id, keys)
-		}
+	}
+	if len(prodKeys) < 2 || slices.Contains(prodKeys, "ak-hub") {
+		t.Errorf("prod's tasks were polled with the keys %v; want temporary keys of the role, renewed mid-run", prodKeys)
 	}
 	t.Logf("%d AssumeRole calls", emu.CallCount(ecsemu.ActionAssumeRole))
 	if n := emu.CallCount(ecsemu.ActionAssumeRole); n < 2 {
