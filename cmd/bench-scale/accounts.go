@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 )
@@ -15,26 +14,13 @@ import (
 // accountsBench runs `bench-scale accounts`: one run per account count, one after another,
 // then the table (to out and --md) and the plot (--svg). A failed run is still reported.
 func accountsBench(ctx context.Context, cfg accountsConfig, cmdline []string, out, log io.Writer) error {
-	dir, err := os.MkdirTemp("", "bench-accounts-")
+	sc, err := newScratch(ctx, "bench-accounts-", cfg.TaskpollerBin, true, cfg.KeepLogs, log)
 	if err != nil {
 		return err
 	}
-	env := runEnv{dir: dir, taskpoller: cfg.TaskpollerBin, log: log}
 	var failed []error
-	defer func() {
-		if cfg.KeepLogs || len(failed) > 0 {
-			fmt.Fprintf(log, "logs, metrics and NATS stores kept in %s\n", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	}()
-	if env.taskpoller == "" {
-		fmt.Fprintln(log, "building ./cmd/taskpoller")
-		if env.taskpoller, err = buildTaskpoller(ctx, dir); err != nil {
-			failed = append(failed, err)
-			return err
-		}
-	}
+	defer func() { sc.failed = sc.failed || len(failed) > 0; sc.done() }()
+	env := sc.env
 	var results []accountsResult
 	var perAccount []string
 	for _, n := range cfg.Accounts {
@@ -70,21 +56,9 @@ func accountsBench(ctx context.Context, cfg accountsConfig, cmdline []string, ou
 	writeAccountsTable(&table, results)
 	writeAccountsTargets(&targets, results, cfg.Quota)
 	fmt.Fprintf(out, "%s\n%s", table.String(), targets.String())
-	if cfg.SVG != "" && len(results) > 0 {
-		title := fmt.Sprintf("Detection latency, hot and quiet accounts: %s tasks ending %s after creation, %g calls/s per API, account and region", thousands(cfg.Tasks), cfg.Finish.String(), cfg.Quota)
-		if err := writeAccountsPlot(cfg.SVG, title, results); err != nil {
-			failed = append(failed, err)
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.SVG)
-		}
-	}
-	if cfg.MD != "" {
-		if err := os.WriteFile(cfg.MD, []byte(accountsReport(cfg, cmdline, table.String(), targets.String(), perAccount)), 0o644); err != nil {
-			failed = append(failed, fmt.Errorf("write %s: %w", cfg.MD, err))
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.MD)
-		}
-	}
+	title := fmt.Sprintf("Detection latency, hot and quiet accounts: %s tasks ending %s after creation, %g calls/s per API, account and region", thousands(cfg.Tasks), cfg.Finish.String(), cfg.Quota)
+	failed = append(failed, writeOutputs(log, svgIf(cfg.SVG, len(results) > 0), func(path string) error { return writeAccountsPlot(path, title, results) },
+		cfg.MD, func() string { return accountsReport(cfg, cmdline, table.String(), targets.String(), perAccount) })...)
 	return errors.Join(failed...)
 }
 

@@ -26,26 +26,13 @@ type runEnv struct {
 // and --md) and the plot (--svg). A run that fails (a task not detected, a process that did
 // not stop) is still reported; run then returns an error naming it.
 func run(ctx context.Context, cfg Config, cmdline []string, out, log io.Writer) error {
-	dir, err := os.MkdirTemp("", "bench-scale-")
+	sc, err := newScratch(ctx, "bench-scale-", cfg.TaskpollerBin, slices.Contains(cfg.Pollers, pollerTaskpoller), cfg.KeepLogs, log)
 	if err != nil {
 		return err
 	}
-	env := runEnv{dir: dir, taskpoller: cfg.TaskpollerBin, log: log}
 	var failed []error
-	defer func() {
-		if cfg.KeepLogs || len(failed) > 0 {
-			fmt.Fprintf(log, "logs, metrics and NATS stores kept in %s\n", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	}()
-	if env.taskpoller == "" && slices.Contains(cfg.Pollers, pollerTaskpoller) {
-		fmt.Fprintln(log, "building ./cmd/taskpoller")
-		if env.taskpoller, err = buildTaskpoller(ctx, dir); err != nil {
-			failed = append(failed, err)
-			return err
-		}
-	}
+	defer func() { sc.failed = sc.failed || len(failed) > 0; sc.done() }()
+	env := sc.env
 	if env.self, err = os.Executable(); err != nil {
 		return fmt.Errorf("find this binary: %w", err)
 	}
@@ -83,21 +70,9 @@ func run(ctx context.Context, cfg Config, cmdline []string, out, log io.Writer) 
 	var targets bytes.Buffer
 	writeTargets(&targets, results)
 	fmt.Fprintf(out, "\n%s", targets.String())
-	if cfg.SVG != "" && len(results) > 0 {
-		title := fmt.Sprintf("Detection latency, tasks ending %s after registration, quota %g calls/s per API", cfg.Finish.String(), cfg.Quota)
-		if err := writePlot(cfg.SVG, title, results); err != nil {
-			failed = append(failed, err)
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.SVG)
-		}
-	}
-	if cfg.MD != "" {
-		if err := os.WriteFile(cfg.MD, []byte(report(cfg, cmdline, table.String(), targets.String())), 0o644); err != nil {
-			failed = append(failed, fmt.Errorf("write %s: %w", cfg.MD, err))
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.MD)
-		}
-	}
+	title := fmt.Sprintf("Detection latency, tasks ending %s after registration, quota %g calls/s per API", cfg.Finish.String(), cfg.Quota)
+	failed = append(failed, writeOutputs(log, svgIf(cfg.SVG, len(results) > 0), func(path string) error { return writePlot(path, title, results) },
+		cfg.MD, func() string { return report(cfg, cmdline, table.String(), targets.String()) })...)
 	return errors.Join(failed...)
 }
 

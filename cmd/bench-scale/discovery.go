@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -15,26 +14,13 @@ import (
 // tables (to out and --md) and the plot (--svg). A run that fails is still reported; discovery
 // then returns an error naming it.
 func discovery(ctx context.Context, cfg discoveryConfig, cmdline []string, out, log io.Writer) error {
-	dir, err := os.MkdirTemp("", "bench-discovery-")
+	sc, err := newScratch(ctx, "bench-discovery-", cfg.TaskpollerBin, true, cfg.KeepLogs, log)
 	if err != nil {
 		return err
 	}
-	env := runEnv{dir: dir, taskpoller: cfg.TaskpollerBin, log: log}
 	var failed []error
-	defer func() {
-		if cfg.KeepLogs || len(failed) > 0 {
-			fmt.Fprintf(log, "logs, metrics and NATS stores kept in %s\n", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	}()
-	if env.taskpoller == "" {
-		fmt.Fprintln(log, "building ./cmd/taskpoller")
-		if env.taskpoller, err = buildTaskpoller(ctx, dir); err != nil {
-			failed = append(failed, err)
-			return err
-		}
-	}
+	defer func() { sc.failed = sc.failed || len(failed) > 0; sc.done() }()
+	env := sc.env
 	w := newDiscoveryWorkload(cfg.Tasks, cfg.Span, cfg.Finish, cfg.Regions, cfg.Seed)
 	runs := cfg.Intervals
 	if cfg.Registered {
@@ -68,21 +54,9 @@ func discovery(ctx context.Context, cfg discoveryConfig, cmdline []string, out, 
 	tables.WriteString("\n")
 	writeDiscoveryVerdict(&tables, results)
 	fmt.Fprint(out, tables.String())
-	if cfg.SVG != "" && len(results) > 0 {
-		title := fmt.Sprintf("Creation to first event, %s tasks over %s in %d regions, quota %g calls/s per API and region",
-			thousands(cfg.Tasks), shortDuration(cfg.Span), len(cfg.Regions), cfg.Quota)
-		if err := writeDiscoveryPlot(cfg.SVG, title, results); err != nil {
-			failed = append(failed, err)
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.SVG)
-		}
-	}
-	if cfg.MD != "" {
-		if err := os.WriteFile(cfg.MD, []byte(discoveryReport(cfg, cmdline, tables.String(), time.Now())), 0o644); err != nil {
-			failed = append(failed, fmt.Errorf("write %s: %w", cfg.MD, err))
-		} else {
-			fmt.Fprintf(log, "wrote %s\n", cfg.MD)
-		}
-	}
+	title := fmt.Sprintf("Creation to first event, %s tasks over %s in %d regions, quota %g calls/s per API and region",
+		thousands(cfg.Tasks), shortDuration(cfg.Span), len(cfg.Regions), cfg.Quota)
+	failed = append(failed, writeOutputs(log, svgIf(cfg.SVG, len(results) > 0), func(path string) error { return writeDiscoveryPlot(path, title, results) },
+		cfg.MD, func() string { return discoveryReport(cfg, cmdline, tables.String(), time.Now()) })...)
 	return errors.Join(failed...)
 }
