@@ -15,7 +15,7 @@ import (
 
 // recorders is how many registrations are recorded at once: each is a round trip to the
 // tasks bucket and one to ack.
-const recorders = 8
+const recorders = 32
 
 // intake records every registration the workers' consumer delivers in the tasks bucket, under
 // its partition, then acks it — so a registration is un-acked only for a round trip or two,
