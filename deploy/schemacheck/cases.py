@@ -67,6 +67,10 @@ def broken_events(first):
     yield case("finished: a traceparent in upper case", fin, lambda e: e.update(traceparent=TRACEPARENT.upper()))
     yield case("finished: a traceparent with a final newline", fin, lambda e: e.update(traceparent=TRACEPARENT + "\n"))
     yield case("finished: a tracestate without a traceparent", fin, lambda e: e.update(tracestate="rojo=1"))
+    yield case("finished: an account in upper case", fin, lambda e: e["data"].update(account="Prod"))
+    yield case("finished: an empty account", fin, lambda e: e["data"].update(account=""))
+    yield case("finished: an account with a final newline", fin, lambda e: e["data"].update(account="prod\n"))
+    yield case("finished: the source of an account in upper case", fin, lambda e: e.update(source="/taskpoller/ecs/Prod/cn-hangzhou"))
 
 
 def broken_invalid_events():
@@ -93,6 +97,10 @@ def broken_registrations(reg):
         ("registration: a traceparent with an all-zero parent id", lambda r: r.update(traceparent=TRACEPARENT[:36] + "0" * 16 + "-01")),
         ("registration: a traceparent with a final newline", lambda r: r.update(traceparent=TRACEPARENT + "\n")),
         ("registration: a tracestate with a final newline", lambda r: r.update(traceparent=TRACEPARENT, tracestate="a=1\n")),
+        ("registration: an account in upper case", lambda r: r.update(account="Prod-EU")),
+        ("registration: an account with a final newline", lambda r: r.update(account="prod-eu\n")),
+        ("registration: an account over 32 characters", lambda r: r.update(account="a" * 33)),
+        ("registration: an account that is a number", lambda r: r.update(account=7)),
         ("registration: a tracestate over 512 characters", lambda r: r.update(traceparent=TRACEPARENT, tracestate="a=" + "b" * 511)),
     ]:
         r = copy.deepcopy(reg)
@@ -129,6 +137,12 @@ def main():
     out(REGISTRATION, dict(some, tracestate="\u0007"), True, "registration with a tracestate and no traceparent (dropped)")
     traced = dict(first("ecs.task.finished"), traceparent=TRACEPARENT, tracestate="rojo=00f067aa0ba902b7")
     out(CLOUDEVENT, traced, True, "event with a trace context")
+    for account in ["prod-eu", "", None]:
+        out(REGISTRATION, dict(some, account=account), True, f"registration naming the account {account!r}")
+    fin = copy.deepcopy(first("ecs.task.finished"))
+    fin["data"]["account"] = "prod-eu"
+    fin["source"] = fin["source"].replace("/taskpoller/ecs/", "/taskpoller/ecs/prod-eu/")
+    out(CLOUDEVENT, fin, True, "event of a named account")
     for why, ev in list(broken_events(first)) + list(broken_invalid_events()):
         out(CLOUDEVENT, ev, False, why)
     for why, r in broken_registrations(some):
