@@ -2,6 +2,7 @@ package poller
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,6 +53,14 @@ type regionLimits struct {
 	wake      chan struct{} // signaled when a region's queue stops being empty
 }
 
+// grantFresh is how long a token granted to a waiting key (release) may wait to be taken (take):
+// calls are spaced when their tokens are granted, so a grant taken later than this spends a
+// fresh token instead, or the calls granted while the worker was busy would go out together
+// and exceed ECS's per-second window by the backlog (measured: 34 calls in one second against
+// 20). Within it, a call goes out at most this much after its token, which the quota's headroom
+// covers.
+const grantFresh = 50 * time.Millisecond
+
 const (
 	throttleAlpha  = 0.05             // weight of one answer in the throttled share
 	throttleShare  = 0.25             // share of throttled answers that lowers the rate
@@ -75,10 +84,13 @@ type regionLimit struct {
 	// The queue: keys in arrival order, each with the number it was queued under; an entry
 	// whose number is not the key's current one in queued was forgotten, and is skipped.
 	waiting []waiter
-	queued  map[string]uint64   // keys waiting, and their entry's number
-	granted map[string]struct{} // keys granted a token, not taken yet
+	queued  map[string]uint64    // keys waiting, and their entry's number
+	granted map[string]grantedAt // keys granted a token, not taken yet
 	seq     uint64
 }
+
+// grantedAt is when a key was queued and when it was granted its token.
+type grantedAt struct{ queued, granted time.Time }
 
 type waiter struct {
 	key   string
@@ -149,7 +161,7 @@ func (l *regionLimits) get(region string, now time.Time) *regionLimit {
 	}
 	r, ok := l.regions[region]
 	if !ok {
-		r = &regionLimit{lim: rate.NewLimiter(rate.Limit(l.qps), l.burst), queued: map[string]uint64{}, granted: map[string]struct{}{}}
+		r = &regionLimit{lim: rate.NewLimiter(rate.Limit(l.qps), l.burst), queued: map[string]uint64{}, granted: map[string]grantedAt{}}
 		l.regions[region] = r
 	}
 	r.lastUsed = now
@@ -169,16 +181,34 @@ func (r *regionLimit) at(now time.Time) time.Time {
 }
 
 // take decides whether key may call ECS in region now. A key granted a token by release takes
-// it. Otherwise a token is taken when one is there and no key waits in the region's queue;
+// it — within grantFresh of the grant; later, it needs a token there now, or waits again in its
+// place of the queue. Otherwise a token is taken when one is there and no key waits in the region's queue;
 // failing that, a caller that would wait (queue) has key queued, once, and is told
 // turnQueued until release grants it its token.
 func (l *regionLimits) take(region, key string, now time.Time, queue bool) turn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.get(region, now)
-	if _, ok := r.granted[key]; ok {
+	if at, ok := r.granted[key]; ok {
 		delete(r.granted, key)
-		return turnNow
+		if now.Sub(at.granted) <= grantFresh || r.lim.AllowN(r.at(now), 1) {
+			return turnNow
+		}
+		// A grant taken late (the worker was busy or starved of CPU): the calls granted
+		// together would reach ECS together, more in one second than its quota. It waits for a
+		// fresh token, at the head of the queue.
+		r.seq++
+		r.queued[key] = r.seq
+		i := 0 // its place by when it was first queued: ahead of those queued after it
+		for i < len(r.waiting) && !r.waiting[i].since.After(at.queued) {
+			i++
+		}
+		r.waiting = slices.Insert(r.waiting, i, waiter{key: key, seq: r.seq, since: at.queued})
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+		return turnQueued
 	}
 	if _, ok := r.queued[key]; ok {
 		return turnQueued
@@ -247,7 +277,7 @@ func (l *regionLimits) release(now time.Time) (granted []grant, next time.Time) 
 			}
 			r.pop()
 			delete(r.queued, h.key)
-			r.granted[h.key] = struct{}{}
+			r.granted[h.key] = grantedAt{queued: h.since, granted: now}
 			granted = append(granted, grant{key: h.key, waited: now.Sub(h.since)})
 		}
 	}

@@ -278,3 +278,55 @@ func TestRegionLimitsFollowIsBounded(t *testing.T) {
 		t.Fatal("a notice followRearm quiet periods after the episode began was not followed")
 	}
 }
+
+// Tokens granted to waiting keys and taken late (the worker busy) do not go out together: a
+// grant taken more than grantFresh after it was made spends a fresh token, or waits for one at
+// the head of the queue. However late the keys are taken, the calls in any second stay within
+// the rate and the bucket.
+func TestRegionLimitsLateGrantsDoNotBunch(t *testing.T) {
+	l := newRegionLimits(10, 1, 10*time.Second)
+	now := time.Unix(1000, 0)
+	if got := l.take("r", "first", now, true); got != turnNow {
+		t.Fatal(got)
+	}
+	keys := []string{"a", "b", "c", "d", "e"}
+	for _, k := range keys {
+		if got := l.take("r", k, now, true); got != turnQueued {
+			t.Fatalf("%s: %v, want queued", k, got)
+		}
+	}
+	// Every 100 ms a token falls due and release grants it; nobody takes them meanwhile.
+	var grantedAll []string
+	for i := 1; i <= len(keys); i++ {
+		g, _ := l.release(now.Add(time.Duration(i) * 100 * time.Millisecond))
+		for _, x := range g {
+			grantedAll = append(grantedAll, x.key)
+		}
+	}
+	if len(grantedAll) != len(keys) {
+		t.Fatalf("granted %v, want all of %v", grantedAll, keys)
+	}
+	// Then all are taken at once, a second late: only one may call now (the bucket holds one).
+	late := now.Add(1500 * time.Millisecond)
+	calls := 0
+	for _, k := range keys {
+		switch l.take("r", k, late, true) {
+		case turnNow:
+			calls++
+		case turnQueued:
+		default:
+			t.Fatalf("%s: denied, want now or queued", k)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("%d calls went out at once on late grants, want 1 (the bucket's)", calls)
+	}
+	// A grant taken at once still calls.
+	g, _ := l.release(late.Add(100 * time.Millisecond))
+	if len(g) != 1 || g[0].key != "b" {
+		t.Fatalf("the next grant went to %v, want the first late key still waiting (b)", g)
+	}
+	if got := l.take("r", g[0].key, late.Add(100*time.Millisecond), true); got != turnNow {
+		t.Errorf("a grant taken at once: %v, want now", got)
+	}
+}
