@@ -52,14 +52,8 @@ func mostPerSecond(r accountsResult) (int, string) {
 // writeAccountsTargets writes, per run, whether it meets issue 17 item 7.
 func writeAccountsTargets(w io.Writer, results []accountsResult, quota float64) {
 	for _, r := range results {
-		var checks []string
-		check := func(ok bool, format string, args ...any) {
-			mark := "✅"
-			if !ok {
-				mark = "❌"
-			}
-			checks = append(checks, mark+" "+fmt.Sprintf(format, args...))
-		}
+		var checks checklist
+		check := checks.check
 		p99 := percentile(r.Quiet, 99)
 		check(len(r.Quiet) > 0 && p99 <= targetQuietP99, "quiet accounts' p99 %s (target ≤ %s)", latency(p99), latency(targetQuietP99))
 		check(r.Missing == 0 && r.NotOne == 0 && r.NotFinished == 0, "every task exactly one terminal event, finished (%d not detected, %d with more than one, %d not finished)", r.Missing, r.NotOne, r.NotFinished)
@@ -72,7 +66,7 @@ func writeAccountsTargets(w io.Writer, results []accountsResult, quota float64) 
 		}
 		most, _ := mostPerSecond(r)
 		check(over == 0, "no account over its quota of %g calls/s (%d accounts throttled or over, %s calls throttled, %d seconds over; at most %d calls of one API in one region in one second)", quota, over, thousands(r.throttled()), overSecs, most)
-		fmt.Fprintf(w, "- %d accounts: %s\n", r.Accounts, strings.Join(checks, "; "))
+		fmt.Fprintf(w, "- %d accounts: %s\n", r.Accounts, checks.String())
 	}
 }
 

@@ -85,11 +85,7 @@ func (r *accountsResult) settle(ctx context.Context, emu *ecsemu.Server, js jets
 			counts[id] += n
 		}
 	}
-	for _, id := range ids {
-		if counts[id] > 1 {
-			r.NotOne++
-		}
-	}
+	r.NotOne = moreThanOne(counts, ids)
 	return nil
 }
 

@@ -70,21 +70,15 @@ func writeListingTable(w io.Writer, results []discoveryResult, wl discoveryWorkl
 // interval plus listingSlack.
 func writeDiscoveryVerdict(w io.Writer, results []discoveryResult) {
 	for _, r := range results {
-		var checks []string
-		check := func(ok bool, format string, args ...any) {
-			mark := "✅"
-			if !ok {
-				mark = "❌"
-			}
-			checks = append(checks, mark+" "+fmt.Sprintf(format, args...))
-		}
+		var checks checklist
+		check := checks.check
 		if r.Interval > 0 {
 			p99, limit := percentile(r.FirstEvent, 99), r.Interval+listingSlack
 			check(len(r.FirstEvent) > 0 && p99 <= limit, "p99 creation → first event %s (target ≤ interval + 2 s = %s)", latency(p99), latency(limit))
 		}
 		check(r.Missing == 0 && r.NotOne == 0, "every task exactly one terminal event (%d without, %d with more than one)", r.Missing, r.NotOne)
 		check(r.WrongOrigin == 0, "every task's events of origin %s (%d other)", r.origin(), r.WrongOrigin)
-		fmt.Fprintf(w, "- %s: %s\n", r.name(), strings.Join(checks, "; "))
+		fmt.Fprintf(w, "- %s: %s\n", r.name(), checks.String())
 	}
 }
 

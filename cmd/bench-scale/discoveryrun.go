@@ -185,11 +185,7 @@ func runDiscovery(ctx context.Context, cfg discoveryConfig, env runEnv, w discov
 	if err != nil {
 		return res, err
 	}
-	for _, id := range ids {
-		if counts[id] > 1 {
-			res.NotOne++
-		}
-	}
+	res.NotOne = moreThanOne(counts, ids)
 	return res, waitErr
 }
 

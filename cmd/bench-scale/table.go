@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/taskpoller/taskpoller/cmd/ecs-emulator/ecsemu"
@@ -43,14 +42,8 @@ func writeTargets(w io.Writer, results []result) {
 		if r.Poller != pollerTaskpoller {
 			continue
 		}
-		var checks []string
-		check := func(ok bool, format string, args ...any) {
-			mark := "✅"
-			if !ok {
-				mark = "❌"
-			}
-			checks = append(checks, mark+" "+fmt.Sprintf(format, args...))
-		}
+		var checks checklist
+		check := checks.check
 		for _, n := range results {
 			if n.Poller == pollerNaive && n.Tasks == r.Tasks {
 				tp, np := percentile(r.Latencies, 99), percentile(n.Latencies, 99)
@@ -68,7 +61,7 @@ func writeTargets(w io.Writer, results []result) {
 		if r.Tasks >= targetRSSAtTasks {
 			check(float64(r.MaxRSSKiB)*1024 <= targetRSSBytes, "peak RSS %s (target ≤ 250 MB)", mib(r.MaxRSSKiB))
 		}
-		fmt.Fprintf(w, "- %s tasks: %s\n", thousands(r.Tasks), strings.Join(checks, "; "))
+		fmt.Fprintf(w, "- %s tasks: %s\n", thousands(r.Tasks), checks.String())
 	}
 }
 

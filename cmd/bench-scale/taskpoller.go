@@ -121,11 +121,7 @@ func runTaskpoller(ctx context.Context, cfg Config, env runEnv, w workload) (res
 	if err != nil {
 		return res, err
 	}
-	for _, id := range ids {
-		if counts[id] > 1 {
-			res.NotOne++
-		}
-	}
+	res.NotOne = moreThanOne(counts, ids)
 	return res, waitErr
 }
 
