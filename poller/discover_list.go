@@ -43,6 +43,7 @@ type regionListing struct {
 	// zero: none known. skewed: the last window found ECS's clock and this worker's apart by
 	// more than maxSkew (warned once, when it starts).
 	serverAt time.Time
+	skew     time.Duration // this worker's clock minus ECS's, when the earliest page came back
 	skewed   bool
 }
 
@@ -51,10 +52,12 @@ type regionListing struct {
 // clock, covers one ahead).
 const maxSkew = discoverOverlap / 2
 
-// noteServerTime keeps the earliest ECS clock of the window's pages.
-func (st *regionListing) noteServerTime(at time.Time) {
+// noteServerTime keeps the earliest ECS clock of the window's pages, at, and how far this
+// worker's clock, when the page came back (received), was ahead of it: a page that waited long
+// for its tokens or its retries skews nothing.
+func (st *regionListing) noteServerTime(at, received time.Time) {
 	if !at.IsZero() && (st.serverAt.IsZero() || at.Before(st.serverAt)) {
-		st.serverAt = at
+		st.serverAt, st.skew = at, received.Sub(at)
 	}
 }
 
@@ -112,7 +115,7 @@ func (w *Worker) listWindow(ctx context.Context, l DiscoveryLease, st *regionLis
 		}
 		end = minTime(end, e)
 	}
-	end = w.clampToServer(end, now, st, log)
+	end = w.clampToServer(end, st, log)
 	for id, n := range st.seen {
 		if n < st.window {
 			delete(st.seen, id)
@@ -170,7 +173,7 @@ func (w *Worker) listPass(ctx context.Context, q ListQuery, st *regionListing) (
 		if err != nil {
 			return false, err
 		}
-		st.noteServerTime(p.ServerTime)
+		st.noteServerTime(p.ServerTime, time.Now())
 		if err := w.registerListed(ctx, q.RegionID, p.Tasks, st); err != nil {
 			return false, err
 		}
@@ -264,12 +267,12 @@ func (w *Worker) saveCursor(ctx context.Context, l DiscoveryLease, cur Cursor, e
 // clock when it answered (st.serverAt, to the second): a worker whose clock runs ahead of ECS's
 // would otherwise move the cursor past tasks ECS had not created yet, and lose those created
 // in between once the skew passes the overlap. It warns once when the two clocks drift more
-// than maxSkew apart, and once when they agree again. now is when the window was made.
-func (w *Worker) clampToServer(end, now time.Time, st *regionListing, log *zap.Logger) time.Time {
+// than maxSkew apart (st.skew, measured as the page came back), and once when they agree again.
+func (w *Worker) clampToServer(end time.Time, st *regionListing, log *zap.Logger) time.Time {
 	if st.serverAt.IsZero() {
 		return end
 	}
-	skew := now.Sub(st.serverAt) // > 0: this worker's clock is ahead (give or take a call's time)
+	skew := st.skew // > 0: this worker's clock is ahead (the Date header is to the second)
 	switch far := skew > maxSkew || skew < -maxSkew; {
 	case far && !st.skewed:
 		log.Warn("this worker's clock and ECS's are far apart: discovery's cursor follows ECS's clock; fix the worker's time sync (NTP)",
