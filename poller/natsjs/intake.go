@@ -181,7 +181,11 @@ func (s *Source) store(ctx context.Context, reg events.Registration, seq uint64,
 			return fmt.Errorf("read the record of %s: %w", key, err)
 		}
 		_, cur, err := decodeRecord(e.Value())
-		if err != nil || !adopts(reg, cur) {
+		if err != nil {
+			log.Warn("registration of a task whose record cannot be read; acked as a duplicate, the record kept", zap.Error(err))
+			return nil
+		}
+		if !adopts(reg, cur) {
 			log.Info("registration of a task already tracked; acked as a duplicate")
 			return nil
 		}
