@@ -142,7 +142,11 @@ type natsClient struct {
 func (c *natsClient) register(fs *flag.FlagSet) {
 	c.NATS.RegisterFlags(fs, nats.DefaultURL, "NATS server URL(s), comma-separated")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", events.DefaultPrefix, "prefix of every NATS subject")
-	fs.StringVar(&c.Account, "account", "", "account of the fleet's accounts file (taskpoller run --accounts) whose tasks this is about; empty: the default account (the file's first, or the only one without a file), whose subjects are the prefix's own")
+	usage := "account of the fleet's accounts file (taskpoller run --accounts) whose tasks this is about; empty: the default account (the file's first, or the only one without a file), whose subjects are the prefix's own"
+	if c.namesAccount {
+		usage = "account the registration names (taskpoller run --accounts), published for the default account's workers, which forward it; empty: the default account"
+	}
+	fs.StringVar(&c.Account, "account", "", usage)
 }
 
 func (c *natsClient) validate() error {
