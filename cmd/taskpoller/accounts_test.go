@@ -162,6 +162,15 @@ func TestOneWorkerServesThreeAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	accountOf[found] = "prod" // never registered: prod's discovery lists cn-shanghai
+	// An account this worker's file does not name, but another worker of the fleet serves (its
+	// streams exist: a newer file, rolling out): its registration is forwarded, not refused.
+	extra, _ := base.ForAccount("extra")
+	if _, err := natsjs.Setup(ctx, js, extra, natsjs.SetupConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := natsclient.Register(ctx, js, base, events.Registration{Account: "extra", RegionID: "cn-hangzhou", TaskID: "t-extras"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := natsclient.Register(ctx, js, base, events.Registration{Account: "nobody", RegionID: "cn-hangzhou", TaskID: "t-nobodys"}); err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +221,20 @@ func TestOneWorkerServesThreeAccounts(t *testing.T) {
 	}
 	if n := emu.CodeCount("Throttling.User"); n != 0 {
 		t.Errorf("the emulator throttled %d calls: an account's quota was exceeded", n)
+	}
+	st, err := js.Stream(ctx, extra.StreamName(events.RegistrationsRole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Errorf("the registration of an account another worker serves: %d messages in its stream, want 1 forwarded", info.State.Msgs)
+	}
+	if reason := c.invalidReason(); strings.Contains(reason, `"extra"`) {
+		t.Errorf("the registration of an account another worker serves was refused: %s", reason)
 	}
 	if reason := c.invalidReason(); !strings.Contains(reason, `account "nobody"`) || !strings.Contains(reason, "platform, prod, staging") {
 		t.Errorf("the refusal of an unknown account says %q", reason)

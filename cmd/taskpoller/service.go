@@ -183,8 +183,9 @@ func newAccountWorker(ctx context.Context, cfg runConfig, a accountSetup) (*acco
 }
 
 // routing is how the Source of a's account sorts registrations by account: the default
-// account's forwards those of every other account to its registrations stream; another
-// account's takes its own only.
+// account's forwards those of every other account of the file to its registrations stream, and
+// those of an account another worker of the fleet serves (its stream exists: a newer accounts
+// file, rolling out); another account's takes its own only.
 func routing(a accountSetup) natsjs.Accounts {
 	r := natsjs.Accounts{Self: a.account.Name}
 	if !a.first {
@@ -195,14 +196,35 @@ func routing(a accountSetup) natsjs.Accounts {
 			r.Names = append(r.Names, name)
 		}
 	}
-	if len(r.Names) == 0 {
-		return r
-	}
 	slices.Sort(r.Names)
-	js, subjects := a.js, a.subjects
+	js, known, base := a.js, a.subjects, a.subjects[r.Self]
+	subjectsOf := func(name string) (events.Subjects, error) {
+		if s, ok := known[name]; ok {
+			return s, nil
+		}
+		return base.ForAccount(name)
+	}
 	r.Forward = func(ctx context.Context, reg events.Registration) error {
-		_, err := natsclient.Register(ctx, js, subjects[reg.Account], reg)
+		s, err := subjectsOf(reg.Account)
+		if err != nil {
+			return err
+		}
+		_, err = natsclient.Register(ctx, js, s, reg)
 		return err
+	}
+	r.Served = func(ctx context.Context, name string) (bool, error) {
+		s, err := subjectsOf(name)
+		if err != nil {
+			return false, nil // no such subjects: nobody serves it
+		}
+		_, err = js.Stream(ctx, s.StreamName(events.RegistrationsRole))
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			return false, nil
+		}
+		return false, err
 	}
 	return r
 }

@@ -19,9 +19,15 @@ import (
 type Accounts struct {
 	Self  string   // "" without an accounts file
 	Names []string // the accounts Forward takes, Self left out
-	// Forward stores r in its account's registrations stream; nil when Names is empty. Called
-	// from several recorders at once.
+	// Forward stores r in its account's registrations stream; nil: nothing is forwarded.
+	// Called from several recorders at once.
 	Forward func(ctx context.Context, r events.Registration) error
+	// Served reports whether another worker of the fleet serves account name (its
+	// registrations stream exists), for a registration naming an account this worker does not
+	// know: it is forwarded then, not refused, so a fleet rolling to an accounts file with a
+	// new account loses none of its registrations. An error hands the registration back. nil:
+	// an unknown account is refused.
+	Served func(ctx context.Context, name string) (bool, error)
 }
 
 // WithAccounts makes a Source sort registrations by account (see Accounts).

@@ -97,6 +97,14 @@ func (s *Source) record(ctx context.Context, msg jetstream.Msg) {
 	reg, how, perr := s.opts.accounts.route(reg)
 	switch how {
 	case routeRefuse:
+		if served, err := s.servedElsewhere(ctx, reg.Account); err != nil {
+			s.report(fmt.Errorf("look up account %s: %w", reg.Account, err))
+			_ = msg.NakWithDelay(time.Second)
+			return
+		} else if served {
+			s.forward(ctx, msg, reg)
+			return
+		}
 		s.refuse(ctx, msg, seq, perr)
 		return
 	case routeForward:
@@ -208,6 +216,16 @@ var errRecordChanging = errors.New("the task's record kept changing")
 // producer's replaces discovery's, nothing else replaces anything.
 func adopts(reg, cur events.Registration) bool {
 	return cur.Origin == events.OriginDiscovered && reg.Origin != events.OriginDiscovered
+}
+
+// servedElsewhere reports whether another worker of the fleet serves account, which this one
+// does not know (Accounts.Served), so that its registration is forwarded, not refused.
+func (s *Source) servedElsewhere(ctx context.Context, account string) (bool, error) {
+	a := s.opts.accounts
+	if a.Served == nil || a.Forward == nil || account == "" {
+		return false, nil
+	}
+	return a.Served(ctx, account)
 }
 
 // forward stores reg, a registration of another account the fleet serves, in that account's
